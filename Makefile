@@ -1,0 +1,56 @@
+# gridpatrol: `make demo` and `make test` set up everything a fresh Debian machine lacks, then run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+# Debian packages the project needs (installed only when missing, and only as root or with sudo).
+APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium postgresql ffmpeg
+export YOLO_OFFLINE := 1
+export MPLBACKEND := Agg
+
+.PHONY: demo test bench lint setup clean help
+
+help:
+	@echo "make demo   - run the demo on embedded defaults (installs what it needs first)"
+	@echo "make test   - run the whole test suite (installs what it needs first)"
+	@echo "make bench  - run every benchmark and print its figures"
+	@echo "make lint   - ruff and mypy"
+
+setup: $(STAMPS)/apt $(STAMPS)/venv
+
+$(STAMPS)/apt:
+	@mkdir -p $(STAMPS)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	    echo "error: need root or sudo to install: $$missing (apt-get install $$missing)"; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@touch $@
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[vision,dev]'
+	@touch $@
+
+demo: setup
+	$(PY) -m gridpatrol plan examples/district.geojson --grids all --drones 2 --alt 40 \
+	  --out out/demo --preview out/demo/plan.png
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+clean:
+	rm -rf $(STAMPS) out build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m gridpatrol`` runs the command line."""
+
+from gridpatrol.cli import main
+
+main()

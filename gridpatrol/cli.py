@@ -1,0 +1,86 @@
+"""The ``gridpatrol`` command line. Each package adds its own commands through ``register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gridpatrol import __version__
+from gridpatrol.config import ConfigError, Settings, load_settings
+from gridpatrol.logs import setup_logging
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="gridpatrol",
+    help="Ground station for drone street patrols: plan, fly, detect, warn, log.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Modules that add commands; each has ``register(app: typer.Typer) -> None``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+class State:
+    """What the root options decided, for the subcommands."""
+
+    config_path: Path | None = None
+    verbose: bool = False
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+
+state = State()
+
+
+@app.callback()
+def root(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Settings file (station.toml).", show_default=False)
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug messages.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Ground station for drone street patrols."""
+    if version:
+        console.print(f"gridpatrol {__version__}")
+        raise typer.Exit()
+    state.config_path = config
+    state.verbose = verbose
+    state._settings = None
+    try:
+        setup_logging(state.settings.logging, verbose=verbose)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print an error for a person (no traceback) and exit."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def main() -> None:
+    """Entry point of the ``gridpatrol`` script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,155 @@
+"""Station settings: one TOML file, one model per section, environment overrides.
+
+Every section forbids unknown keys, so a typo in ``station.toml`` fails with the field's name instead of being
+ignored. Environment variables override the file: ``GRIDPATROL_<SECTION>__<FIELD>`` (for example
+``GRIDPATROL_LOGGING__LEVEL=DEBUG``). The file is found from ``--config``, then ``GRIDPATROL_CONFIG``, then
+``./station.toml`` if it exists; with none the embedded defaults apply.
+
+Example:
+    >>> s = Settings()
+    >>> s.planner.alt_m
+    40.0
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from mission_planner.profiles import CameraProfile, VehicleProfile
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """Shared models and data: ``GRIDPATROL_DATA_DIR`` or ``../shared/data`` beside the checkout."""
+    env = os.environ.get("GRIDPATROL_DATA_DIR")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+class Section(BaseModel):
+    """Base of every settings section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StationConfig(Section):
+    """Who this station is and where it keeps its files."""
+
+    name: str = Field("station-1", title="Station name", description="Shown in logs and sent with incidents.")
+    state_dir: Path = Field(
+        Path(".gridpatrol"),
+        title="State directory",
+        description="Outbox, recordings, rendered audio and the local database live here.",
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        title="Data directory",
+        description="Models and sample data (see shared/data/PROVENANCE.md).",
+    )
+
+
+class LoggingConfig(Section):
+    """How much the station writes to its log."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", title="Log level", description="DEBUG shows MAVLink traffic and planner details."
+    )
+    file: Path | None = Field(None, title="Log file", description="Also write the log here (rotated daily).")
+
+
+class PlannerConfig(Section):
+    """Defaults for route planning."""
+
+    alt_m: float = Field(
+        40.0,
+        gt=0,
+        le=500,
+        title="Patrol altitude (m)",
+        description="Altitude above the launch site for patrol legs.",
+    )
+    vehicle: VehicleProfile = Field(default_factory=VehicleProfile, title="Vehicle profile", description="")
+    camera: CameraProfile = Field(default_factory=CameraProfile, title="Camera profile", description="")
+
+
+class Settings(BaseSettings):
+    """All station settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GRIDPATROL_", env_nested_delimiter="__", extra="forbid", toml_file=None
+    )
+
+    station: StationConfig = Field(default_factory=StationConfig, title="Station", description="")
+    logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging", description="")
+    planner: PlannerConfig = Field(default_factory=PlannerConfig, title="Planner", description="")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment beats the TOML file, which beats the defaults."""
+        toml_file = settings_cls.model_config.get("toml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+class ConfigError(ValueError):
+    """The settings file is missing, not TOML, or has a bad field; the message names the field and the fix."""
+
+
+def find_config(path: Path | None) -> Path | None:
+    """The settings file to use: the given one, ``GRIDPATROL_CONFIG``, or ``./station.toml`` if present."""
+    if path is not None:
+        return path
+    env = os.environ.get("GRIDPATROL_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("station.toml")
+    return local if local.exists() else None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings from a TOML file (optional) and the environment, with errors a person can act on."""
+    path = find_config(path)
+    if path is not None and not path.is_file():
+        raise ConfigError(f"settings file {path} does not exist; pass --config with the path of station.toml")
+    cls: Any = type(
+        "FileSettings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}}
+    )
+    try:
+        return Settings.model_validate(cls().model_dump())
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, path)) from None
+    except Exception as exc:  # tomllib.TOMLDecodeError and friends
+        if type(exc).__name__ == "TOMLDecodeError":
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        raise
+
+
+def format_validation_error(exc: ValidationError, path: Path | None) -> str:
+    """One line per bad field: ``section.field: what is wrong (got ...)``."""
+    where = f" in {path}" if path else ""
+    lines = [f"invalid settings{where}:"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting (check the spelling; see docs/configuration.md for the fields)"
+        lines.append(f"  {loc}: {msg} (got {err.get('input')!r})")
+    return "\n".join(lines)

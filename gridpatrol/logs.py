@@ -1,0 +1,23 @@
+"""Logging set-up for the station: rich console output, optional daily-rotated file."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from rich.logging import RichHandler
+
+from gridpatrol.config import LoggingConfig
+
+
+def setup_logging(config: LoggingConfig, *, verbose: bool = False) -> None:
+    """Route every logger to the console (and a file when configured) at the configured level."""
+    level = logging.DEBUG if verbose else getattr(logging, config.level)
+    handlers: list[logging.Handler] = [RichHandler(show_path=False, rich_tracebacks=False, markup=False)]
+    if config.file is not None:
+        Path(config.file).parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.TimedRotatingFileHandler(config.file, when="midnight", backupCount=14)
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(file_handler)
+    logging.basicConfig(level=level, handlers=handlers, format="%(message)s", force=True)

@@ -1,0 +1,1 @@
+"""Mission planner: district grids, geofences and no-fly zones in; flyable, validated patrol routes out."""

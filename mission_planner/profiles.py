@@ -1,0 +1,123 @@
+"""Vehicle and camera profiles: what the drone can fly and what its camera sees at a given altitude."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VehicleProfile(BaseModel):
+    """How a patrol drone flies: speeds, limits and battery."""
+
+    model_config = ConfigDict(extra="forbid", title="Vehicle profile")
+
+    name: str = Field("quad-patrol", title="Name", description="Label shown in summaries and exports.")
+    cruise_speed_ms: float = Field(
+        8.0,
+        gt=0,
+        le=30,
+        title="Cruise speed (m/s)",
+        description="Horizontal speed on survey and transit legs.",
+    )
+    climb_rate_ms: float = Field(3.0, gt=0, le=10, title="Climb rate (m/s)", description="Vertical speed up.")
+    descent_rate_ms: float = Field(
+        2.0, gt=0, le=10, title="Descent rate (m/s)", description="Vertical speed down."
+    )
+    max_alt_m: float = Field(
+        120.0,
+        gt=0,
+        le=500,
+        title="Maximum altitude (m)",
+        description="Highest altitude the vehicle may fly, above launch.",
+    )
+    endurance_min: float = Field(
+        25.0, gt=0, le=300, title="Endurance (min)", description="Flight time on a full battery at cruise."
+    )
+    reserve_pct: float = Field(
+        25.0,
+        ge=0,
+        lt=100,
+        title="Battery reserve (%)",
+        description="Share of the battery kept for landing and wind; never planned.",
+    )
+    turn_penalty_s: float = Field(
+        3.0,
+        ge=0,
+        le=60,
+        title="Turn penalty (s)",
+        description="Time lost slowing down and turning at each sharp corner.",
+    )
+    battery_swap_s: float = Field(
+        180.0,
+        ge=0,
+        le=3600,
+        title="Battery swap (s)",
+        description="Ground time between two sorties of one drone.",
+    )
+
+    @property
+    def usable_s(self) -> float:
+        """Seconds of flight a sortie may plan for: endurance less the reserve."""
+        return self.endurance_min * 60.0 * (1.0 - self.reserve_pct / 100.0)
+
+
+class CameraProfile(BaseModel):
+    """The patrol camera: sensor, lens, image and gimbal; gives footprint, GSD and sweep spacing."""
+
+    model_config = ConfigDict(extra="forbid", title="Camera profile")
+
+    name: str = Field("1/2.3in-4.5mm", title="Name", description="Label shown in summaries and exports.")
+    sensor_width_mm: float = Field(6.17, gt=0, le=100, title="Sensor width (mm)", description="")
+    sensor_height_mm: float = Field(4.55, gt=0, le=100, title="Sensor height (mm)", description="")
+    focal_length_mm: float = Field(4.5, gt=0, le=1000, title="Focal length (mm)", description="")
+    image_width_px: int = Field(
+        1920,
+        gt=0,
+        le=20000,
+        title="Image width (px)",
+        description="Width of the frames analysed (the video stream's).",
+    )
+    image_height_px: int = Field(
+        1080, gt=0, le=20000, title="Image height (px)", description="Height of the frames analysed."
+    )
+    gimbal_pitch_deg: float = Field(
+        -90.0,
+        ge=-90,
+        le=0,
+        title="Gimbal pitch (deg)",
+        description="-90 looks straight down (nadir); -45 looks ahead and down.",
+    )
+    side_overlap: float = Field(
+        0.2,
+        ge=0,
+        lt=0.95,
+        title="Side overlap",
+        description="Share of the footprint width that adjacent sweeps overlap.",
+    )
+
+    def footprint_m(self, alt_m: float) -> tuple[float, float]:
+        """Ground footprint (across-track width, along-track height) in metres at this altitude.
+
+        For an oblique gimbal the figure is taken at the image centre's slant range, which is what the
+        middle of the frame sees.
+
+        Example:
+            >>> w, h = CameraProfile().footprint_m(40.0)
+            >>> round(w, 1), round(h, 1)
+            (54.8, 40.4)
+        """
+        if alt_m <= 0:
+            raise ValueError(f"altitude must be above 0 m, got {alt_m}")
+        slant = alt_m / math.sin(math.radians(abs(self.gimbal_pitch_deg)) or 1e-9)
+        return slant * self.sensor_width_mm / self.focal_length_mm, slant * self.sensor_height_mm / (
+            self.focal_length_mm
+        )
+
+    def gsd_cm(self, alt_m: float) -> float:
+        """Ground sample distance (centimetres per pixel) at the image centre."""
+        return self.footprint_m(alt_m)[0] * 100.0 / self.image_width_px
+
+    def line_spacing_m(self, alt_m: float) -> float:
+        """Distance between adjacent sweep lines: footprint width x (1 - side overlap), as QGroundControl."""
+        return self.footprint_m(alt_m)[0] * (1.0 - self.side_overlap)

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from gridpatrol.config import ConfigError, load_settings
+
+
+def test_defaults_without_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRIDPATROL_CONFIG", raising=False)
+    s = load_settings()
+    assert s.planner.alt_m == 40.0
+    assert s.planner.vehicle.usable_s == pytest.approx(25 * 60 * 0.75)
+
+
+def test_file_and_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(
+        '[station]\nname = "east-3"\n[planner]\nalt_m = 55\n[planner.vehicle]\nendurance_min = 30\n'
+    )
+    monkeypatch.setenv("GRIDPATROL_PLANNER__ALT_M", "35")
+    s = load_settings(cfg)
+    assert s.station.name == "east-3"
+    assert s.planner.vehicle.endurance_min == 30
+    assert s.planner.alt_m == 35  # the environment beats the file
+
+
+def test_typo_names_the_field(tmp_path: Path) -> None:
+    cfg = tmp_path / "station.toml"
+    cfg.write_text("[planner]\naltitude = 40\n")
+    with pytest.raises(ConfigError, match=r"planner\.altitude: unknown setting"):
+        load_settings(cfg)
+
+
+def test_bad_value_names_the_field(tmp_path: Path) -> None:
+    cfg = tmp_path / "station.toml"
+    cfg.write_text("[planner.vehicle]\ncruise_speed_ms = -3\n")
+    with pytest.raises(ConfigError, match=r"planner\.vehicle\.cruise_speed_ms"):
+        load_settings(cfg)
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[planner\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad)
+
+
+def test_example_station_file_is_valid() -> None:
+    s = load_settings(Path(__file__).parents[2] / "examples" / "station.toml")
+    assert s.planner.camera.side_overlap == 0.2
