@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -11,6 +11,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 G = TypeVar("G", bound=BaseGeometry)
+Coord = float | Sequence[float] | np.ndarray
 
 
 class LocalFrame:
@@ -44,12 +45,12 @@ class LocalFrame:
         minx, miny, maxx, maxy = union.bounds
         return cls((minx + maxx) / 2.0, (miny + maxy) / 2.0)
 
-    def to_local(self, lon: float | np.ndarray, lat: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_local(self, lon: Coord, lat: Coord) -> tuple[np.ndarray, np.ndarray]:
         """Longitude/latitude (degrees) to east/north metres."""
         x, y = self._fwd.transform(lon, lat)
         return np.asarray(x), np.asarray(y)
 
-    def to_lonlat(self, x: float | np.ndarray, y: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_lonlat(self, x: Coord, y: Coord) -> tuple[np.ndarray, np.ndarray]:
         """East/north metres to longitude/latitude (degrees)."""
         lon, lat = self._inv.transform(x, y)
         return np.asarray(lon), np.asarray(lat)

@@ -234,10 +234,10 @@ def _form_sorties(
     nodes = [_Node(xy, xy, 0.0) for xy in sites]
     pairs: list[tuple[int, int]] = []
     for c, chunk in enumerate(chunks):
-        work = model.work_s(chunk)
+        chunk_s = model.work_s(chunk)
         pairs.append((len(nodes), len(nodes) + 1))
-        nodes.append(_Node(chunk.start, chunk.end, work, c))
-        nodes.append(_Node(chunk.end, chunk.start, work, c, True))
+        nodes.append(_Node(chunk.start, chunk.end, chunk_s, c))
+        nodes.append(_Node(chunk.end, chunk.start, chunk_s, c, True))
     travel = _travel_matrix(nodes, model, distance)
     is_depot = np.array([n.chunk < 0 for n in nodes])
     work = np.array([round(n.work_s * SCALE) for n in nodes], dtype=np.int64)
