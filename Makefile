@@ -17,7 +17,10 @@ help:
 	@echo "make bench  - run every benchmark and print its figures"
 	@echo "make lint   - ruff and mypy"
 
-setup: $(STAMPS)/apt $(STAMPS)/venv
+# The review UI's front-end libraries (Leaflet) come from npm, never from the repository.
+UI_STAMP := $(if $(wildcard api/ui/package.json),$(STAMPS)/ui)
+
+setup: $(STAMPS)/apt $(STAMPS)/venv $(UI_STAMP)
 
 $(STAMPS)/apt:
 	@mkdir -p $(STAMPS)
@@ -35,6 +38,12 @@ $(STAMPS)/venv: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[vision,dev]'
+	@touch $@
+
+$(STAMPS)/ui: api/ui/package.json $(wildcard api/ui/package-lock.json) | $(STAMPS)/apt
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "error: npm is missing (apt-get install npm)"; exit 1; }
+	cd api/ui && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 demo: setup
