@@ -1,0 +1,284 @@
+"""Request and response models, one family per resource (``XCreate``, ``XUpdate``, ``XPublic``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"),
+    Field(description="Letters, digits, '_', '.', ':' or '-'; 1-64 characters, client-chosen (e.g. a UUID)."),
+]
+Sha256 = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), Field(description="Lower-case SHA-256.")
+]
+Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
+Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
+IncidentType = Literal["no_mask", "crowd", "other"]
+Status = Literal["new", "confirmed", "dismissed", "resolved"]
+ReviewStatus = Literal["confirmed", "dismissed", "resolved"]
+Role = Literal["reviewer", "admin"]
+
+
+def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    if len(repr(value)) > 8000:
+        raise ValueError("details is larger than 8000 characters; keep only a few fields")
+    return value
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Public(BaseModel):
+    """Responses, built from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- incidents ---
+
+
+class IncidentBase(Strict):
+    ts: AwareDatetime = Field(description="When the frame was taken (timezone-aware, e.g. ...Z).")
+    type: IncidentType
+    grid_id: Id | None = Field(None, description="Grid it happened in; found from lon/lat when left out.")
+    drone_id: Id | None = None
+    mission_id: Id | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
+    people: int = Field(1, ge=1, le=10_000, description="People involved (crowd size).")
+    confidence: float | None = Field(None, ge=0, le=1)
+    snapshot_sha: Sha256 | None = Field(None, description="SHA-256 of a snapshot uploaded before.")
+    details: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
+
+
+class IncidentCreate(IncidentBase):
+    """What a station sends. ``id`` is chosen by the station so a retry returns the same incident."""
+
+    id: Id
+
+
+class IncidentUpdate(Strict):
+    """A review decision."""
+
+    status: ReviewStatus
+    note: str | None = Field(None, max_length=2000)
+
+
+class BulkReview(Strict):
+    """The same review decision for many incidents at once (all or nothing)."""
+
+    ids: list[Id] = Field(min_length=1, max_length=500)
+    status: ReviewStatus
+    note: str | None = Field(None, max_length=2000)
+
+
+class IncidentPublic(Public):
+    id: str
+    ts: datetime
+    type: str
+    status: str
+    station: str
+    grid_id: str | None
+    drone_id: str | None
+    mission_id: str | None
+    lon: float | None
+    lat: float | None
+    people: int
+    confidence: float | None
+    snapshot_sha: str | None
+    details: dict[str, Any]
+    note: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    created_at: datetime
+
+
+class ReviewEventPublic(Public):
+    at: datetime
+    reviewer: str
+    from_status: str
+    to_status: str
+    note: str | None
+
+
+class BroadcastPublic(Public):
+    id: str
+    ts: datetime
+    station: str
+    drone_id: str | None
+    incident_id: str | None
+    grid_id: str | None
+    kind: str
+    language: str
+    text: str
+
+
+class IncidentDetail(IncidentPublic):
+    history: list[ReviewEventPublic]
+    broadcasts: list[BroadcastPublic]
+
+
+class IncidentsPage(BaseModel):
+    items: list[IncidentPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class BulkReviewResult(BaseModel):
+    updated: int
+
+
+# --- snapshots ---
+
+
+class SnapshotPublic(Public):
+    sha256: str
+    media_type: str
+    size: int
+    width: int
+    height: int
+
+
+# --- broadcasts ---
+
+
+class BroadcastCreate(Strict):
+    id: Id
+    ts: AwareDatetime
+    drone_id: Id | None = None
+    incident_id: Id | None = None
+    grid_id: Id | None = None
+    kind: Literal["no_mask", "crowd", "operator", "information"]
+    language: Literal["zh", "en"]
+    text: str = Field(min_length=1, max_length=2000)
+
+
+# --- drones and telemetry ---
+
+
+class DroneCreate(Strict):
+    id: Id
+    name: str = Field(min_length=1, max_length=128)
+
+
+class DronePublic(Public):
+    id: str
+    name: str
+    station: str
+    last_ts: datetime | None
+    last_lon: float | None
+    last_lat: float | None
+    last_alt_m: float | None
+    battery_pct: float | None
+    mode: str | None
+    mission_id: str | None
+
+
+class TelemetryCreate(Strict):
+    drone_id: Id
+    ts: AwareDatetime
+    lon: Lon
+    lat: Lat
+    alt_m: float = Field(ge=-500, le=10_000)
+    mission_id: Id | None = None
+    heading_deg: float | None = Field(None, ge=0, le=360)
+    battery_pct: float | None = Field(None, ge=0, le=100)
+    mode: str | None = Field(None, max_length=32)
+
+
+class TelemetryPublic(Public):
+    ts: datetime
+    lon: float
+    lat: float
+    alt_m: float
+    heading_deg: float | None
+    battery_pct: float | None
+
+
+# --- missions ---
+
+MissionStatus = Literal["planned", "uploaded", "flying", "paused", "returning", "done", "aborted"]
+
+
+class MissionCreate(Strict):
+    id: Id
+    name: str = Field(min_length=1, max_length=128)
+    drone_id: Id | None = None
+    status: MissionStatus = "planned"
+    plan: dict[str, Any] = Field(
+        default_factory=dict, description="The planned route as a GeoJSON FeatureCollection (lon/lat)."
+    )
+
+
+class MissionUpdate(Strict):
+    status: MissionStatus
+
+
+class MissionPublic(Public):
+    id: str
+    name: str
+    station: str
+    drone_id: str | None
+    status: str
+    plan: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- users and auth ---
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    role: str
+    username: str
+
+
+class UserCreate(Strict):
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    password: str = Field(min_length=8, max_length=256)
+    role: Role = "reviewer"
+
+
+class UserPublic(Public):
+    id: int
+    username: str
+    role: str
+
+
+class StationKeyCreate(Strict):
+    station: Id
+
+
+class StationKeyPublic(BaseModel):
+    station: str
+    api_key: str = Field(description="Shown once; only its hash is stored.")
+
+
+# --- statistics ---
+
+
+class CountBy(BaseModel):
+    key: str
+    count: int
+
+
+class StatsPublic(BaseModel):
+    total: int
+    by_type: list[CountBy]
+    by_status: list[CountBy]
+    by_grid: list[CountBy]
+    by_hour: list[CountBy] = Field(description="Hour of day (00-23, UTC) and count.")
