@@ -35,7 +35,7 @@ from api.config import ApiConfig
 from api.db import make_engine, migrate, session_factory
 from api.main import create_app
 from api.models import AuthToken, StationKey, User, utcnow
-from api.security import STATION_PREFIX, TOKEN_PREFIX, hash_password, new_secret, sha256_hex
+from api.security import STATION_PREFIX, TOKEN_PREFIX, hash_password, sha256_hex
 
 PASSWORDS = {"admin": "admin-pass-1", "rev": "reviewer-pass-1"}
 
@@ -48,9 +48,18 @@ class Secrets:
     keys: dict[str, str] = field(default_factory=dict)
 
 
+# conftest is loaded by pytest and imported by the test modules (two module objects); both derive the same
+# secrets from one random seed kept in the environment of this test run.
+_SEED = os.environ.setdefault("GRIDPATROL_TEST_SECRET_SEED", uuid.uuid4().hex)
+
+
+def _secret(prefix: str, name: str) -> str:
+    return prefix + sha256_hex(f"{_SEED}:{name}")
+
+
 SECRETS = Secrets(
-    tokens={"admin": new_secret(TOKEN_PREFIX), "rev": new_secret(TOKEN_PREFIX)},
-    keys={"st-1": new_secret(STATION_PREFIX), "st-2": new_secret(STATION_PREFIX)},
+    tokens={"admin": _secret(TOKEN_PREFIX, "admin"), "rev": _secret(TOKEN_PREFIX, "rev")},
+    keys={"st-1": _secret(STATION_PREFIX, "st-1"), "st-2": _secret(STATION_PREFIX, "st-2")},
 )
 
 
