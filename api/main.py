@@ -14,10 +14,11 @@ import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import ApiConfig
@@ -146,6 +147,7 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
         return {"status": "ok"}
 
     app.include_router(api)
+    app.add_exception_handler(DataError, _data_error)
     _mount_ui(app)
     app.add_middleware(BodyLimit, max_body=config.max_body_bytes, max_upload=config.max_snapshot_bytes)
     if config.cors_origins:
@@ -157,6 +159,13 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
         )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (PostgreSQL refuses NUL characters): the client's fault, so 422."""
+    log.warning("refused a value the database cannot store on %s %s", request.method, request.url.path)
+    detail = "a value cannot be stored: text must not contain NUL characters and numbers must fit their field"
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def _mount_ui(app: FastAPI) -> None:

@@ -129,3 +129,11 @@ def test_unknown_ids_and_bad_query_values(api: Api) -> None:
         assert isinstance(resp.json()["detail"], str)
     assert api.client.get("/api/incidents", params={"limit": 0}, headers=api.reviewer).status_code == 422
     assert api.client.get("/api/incidents", params={"type": "x"}, headers=api.reviewer).status_code == 422
+
+
+def test_nul_characters_are_a_client_error(api: Api) -> None:
+    assert api.client.get("/api/incidents/a%00b", headers=api.reviewer).status_code in (404, 422)
+    resp = api.client.get("/api/incidents", params={"grid_id": "g\x00"}, headers=api.reviewer)
+    assert resp.status_code in (200, 422)
+    cast = {"id": "n1", "ts": "2026-11-20T08:00:00Z", "kind": "crowd", "language": "en", "text": "a\x00b"}
+    assert api.client.post("/api/broadcasts", json=cast, headers=api.station).status_code in (201, 422)

@@ -73,7 +73,7 @@ async function logout() {
 // --- map ---------------------------------------------------------------------------------------------------
 function initMap() {
   if (state.map) return;
-  state.map = L.map("map", { zoomControl: true, preferCanvas: true }).setView([39.9, 116.4], 14);
+  state.map = L.map("map", { zoomControl: true }).setView([39.9, 116.4], 14);
   if (state.config.tile_url) L.tileLayer(state.config.tile_url, { maxZoom: 19 }).addTo(state.map);
   state.gridLayer = L.geoJSON(null, {
     style: (f) => ({ color: "#333", weight: 1, fillColor: GRID_FILL[f.properties.colour], fillOpacity: 0.55 }),
