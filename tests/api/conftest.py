@@ -6,13 +6,10 @@ copied from a template that was migrated and seeded once (users, tokens, station
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -22,7 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -35,6 +31,7 @@ from api.config import ApiConfig
 from api.db import make_engine, migrate, session_factory
 from api.main import create_app
 from api.models import AuthToken, StationKey, User, utcnow
+from api.pgcluster import create_database, drop_database, find_bindir, throwaway_cluster
 from api.security import STATION_PREFIX, TOKEN_PREFIX, hash_password, sha256_hex
 
 PASSWORDS = {"admin": "admin-pass-1", "rev": "reviewer-pass-1"}
@@ -102,47 +99,17 @@ def pg_admin_url() -> Iterator[str]:
     if env:
         yield env
         return
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
+    if find_bindir() is None:
         pytest.skip("no PostgreSQL binaries (/usr/lib/postgresql/*/bin/initdb); apt-get install postgresql")
-    bindir = Path(bins[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="gp-pg-"))
-    as_pg: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_pg:
-        shutil.chown(root, "postgres", "postgres")
-    port = free_port()
-    data = root / "data"
-    subprocess.run(
-        [*as_pg, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
-    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _pg_exec(admin_url: str, sql: str) -> None:
-    with psycopg.connect(admin_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+    with throwaway_cluster() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def pg_template(pg_admin_url: str) -> str:
     """Name of a migrated, seeded PostgreSQL database to copy per test."""
     name = f"gp_tpl_{uuid.uuid4().hex[:8]}"
-    _pg_exec(pg_admin_url, f"CREATE DATABASE {name}")
-    seed(pg_admin_url.rsplit("/", 1)[0] + f"/{name}")
+    seed(create_database(pg_admin_url, name))
     return name
 
 
@@ -174,9 +141,8 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     admin_url: str = request.getfixturevalue("pg_admin_url")
     tpl: str = request.getfixturevalue("pg_template")
     name = f"gp_{uuid.uuid4().hex[:12]}"
-    _pg_exec(admin_url, f"CREATE DATABASE {name} TEMPLATE {tpl}")
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    _pg_exec(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield create_database(admin_url, name, template=tpl)
+    drop_database(admin_url, name)
 
 
 @pytest.fixture
