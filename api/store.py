@@ -1,4 +1,4 @@
-"""Content-addressed snapshot store: ``<root>/<sha[:2]>/<sha>.<ext>`` plus a JPEG thumbnail beside it.
+"""Content-addressed snapshot store: ``<root>/<sha[:2]>/<sha>.<ext>``, and a JPEG thumbnail made on demand.
 
 Only names that are a 64-character lower-case hex SHA-256 ever reach the file system, so no request can name a
 path of its own. Images are checked with Pillow (JPEG, PNG or WebP only) before they are stored.
@@ -72,9 +72,6 @@ class SnapshotStore:
         path = self._path(sha, ext)
         if not path.exists():
             self._write(path, data)
-        thumb = self._path(sha, "thumb.jpg")
-        if not thumb.exists():
-            self._write(thumb, self._thumbnail(data))
         return StoredImage(sha, media_type, len(data), width, height)
 
     def _thumbnail(self, data: bytes) -> bytes:
@@ -110,6 +107,13 @@ class SnapshotStore:
         ext = {m: e for m, e in FORMATS.values()}[media_type]
         return self._path(sha, ext)
 
-    def thumbnail_path(self, sha: str) -> Path:
-        """Where the thumbnail of this SHA-256 lives (it may not exist)."""
-        return self._path(sha, "thumb.jpg")
+    def thumbnail(self, sha: str, media_type: str) -> Path:
+        """The thumbnail of a stored image, made on first request (uploads stay fast) and kept beside it.
+
+        Raises:
+            FileNotFoundError: the image itself is not in the store.
+        """
+        thumb = self._path(sha, "thumb.jpg")
+        if not thumb.exists():
+            self._write(thumb, self._thumbnail(self.image_path(sha, media_type).read_bytes()))
+        return thumb

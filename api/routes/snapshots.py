@@ -25,12 +25,12 @@ ShaPath = Annotated[
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "The same image was stored before."}, 413: {"description": "Too large."}},
 )
-async def upload_snapshot(
+def upload_snapshot(
     file: UploadFile, session: SessionDep, station: StationDep, services: ServicesDep, response: Response
 ) -> Snapshot:
     """Store a JPEG, PNG or WebP image under its SHA-256 and make a thumbnail; the same bytes store once."""
     limit = services.config.max_snapshot_bytes
-    data = await file.read(limit + 1)
+    data = file.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE, f"snapshot is larger than {limit} bytes; send a smaller JPEG"
@@ -78,7 +78,9 @@ def get_snapshot(sha: ShaPath, session: SessionDep, services: ServicesDep, _: Ca
 def get_thumbnail(sha: ShaPath, session: SessionDep, services: ServicesDep, _: Caller) -> FileResponse:
     """A small JPEG of the image for lists and map pop-ups."""
     row = _row(session, sha)
-    path = services.store.thumbnail_path(row.sha256)
-    if not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"thumbnail of snapshot {sha} is missing on disk")
+    try:
+        path = services.store.thumbnail(row.sha256, row.media_type)
+    except FileNotFoundError:
+        detail = f"snapshot {sha} is in the log but missing on disk"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail) from None
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
