@@ -41,8 +41,10 @@ def serve(
 ) -> None:
     """Start the incident log API and browser UI (creates and migrates the database first)."""
     import uvicorn
+    from sqlalchemy import func, select
 
     from api.main import create_app
+    from api.models import User
     from gridpatrol.cli import console, fail
 
     config = _config()
@@ -50,6 +52,11 @@ def serve(
         app = create_app(config)
     except Exception as exc:  # database unreachable, data dir not writable
         fail(f"cannot start the API: {exc}")
+    with app.state.services.sessions() as session:
+        if session.scalar(select(func.count()).select_from(User)) == 0:
+            console.print(
+                "no users yet: create the first admin with `gridpatrol admin create-user NAME --role admin`"
+            )
     console.print(f"incident log on http://{host or config.host}:{port or config.port}/", highlight=False)
     uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info", access_log=True)
 

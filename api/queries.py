@@ -121,11 +121,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         ) from None
 
 
-def after_cursor(stmt: Select[Any], cursor: str | None) -> Select[Any]:
-    """``stmt`` in newest-first order, starting after ``cursor``."""
+def after_cursor(stmt: Select[Any], cursor: str | None, oldest_first: bool = False) -> Select[Any]:
+    """``stmt`` ordered by (time, id), newest first unless ``oldest_first``, starting after ``cursor``.
+
+    The outer ``ts <=`` (or ``>=``) lets the database use the time index; the inner test breaks ties by id.
+    """
     if cursor:
         ts, incident_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            and_(Incident.ts <= ts, or_(Incident.ts < ts, and_(Incident.ts == ts, Incident.id < incident_id)))
-        )
+        if oldest_first:
+            after = and_(
+                Incident.ts >= ts, or_(Incident.ts > ts, and_(Incident.ts == ts, Incident.id > incident_id))
+            )
+        else:
+            after = and_(
+                Incident.ts <= ts, or_(Incident.ts < ts, and_(Incident.ts == ts, Incident.id < incident_id))
+            )
+        stmt = stmt.where(after)
+    if oldest_first:
+        return stmt.order_by(Incident.ts.asc(), Incident.id.asc())
     return stmt.order_by(Incident.ts.desc(), Incident.id.desc())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import select
@@ -94,10 +94,11 @@ def list_incidents(
         str | None, Query(max_length=300, description="next_cursor of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 50,
+    order: Annotated[Literal["newest", "oldest"], Query(description="Sort by time.")] = "newest",
 ) -> IncidentsPage:
-    """Incidents newest first, filtered, one page at a time."""
+    """Incidents sorted by time (newest first by default), filtered, one page at a time."""
     limit = min(limit, services.config.page_max)
-    stmt = after_cursor(filt.apply(select(Incident)), cursor).limit(limit + 1)
+    stmt = after_cursor(filt.apply(select(Incident)), cursor, order == "oldest").limit(limit + 1)
     rows = list(session.scalars(stmt))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -103,6 +103,15 @@ def test_paging_is_stable_for_equal_timestamps(api: Api) -> None:
         if not (cursor := page["next_cursor"]):
             break
     assert seen == [f"same-{i}" for i in range(6, -1, -1)]
+    oldest: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 3, "order": "oldest"} | ({"cursor": cursor} if cursor else {})
+        page = api.client.get("/api/incidents", params=params, headers=api.reviewer).json()
+        oldest += [i["id"] for i in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert oldest == [f"same-{i}" for i in range(7)]
 
 
 def test_grid_is_found_from_position(api: Api) -> None:
