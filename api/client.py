@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -101,6 +102,26 @@ class ApiClient:
         body = IncidentCreate.model_validate(incident).model_dump(mode="json", exclude_none=True)
         result: dict[str, Any] = self._call("POST", "/incidents", json=body)
         return result
+
+    def post_incident_batch(
+        self, items: list[tuple[IncidentCreate | dict[str, Any], bytes | None]]
+    ) -> list[dict[str, Any]]:
+        """Send many incidents with their snapshots in one request (an outbox catching up).
+
+        Each item is ``(incident, snapshot bytes or None)``; the snapshot's SHA-256 is filled in. Returns one
+        result per incident: ``{"id", "result": created | exists | conflict | rejected, "detail"}``.
+        """
+        bodies: list[dict[str, Any]] = []
+        files: list[tuple[str, tuple[str, bytes, str]]] = []
+        for incident, image in items:
+            body = IncidentCreate.model_validate(incident).model_dump(mode="json", exclude_none=True)
+            if image is not None:
+                body["snapshot_sha"] = hashlib.sha256(image).hexdigest()
+                files.append(("files", (f"{body['id']}.jpg", image, "application/octet-stream")))
+            bodies.append(body)
+        data = {"incidents": json.dumps(bodies)}
+        result = self._call("POST", "/incidents/batch", data=data, files=files or None)
+        return list(result["results"])
 
     def upload_snapshot(self, image: bytes, filename: str = "snapshot.jpg") -> str:
         """Upload a JPEG/PNG/WebP image; returns its SHA-256 to put in ``snapshot_sha`` of an incident."""

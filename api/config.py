@@ -55,6 +55,19 @@ class ApiConfig(BaseModel):
         title="Snapshot size limit (bytes)",
         description="Larger uploads are refused (413).",
     )
+    max_batch_items: int = Field(
+        200,
+        ge=1,
+        le=5000,
+        title="Batch size limit",
+        description="Most incidents in one POST /incidents/batch.",
+    )
+    max_batch_bytes: int = Field(
+        50_000_000,
+        ge=1024,
+        title="Batch body limit (bytes)",
+        description="Largest POST /incidents/batch request (incidents and their snapshots together).",
+    )
     max_body_bytes: int = Field(
         1_000_000,
         ge=1024,

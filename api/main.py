@@ -33,6 +33,7 @@ from api.routes import (
     exports,
     grids,
     incidents,
+    ingest,
     live,
     missions,
     snapshots,
@@ -52,17 +53,26 @@ class BodyLimit:
     Bodies without a Content-Length (chunked) are refused with 411 so the limit cannot be side-stepped.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int, max_batch: int) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
+        self.max_batch = max_batch
+
+    def limit(self, path: str) -> int:
+        """The body limit for a request path."""
+        if path.startswith("/api/snapshots"):
+            return self.max_upload + 65536
+        if path.startswith("/api/incidents/batch"):
+            return self.max_batch
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        limit = self.max_upload + 65536 if scope["path"].startswith("/api/snapshots") else self.max_body
+        limit = self.limit(scope["path"])
         length = headers.get(b"content-length")
         if length is None and b"chunked" in headers.get(b"transfer-encoding", b""):
             await _reply(send, 411, "send a Content-Length header; chunked request bodies are not accepted")
@@ -133,7 +143,19 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
     app.state.services = services
     app.state.engine = engine
     api = APIRouter(prefix="/api")
-    for module in (auth, incidents, snapshots, missions, drones, grids, broadcasts, stats, exports, live):
+    for module in (
+        auth,
+        ingest,
+        incidents,
+        snapshots,
+        missions,
+        drones,
+        grids,
+        broadcasts,
+        stats,
+        exports,
+        live,
+    ):
         api.include_router(module.router)
 
     @api.get("/ui-config", tags=["ui"])
@@ -149,7 +171,12 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
     app.include_router(api)
     app.add_exception_handler(DataError, _data_error)
     _mount_ui(app)
-    app.add_middleware(BodyLimit, max_body=config.max_body_bytes, max_upload=config.max_snapshot_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_body=config.max_body_bytes,
+        max_upload=config.max_snapshot_bytes,
+        max_batch=config.max_batch_bytes,
+    )
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

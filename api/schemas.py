@@ -134,6 +134,20 @@ class BulkReviewResult(BaseModel):
     updated: int
 
 
+class BatchItemResult(BaseModel):
+    id: str
+    result: Literal["created", "exists", "conflict", "rejected"] = Field(
+        description="created: stored now; exists: stored before (a retry); conflict: the id is taken by "
+        "other content; rejected: see detail (e.g. unknown snapshot)."
+    )
+    detail: str | None = None
+
+
+class BatchResult(BaseModel):
+    created: int
+    results: list[BatchItemResult]
+
+
 # --- snapshots ---
 
 

@@ -35,6 +35,24 @@ def ensure_grid_index(session: Session, index: GridIndex) -> GridIndex:
     return index
 
 
+def unknown_snapshot(sha: str) -> str:
+    """The error for an incident that names a snapshot nobody uploaded."""
+    return f"snapshot_sha {sha} is unknown; upload it first with POST /api/snapshots"
+
+
+def new_incident(session: Session, body: IncidentCreate, station: str, grids: GridIndex) -> Incident:
+    """An Incident row for ``body``, with its grid found from lon/lat when the station did not name one."""
+    grid_id = body.grid_id
+    if grid_id is None and body.lon is not None and body.lat is not None:
+        grid_id = ensure_grid_index(session, grids).locate(body.lon, body.lat)
+    return Incident(**body.model_dump(exclude={"grid_id"}), grid_id=grid_id, station=station)
+
+
+def same_incident(existing: Incident, body: IncidentCreate, station: str) -> bool:
+    """Whether a stored incident is what ``body`` (from ``station``) describes: a retry, not a conflict."""
+    return existing.station == station and _same(existing, body)
+
+
 def _same(existing: Incident, body: IncidentCreate) -> bool:
     sent = body.model_dump(exclude={"id", "grid_id"})
     return all(getattr(existing, k) == v for k, v in sent.items()) and body.grid_id in (
@@ -56,14 +74,8 @@ def create_incident(
     existing = session.get(Incident, body.id)
     if existing is None:
         if body.snapshot_sha and session.get(Snapshot, body.snapshot_sha) is None:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"snapshot_sha {body.snapshot_sha} is unknown; upload it first with POST /api/snapshots",
-            )
-        grid_id = body.grid_id
-        if grid_id is None and body.lon is not None and body.lat is not None:
-            grid_id = ensure_grid_index(session, services.grids).locate(body.lon, body.lat)
-        incident = Incident(**body.model_dump(exclude={"grid_id"}), grid_id=grid_id, station=station.name)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, unknown_snapshot(body.snapshot_sha))
+        incident = new_incident(session, body, station.name, services.grids)
         session.add(incident)
         try:
             session.commit()
@@ -75,7 +87,7 @@ def create_incident(
         else:
             services.hub.publish("incident", IncidentPublic.model_validate(incident).model_dump(mode="json"))
             return incident
-    if existing.station != station.name or not _same(existing, body):
+    if not same_incident(existing, body, station.name):
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"incident {body.id} already exists with different content; use a new id for a new incident",

@@ -189,3 +189,55 @@ def test_detail_shows_broadcasts_played(api: Api) -> None:
     detail = api.client.get("/api/incidents/bc-inc", headers=api.reviewer).json()
     assert [b["text"] for b in detail["broadcasts"]] == ["请佩戴口罩"]
     assert api.client.get("/api/incidents/missing", headers=api.reviewer).status_code == 404
+
+
+def test_batch_ingest_with_snapshots(api: Api) -> None:
+    import hashlib
+    import json
+
+    from conftest import jpeg
+
+    images = [jpeg(64, 48, seed=s) for s in range(3)]
+    items = [
+        incident_body(id=f"bt-{i}", snapshot_sha=hashlib.sha256(img).hexdigest())
+        for i, img in enumerate(images)
+    ]
+    items.append(incident_body(id="bt-plain"))
+    files = [("files", (f"{i}.jpg", img, "image/jpeg")) for i, img in enumerate(images)]
+    resp = api.client.post(
+        "/api/incidents/batch", data={"incidents": json.dumps(items)}, files=files, headers=api.station
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["created"] == 4
+    again = api.client.post(
+        "/api/incidents/batch",
+        data={
+            "incidents": json.dumps(
+                [*items[:2], {**items[3], "people": 5}, incident_body(id="bt-x", snapshot_sha="c" * 64)]
+            )
+        },
+        headers=api.station,
+    )
+    assert [(r["id"], r["result"]) for r in again.json()["results"]] == [
+        ("bt-0", "exists"), ("bt-1", "exists"), ("bt-plain", "conflict"), ("bt-x", "rejected"),
+    ]  # fmt: skip
+    assert "upload it first" in again.json()["results"][3]["detail"]
+    sha = hashlib.sha256(images[2]).hexdigest()
+    assert api.client.get(f"/api/snapshots/{sha}", headers=api.reviewer).content == images[2]
+    page = api.client.get("/api/incidents", params={"limit": 100}, headers=api.reviewer).json()
+    assert sorted(i["id"] for i in page["items"]) == ["bt-0", "bt-1", "bt-2", "bt-plain"]
+    bad = api.client.post(
+        "/api/incidents/batch", data={"incidents": json.dumps([{"id": "z"}])}, headers=api.station
+    )
+    assert bad.status_code == 422 and any(e["loc"][-1] == "ts" for e in bad.json()["detail"])
+    not_image = api.client.post(
+        "/api/incidents/batch",
+        data={"incidents": json.dumps([incident_body()])},
+        files=[("files", ("x.jpg", b"nope", "image/jpeg"))],
+        headers=api.station,
+    )
+    assert not_image.status_code == 415 and "files[0]" in not_image.json()["detail"]
+    assert (
+        api.client.post("/api/incidents/batch", data={"incidents": "[]"}, headers=api.station).status_code
+        == 422
+    )

@@ -72,6 +72,15 @@ def test_client_calls_and_errors(live_server: LiveServer) -> None:
         with pytest.raises(ApiError) as err:
             client.post_incident({**body, "people": 99})
         assert err.value.status == 409 and "cl-1" in str(err.value)
+        batch = client.post_incident_batch(
+            [
+                (incident_body(id="cl-b1"), jpeg(40, 30, seed=6)),
+                (incident_body(id="cl-b2"), None),
+                (body, None),
+                ({**body, "people": 99}, None),
+            ]
+        )
+        assert [r["result"] for r in batch] == ["created", "created", "exists", "conflict"]
         with pytest.raises(ApiError) as bad_image:
             client.upload_snapshot(b"hello")
         assert bad_image.value.status == 415
