@@ -204,4 +204,5 @@ def _mount_ui(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
+        """The review UI's page."""
         return FileResponse(UI_DIR / "index.html", headers={"Cache-Control": "no-cache"})

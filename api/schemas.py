@@ -45,6 +45,8 @@ class Public(BaseModel):
 
 
 class IncidentBase(Strict):
+    """Fields an incident is made of, as a station reports it."""
+
     ts: AwareDatetime = Field(description="When the frame was taken (timezone-aware, e.g. ...Z).")
     type: IncidentType
     grid_id: Id | None = Field(None, description="Grid it happened in; found from lon/lat when left out.")
@@ -80,6 +82,8 @@ class BulkReview(Strict):
 
 
 class IncidentPublic(Public):
+    """An incident as stored, with its review state."""
+
     id: str
     ts: datetime
     type: str
@@ -101,6 +105,8 @@ class IncidentPublic(Public):
 
 
 class ReviewEventPublic(Public):
+    """One review decision in an incident's history."""
+
     at: datetime
     reviewer: str
     from_status: str
@@ -109,6 +115,8 @@ class ReviewEventPublic(Public):
 
 
 class BroadcastPublic(Public):
+    """A logged loudspeaker warning."""
+
     id: str
     ts: datetime
     station: str
@@ -121,20 +129,28 @@ class BroadcastPublic(Public):
 
 
 class IncidentDetail(IncidentPublic):
+    """An incident with its review history and the broadcasts played for it."""
+
     history: list[ReviewEventPublic]
     broadcasts: list[BroadcastPublic]
 
 
 class IncidentsPage(BaseModel):
+    """One page of incidents and the cursor of the next."""
+
     items: list[IncidentPublic]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
 class BulkReviewResult(BaseModel):
+    """How many incidents a bulk review changed."""
+
     updated: int
 
 
 class BatchItemResult(BaseModel):
+    """What happened to one incident of a batch."""
+
     id: str
     result: Literal["created", "exists", "conflict", "rejected"] = Field(
         description="created: stored now; exists: stored before (a retry); conflict: the id is taken by "
@@ -144,6 +160,8 @@ class BatchItemResult(BaseModel):
 
 
 class BatchResult(BaseModel):
+    """What happened to every incident of a batch."""
+
     created: int
     results: list[BatchItemResult]
 
@@ -152,6 +170,8 @@ class BatchResult(BaseModel):
 
 
 class SnapshotPublic(Public):
+    """A stored snapshot (fetch the image at /api/snapshots/{sha256})."""
+
     sha256: str
     media_type: str
     size: int
@@ -163,6 +183,8 @@ class SnapshotPublic(Public):
 
 
 class BroadcastCreate(Strict):
+    """A loudspeaker warning that a station played (idempotent by id)."""
+
     id: Id
     ts: AwareDatetime
     drone_id: Id | None = None
@@ -177,11 +199,15 @@ class BroadcastCreate(Strict):
 
 
 class DroneCreate(Strict):
+    """A drone to add to the registry."""
+
     id: Id
     name: str = Field(min_length=1, max_length=128)
 
 
 class DronePublic(Public):
+    """A drone with its last known position."""
+
     id: str
     name: str
     station: str
@@ -195,6 +221,8 @@ class DronePublic(Public):
 
 
 class TelemetryCreate(Strict):
+    """One position report of a drone."""
+
     drone_id: Id
     ts: AwareDatetime
     lon: Lon
@@ -207,6 +235,8 @@ class TelemetryCreate(Strict):
 
 
 class TelemetryPublic(Public):
+    """One point of a drone's track."""
+
     ts: datetime
     lon: float
     lat: float
@@ -221,6 +251,8 @@ MissionStatus = Literal["planned", "uploaded", "flying", "paused", "returning", 
 
 
 class MissionCreate(Strict):
+    """A planned mission (idempotent by id)."""
+
     id: Id
     name: str = Field(min_length=1, max_length=128)
     drone_id: Id | None = None
@@ -231,10 +263,14 @@ class MissionCreate(Strict):
 
 
 class MissionUpdate(Strict):
+    """A mission's new status."""
+
     status: MissionStatus
 
 
 class MissionPublic(Public):
+    """A mission as stored."""
+
     id: str
     name: str
     station: str
@@ -249,11 +285,15 @@ class MissionPublic(Public):
 
 
 class LoginRequest(Strict):
+    """A reviewer's or admin's credentials."""
+
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
 class TokenPublic(BaseModel):
+    """A login token and when it expires."""
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
@@ -262,22 +302,30 @@ class TokenPublic(BaseModel):
 
 
 class UserCreate(Strict):
+    """A new reviewer or admin."""
+
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     password: str = Field(min_length=8, max_length=256)
     role: Role = "reviewer"
 
 
 class UserPublic(Public):
+    """A user, without the password hash."""
+
     id: int
     username: str
     role: str
 
 
 class StationKeyCreate(Strict):
+    """The station a new API key is for."""
+
     station: Id
 
 
 class StationKeyPublic(BaseModel):
+    """A new station API key (shown once)."""
+
     station: str
     api_key: str = Field(description="Shown once; only its hash is stored.")
 
@@ -286,11 +334,15 @@ class StationKeyPublic(BaseModel):
 
 
 class CountBy(BaseModel):
+    """A count under a key (type, status, grid or hour)."""
+
     key: str
     count: int
 
 
 class StatsPublic(BaseModel):
+    """Incident counts for the charts."""
+
     total: int
     by_type: list[CountBy]
     by_status: list[CountBy]
