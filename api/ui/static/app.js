@@ -8,7 +8,7 @@ const state = {
   token: sessionStorage.getItem("gridpatrol.token"),
   user: sessionStorage.getItem("gridpatrol.user"),
   items: [], cursor: null, current: -1, selected: new Set(), detailId: null,
-  map: null, gridLayer: null, markers: null, drones: new Map(), config: {},
+  map: null, gridLayer: null, markers: null, drones: new Map(), config: {}, gridNames: new Map(),
 };
 const $ = (sel) => document.querySelector(sel);
 
@@ -111,6 +111,7 @@ async function loadGrids() {
   const select = $("#filters [name=grid_id]");
   const chosen = select.value;
   select.replaceChildren(select.options[0]);
+  state.gridNames = new Map(fc.features.map((f) => [f.properties.id, f.properties.name]));
   for (const f of fc.features) select.add(new Option(f.properties.name, f.properties.id));
   select.value = chosen;
 }
@@ -203,7 +204,8 @@ function renderList() {
         type: "checkbox", checked: state.selected.has(inc.id), ariaLabel: "select",
       });
       box.addEventListener("change", () => toggleSelect(inc.id, box.checked));
-      const cells = [fmtTime(inc.ts), t(inc.type), inc.grid_id || "—", inc.drone_id || "—", t(inc.status)];
+      const grid = inc.grid_id ? state.gridNames.get(inc.grid_id) || inc.grid_id : "—";
+      const cells = [fmtTime(inc.ts), t(inc.type), grid, inc.drone_id || "—", t(inc.status)];
       const tds = cells.map((text) => Object.assign(document.createElement("td"), { textContent: text }));
       tds[4].className = "status";
       const first = document.createElement("td");
@@ -254,7 +256,7 @@ async function openDetail(id) {
   $("#detail").hidden = false;
   $("#detail-title").textContent = `${t(inc.type)} · ${t(inc.status)}`;
   const fields = [
-    ["time", fmtTime(inc.ts)], ["grid", inc.grid_id], ["drone", inc.drone_id], ["mission", inc.mission_id],
+    ["time", fmtTime(inc.ts)], ["grid", inc.grid_id && (state.gridNames.get(inc.grid_id) || inc.grid_id)], ["drone", inc.drone_id], ["mission", inc.mission_id],
     ["people", inc.people], ["confidence", inc.confidence == null ? null : inc.confidence.toFixed(2)],
     ["position", inc.lon == null ? null : `${inc.lat.toFixed(6)}, ${inc.lon.toFixed(6)}`],
     ["station", inc.station], ["note", inc.note],
@@ -292,7 +294,8 @@ async function loadStats() {
   q.delete("status");
   const s = await apiJson(`/stats?${q}`);
   barChart($("#chart-hour"), s.by_hour, "#0057b8", 3);
-  barChart($("#chart-grid"), s.by_grid.slice(0, 12), "#f07d00", 1);
+  const byGrid = s.by_grid.slice(0, 12).map((c) => ({ ...c, key: state.gridNames.get(c.key) || c.key }));
+  barChart($("#chart-grid"), byGrid, "#f07d00", 1);
 }
 
 // --- live updates ------------------------------------------------------------------------------------------
