@@ -49,3 +49,44 @@ def test_admin_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     bad = runner.invoke(app, ["admin", "create-station-key", "../x"])
     assert bad.exit_code == 2
     assert (tmp_path / "db" / "incidents.db").is_file()
+
+
+def test_serve_starts_a_fresh_service(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from conftest import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "GRIDPATROL_API__DATA_DIR": str(tmp_path / "db"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridpatrol", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gridpatrol serve did not answer within 30 s")
+        assert httpx.get(f"http://127.0.0.1:{port}/api/incidents").status_code == 401
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert "create the first admin" in output
+    assert (tmp_path / "db" / "incidents.db").is_file()
