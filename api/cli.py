@@ -58,7 +58,14 @@ def serve(
                 "no users yet: create the first admin with `gridpatrol admin create-user NAME --role admin`"
             )
     console.print(f"incident log on http://{host or config.host}:{port or config.port}/", highlight=False)
-    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info", access_log=True)
+    uvicorn.run(
+        app,
+        host=host or config.host,
+        port=port or config.port,
+        log_level="info",
+        access_log=True,
+        timeout_graceful_shutdown=3,  # open live streams would otherwise hold Ctrl+C
+    )
 
 
 @admin_app.command("create-user")
