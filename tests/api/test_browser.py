@@ -14,7 +14,11 @@ from conftest import SECRETS, LiveServer, grids_geojson, incident_body, jpeg
 
 from api.client import ApiClient
 
-pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -21,6 +21,7 @@ def credentials(method: str, path: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_no_server_errors(config: ApiConfig) -> None:
     app = create_app(config)
