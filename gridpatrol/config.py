@@ -25,6 +25,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from api.config import ApiConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +92,9 @@ class Settings(BaseSettings):
     station: StationConfig = Field(default_factory=StationConfig, title="Station", description="")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging", description="")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, title="Planner", description="")
+    api: ApiConfig = Field(
+        default_factory=ApiConfig, title="Incident log API", description="The FastAPI incident log service."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,55 @@
+"""Broadcasts: the loudspeaker log (stations write, everyone authenticated reads)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import Caller, ServicesDep, SessionDep, StationDep
+from api.models import Broadcast
+from api.schemas import BroadcastCreate, BroadcastPublic
+
+router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
+
+
+@router.post("", response_model=BroadcastPublic, status_code=status.HTTP_201_CREATED)
+def create_broadcast(
+    body: BroadcastCreate, session: SessionDep, station: StationDep, services: ServicesDep, response: Response
+) -> Broadcast:
+    """Log a warning that was played; a retry with the same id returns the stored one (200)."""
+    existing = session.get(Broadcast, body.id)
+    if existing is None:
+        row = Broadcast(**body.model_dump(), station=station.name)
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = session.get_one(Broadcast, body.id)
+        else:
+            services.hub.publish("broadcast", BroadcastPublic.model_validate(row).model_dump(mode="json"))
+            return row
+    if existing.station != station.name:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"broadcast {body.id} belongs to another station")
+    response.status_code = status.HTTP_200_OK
+    return existing
+
+
+@router.get("", response_model=list[BroadcastPublic])
+def list_broadcasts(
+    session: SessionDep,
+    _: Caller,
+    incident_id: Annotated[str | None, Query(max_length=64)] = None,
+    drone_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[Broadcast]:
+    """Newest broadcasts first, optionally for one incident or drone."""
+    stmt = select(Broadcast)
+    if incident_id is not None:
+        stmt = stmt.where(Broadcast.incident_id == incident_id)
+    if drone_id is not None:
+        stmt = stmt.where(Broadcast.drone_id == drone_id)
+    return list(session.scalars(stmt.order_by(Broadcast.ts.desc(), Broadcast.id.desc()).limit(limit)))

@@ -1,0 +1,57 @@
+// Chinese and English labels of the review UI. Keys are used by data-i18n attributes and by app.js.
+"use strict";
+
+const LABELS = {
+  zh: {
+    title: "事件记录", login: "登录", logout: "退出", username: "用户名", password: "密码",
+    offline: "离线", online: "实时", allTypes: "全部类型", allStatuses: "全部状态", allGrids: "全部网格",
+    no_mask: "未戴口罩", crowd: "人群聚集", other: "其他",
+    new: "待审核", confirmed: "已确认", dismissed: "已驳回", resolved: "已处理",
+    inView: "仅地图范围", confirmSelected: "确认所选", dismissSelected: "驳回所选", markReviewed: "标记已处理",
+    keys: "j/k 上下 · x 选择 · c 确认 · d 驳回 · Enter 详情",
+    time: "时间", type: "类型", grid: "网格", drone: "无人机", status: "状态", mission: "任务",
+    people: "人数", confidence: "置信度", position: "位置", station: "站点", note: "备注",
+    more: "加载更多", broadcasts: "播放的广播", history: "审核记录", confirm: "确认", dismiss: "驳回",
+    resolve: "已处理", perHour: "每小时事件", perGrid: "各网格事件", selected: "已选 {n} 条",
+    none: "无", loginFailed: "用户名或密码错误", tooMany: "尝试次数过多，请稍后再试",
+    legend: "网格颜色（未处理事件数）", newIncident: "新事件",
+  },
+  en: {
+    title: "Incident log", login: "Log in", logout: "Log out", username: "Username", password: "Password",
+    offline: "offline", online: "live", allTypes: "All types", allStatuses: "All statuses", allGrids: "All grids",
+    no_mask: "No mask", crowd: "Crowd", other: "Other",
+    new: "New", confirmed: "Confirmed", dismissed: "Dismissed", resolved: "Resolved",
+    inView: "In map view", confirmSelected: "Confirm selected", dismissSelected: "Dismiss selected",
+    markReviewed: "Mark reviewed", keys: "j/k move · x select · c confirm · d dismiss · Enter details",
+    time: "Time", type: "Type", grid: "Grid", drone: "Drone", status: "Status", mission: "Mission",
+    people: "People", confidence: "Confidence", position: "Position", station: "Station", note: "Note",
+    more: "Load more", broadcasts: "Broadcasts played", history: "Review history", confirm: "Confirm",
+    dismiss: "Dismiss", resolve: "Resolve", perHour: "Incidents per hour", perGrid: "Incidents per grid",
+    selected: "{n} selected", none: "none", loginFailed: "Wrong username or password",
+    tooMany: "Too many attempts; try again later", legend: "Grid colour (open incidents)",
+    newIncident: "New incident",
+  },
+};
+
+let LANG = localStorage.getItem("gridpatrol.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
+
+function t(key, vars) {
+  let text = (LABELS[LANG] && LABELS[LANG][key]) || LABELS.en[key] || key;
+  for (const [k, v] of Object.entries(vars || {})) text = text.replace(`{${k}}`, v);
+  return text;
+}
+
+function applyLabels(root) {
+  document.documentElement.lang = LANG;
+  for (const el of (root || document).querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of (root || document).querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  document.getElementById("lang").textContent = LANG === "zh" ? "EN" : "中文";
+}
+
+function setLang(lang) {
+  LANG = lang;
+  localStorage.setItem("gridpatrol.lang", lang);
+  applyLabels();
+}
