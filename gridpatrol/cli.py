@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 # Modules that add commands; each has ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli",)
 
 
 class State:

@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from mission_planner.profiles import CameraProfile, VehicleProfile
+from sim.config import SimConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +92,9 @@ class Settings(BaseSettings):
     station: StationConfig = Field(default_factory=StationConfig, title="Station", description="")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging", description="")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, title="Planner", description="")
+    sim: SimConfig = Field(
+        default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`."
+    )
 
     @classmethod
     def settings_customise_sources(
