@@ -138,7 +138,7 @@ class Autopilot:
         if mode in (CopterMode.ALT_HOLD, CopterMode.STABILIZE):
             return Command(target_z=self.hold_z) if not b.on_ground else Command()
         if mode == CopterMode.LAND:
-            return self._land()
+            return self.land_command()
         if mode == CopterMode.RTL:
             return self.rtl_command(dt)
         if mode == CopterMode.AUTO:
@@ -175,7 +175,8 @@ class Autopilot:
             return Command(target_z=z)
         return Command(target_xy=xy, speed=speed, target_z=z, yaw=yaw)
 
-    def _land(self) -> Command:
+    def land_command(self) -> Command:
+        """Descend at the landing rate, holding position when the GPS allows."""
         xy = self.land_xy if self.v.gps_ok else None
         return Command(target_xy=xy, speed=self.wp_speed(), climb_rate=-self.land_rate())
 
@@ -209,7 +210,7 @@ class Autopilot:
         if r.stage == "final":
             return self._hold(r.target_xy, p.value("RTL_ALT_FINAL") / 100.0)
         self.land_xy = r.target_xy
-        return self._land()
+        return self.land_command()
 
     def is_landing(self) -> bool:
         """Whether touching the ground now completes a landing (and disarms at once)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import signal
+import threading
 from typing import Annotated
 
 import typer
@@ -64,11 +65,13 @@ def register(app: typer.Typer) -> None:
         for v in simulator.vehicles:
             table.add_row(str(v.index), str(v.sysid), v.endpoint, v.udp_endpoint or "-")
         console.print(table)
+        stop = threading.Event()
+        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         console.print("Ctrl-C to stop.")
         try:
-            while True:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
+            stop.wait()
             console.print("stopping")
         finally:
             simulator.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -89,7 +89,9 @@ class MissionRunner:
     def _start_at(self, seq: int) -> None:
         items = self.items()
         seq = max(1, seq)
-        while seq < len(items):
+        for _ in range(10 * len(items)):  # bounded: DO_JUMPs that only loop over DO items end the mission
+            if seq >= len(items):
+                break
             item = items[seq]
             if item.command in NAV_NAMES:
                 self._start_nav(seq, item)
@@ -182,7 +184,15 @@ class MissionRunner:
             self._complete_nav()
 
     def command(self, dt: float) -> Command:
-        """One physics step of AUTO."""
+        """One physics step of AUTO (items that complete at once hand over to the next in the same step)."""
+        for _ in range(len(self.items()) + 1):
+            out = self._step(dt)
+            if out is not None:
+                return out
+        return Command(target_z=self.v.body.z)
+
+    def _step(self, dt: float) -> Command | None:
+        """The command for this step, or None when the current item just completed (ask again)."""
         v, b, ap = self.v, self.v.body, self.v.autopilot
         item, target = self.nav, self.target
         if not self.running or item is None or target is None:
@@ -194,7 +204,7 @@ class MissionRunner:
             if b.z >= target[2] - ALT_TOLERANCE:
                 ap.hold_xy, ap.hold_z = (b.x, b.y), target[2]
                 self._complete_nav()
-                return self.command(dt)
+                return None
             return Command(target_xy=(target[0], target[1]), target_z=target[2])
         if b.on_ground:
             return Command()  # AUTO on the ground waits for a takeoff item
@@ -205,18 +215,18 @@ class MissionRunner:
             return out
         if cmd == 21 and self.landing:
             ap.land_xy = (target[0], target[1])
-            return ap._land()
+            return ap.land_command()
         dist = math.hypot(b.x - target[0], b.y - target[1])
         if self.arrived_at is None:
             if dist <= self.radius and abs(b.z - target[2]) <= max(ALT_TOLERANCE, 1.0):
                 self.arrived_at = v.sim_time
                 if cmd == 21:
                     self.landing = True
-                    return self.command(dt)
+                    return None
             else:
                 return ap.fly_to((target[0], target[1]), target[2], ap.wp_speed())
         if v.sim_time - self.arrived_at >= self.hold_s:
             ap.hold_xy, ap.hold_z = (target[0], target[1]), target[2]
             self._complete_nav()
-            return self.command(dt)
+            return None
         return ap.fly_to((target[0], target[1]), target[2], ap.wp_speed(), face=False)

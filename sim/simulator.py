@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from mission_planner.geo import LocalFrame
-from sim.link import VehiclePorts
+from sim.link import Link, VehiclePorts
 from sim.vehicle import SimVehicle
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class Simulator:
         udp: Also listen on UDP (the same port number when free): connect with ``udpout:127.0.0.1:PORT``.
         wind: (speed m/s, direction degrees the wind blows FROM), like SITL's SIM_WIND_SPD / SIM_WIND_DIR.
         seed: Seeds the packet-loss RNGs, so a lossy test is reproducible.
+        shared_port: Also listen on this TCP port (0: a free one) with every vehicle on the one link, like a
+            MAVProxy or mavlink-router output; messages go to the vehicle their ``target_system`` names.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class Simulator:
         udp: bool = False,
         wind: tuple[float, float] = (0.0, 0.0),
         seed: int = 0,
+        shared_port: int | None = None,
     ) -> None:
         if vehicles < 1:
             raise ValueError(f"vehicles must be >= 1, got {vehicles}")
@@ -79,6 +82,8 @@ class Simulator:
         self.home = (float(lat), float(lon), float(alt))
         self.base_port = base_port
         self.udp = udp
+        self.shared_port = shared_port
+        self.shared: VehiclePorts | None = None
         self.lock = threading.RLock()
         self.frame = LocalFrame(lon, lat)
         self.vehicles = [
@@ -102,6 +107,11 @@ class Simulator:
                 port = 0 if self.base_port == 0 else self.base_port + 10 * i
                 vehicle.ports = VehiclePorts("127.0.0.1", port, self.udp)
                 opened.append(vehicle.ports)
+            if self.shared_port is not None:
+                self.shared = VehiclePorts("127.0.0.1", self.shared_port, self.udp)
+                opened.append(self.shared)
+                for vehicle in self.vehicles:
+                    vehicle.shared = self.shared
         except OSError:
             for ports in opened:
                 ports.close()
@@ -123,6 +133,9 @@ class Simulator:
         for vehicle in self.vehicles:
             if vehicle.ports is not None:
                 vehicle.ports.close()
+        if self.shared is not None:
+            self.shared.close()
+            self.shared = None
         if self._selector is not None:
             self._selector.close()
             self._selector = None
@@ -147,6 +160,11 @@ class Simulator:
         """UDP endpoint of each vehicle for a ground station (``udpout:127.0.0.1:5760``); [] without UDP."""
         return [e for v in self.vehicles if (e := v.udp_endpoint) is not None]
 
+    @property
+    def shared_endpoint(self) -> str | None:
+        """``tcp:127.0.0.1:PORT`` carrying every vehicle, when ``shared_port`` was given."""
+        return None if self.shared is None else f"tcp:127.0.0.1:{self.shared.tcp_port}"
+
     def vehicle(self, i: int) -> SimVehicle:
         """Vehicle ``i`` (system id ``i + 1``)."""
         if not 0 <= i < len(self.vehicles):
@@ -168,18 +186,29 @@ class Simulator:
 
     # -- the thread ------------------------------------------------------------------------------------------
 
-    def _watch(self) -> dict[socket.socket, SimVehicle]:
-        owner: dict[socket.socket, SimVehicle] = {}
+    def _watch(self) -> dict[socket.socket, SimVehicle | None]:
+        """Each socket with the vehicle it belongs to (None: the shared port)."""
+        owner: dict[socket.socket, SimVehicle | None] = {}
         for vehicle in self.vehicles:
             if vehicle.ports is not None:
                 for sock in vehicle.ports.sockets():
                     owner[sock] = vehicle
+        if self.shared is not None:
+            for sock in self.shared.sockets():
+                owner[sock] = None
         return owner
+
+    def _deliver(self, vehicle: SimVehicle, link: Link, msg: Any) -> None:
+        if vehicle.faults.passes():
+            try:
+                vehicle.handle(link, msg)
+            except Exception:  # one bad message must not stop the simulation
+                log.exception("vehicle %d: error handling %s", vehicle.sysid, msg.get_type())
 
     def _run(self) -> None:
         selector = self._selector
         assert selector is not None
-        registered: dict[socket.socket, SimVehicle] = {}
+        registered: dict[socket.socket, SimVehicle | None] = {}
         last = time.monotonic()
         while not self._stop.is_set():
             owner = self._watch()
@@ -196,15 +225,16 @@ class Simulator:
             with self.lock:
                 for key, _mask in events:
                     ready: Any = key.fileobj
-                    vehicle = registered.get(ready)
-                    if vehicle is None or vehicle.ports is None:
+                    if ready not in registered:
                         continue
-                    for link, msg in vehicle.ports.read(ready):
-                        if vehicle.faults.passes():
-                            try:
-                                vehicle.handle(link, msg)
-                            except Exception:  # one bad message must not stop the simulation
-                                log.exception("vehicle %d: error handling %s", vehicle.sysid, msg.get_type())
+                    vehicle = registered[ready]
+                    if vehicle is None and self.shared is not None:
+                        for link, msg in self.shared.read(ready):
+                            for each in self.vehicles:
+                                self._deliver(each, link, msg)
+                    elif vehicle is not None and vehicle.ports is not None:
+                        for link, msg in vehicle.ports.read(ready):
+                            self._deliver(vehicle, link, msg)
                 now = time.monotonic()
                 wall = min(now - last, MAX_WALL_STEP)
                 last = now
@@ -213,6 +243,8 @@ class Simulator:
                     vehicle.emit_telemetry()
                     if vehicle.ports is not None:
                         vehicle.ports.flush()
+                if self.shared is not None:
+                    self.shared.flush()
             # Leave the lock free for a moment so that test threads can read state.
             time.sleep(0)
 

@@ -90,6 +90,7 @@ class SimVehicle(MissionHooks):
         self.ground_amsl = ground_amsl
         self.lock = lock
         self.ports = ports
+        self.shared: VehiclePorts | None = None  # a port all vehicles share, when the simulator has one
         self.params = ParamStore(
             self.sysid, {"SIM_SPEEDUP": speedup, "SIM_WIND_SPD": wind[0], "SIM_WIND_DIR": wind[1]}
         )
@@ -288,9 +289,9 @@ class SimVehicle(MissionHooks):
 
     def broadcast(self, msg: Any) -> None:
         """Send ``msg`` on every connected link (each through the link faults)."""
-        if self.ports is None:
-            return
-        links = self.ports.links
+        links = self.ports.links if self.ports is not None else []
+        if self.shared is not None:
+            links = links + self.shared.links
         if not links:
             return
         data = self._pack(msg)

@@ -34,8 +34,8 @@ def test_cli_prints_endpoints_and_serves_mavlink() -> None:
         master.close()
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-    assert proc.returncode == 0
+        rest = proc.communicate(timeout=10)[0]
+    assert proc.returncode == 0, rest
 
 
 def test_cli_bad_home_is_a_clear_error() -> None:

@@ -172,3 +172,34 @@ def test_gps_loss_lands(sim: Simulator, gcs: Any) -> None:
         if gps.fix_type < 3:
             break
     assert gps.fix_type < 3 and gps.satellites_visible == 0
+
+
+def test_shared_link_carries_every_vehicle() -> None:
+    with Simulator(vehicles=2, speedup=25, base_port=0, shared_port=0) as sim:
+        assert sim.shared_endpoint is not None
+        master = mavutil.mavlink_connection(sim.shared_endpoint, source_system=255, dialect="ardupilotmega")
+        try:
+            ids: set[int] = set()
+            deadline = time.monotonic() + 5
+            while ids != {1, 2} and time.monotonic() < deadline:
+                hb = master.recv_match(type="HEARTBEAT", blocking=True, timeout=1)
+                if hb is not None:
+                    ids.add(hb.get_srcSystem())
+            assert ids == {1, 2}
+            master.target_system = 2
+            assert set_mode(master, "LOITER").result == mavlink.MAV_RESULT_ACCEPTED
+            wait_for(lambda: sim.vehicle(1).mode == "LOITER", 5, "vehicle 2 in LOITER")
+            assert sim.vehicle(0).mode == "STABILIZE"
+        finally:
+            master.close()
+
+
+def test_wind_drift_without_gps(gcs: Any, sim: Simulator) -> None:
+    v = sim.vehicle(0)
+    set_param(gcs, "SIM_WIND_SPD", 6)
+    set_param(gcs, "SIM_WIND_DIR", 0)  # from the north: blows south
+    _arm_takeoff(gcs, sim, alt=30)
+    lat0 = v.position[0]
+    v.lose_gps(600)
+    wait_for(lambda: v.mode == "LAND", 5, "EKF failsafe LAND")
+    wait_for(lambda: (lat0 - v.position[0]) * 111_000 > 20, 10, "drift south with the wind")
