@@ -27,6 +27,7 @@ from pydantic_settings import (
 
 from api.config import ApiConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
+from sim.config import SimConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     planner: PlannerConfig = Field(default_factory=PlannerConfig, title="Planner", description="")
     api: ApiConfig = Field(
         default_factory=ApiConfig, title="Incident log API", description="The FastAPI incident log service."
+    )
+    sim: SimConfig = Field(
+        default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`."
     )
 
     @classmethod
