@@ -44,25 +44,19 @@ def _parse_patterns(text: str | None) -> list[Pattern] | None:
 
 
 def plan_command(
-    district_file: Annotated[
-        Path, typer.Argument(help="District GeoJSON or KML (grids, fence, no-fly zones...).")
-    ],
+    district_file: Annotated[Path, typer.Argument(help="District GeoJSON or KML (grids, fence, no-fly zones...).")],
     grids: Annotated[
         str, typer.Option("--grids", "-g", help="Grid ids to patrol, e.g. 3,5,7; 'all' for every grid.")
     ] = "all",
     drones: Annotated[int, typer.Option("--drones", "-d", min=1, max=32, help="Drones flying at once.")] = 1,
     alt: Annotated[float | None, typer.Option("--alt", help="Patrol altitude above launch (m).")] = None,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for .plan, .waypoints, GeoJSON, KML, JSON.")
-    ] = Path("out"),
-    preview: Annotated[
-        Path | None, typer.Option("--preview", help="Draw the plan to this .png/.svg/.html.")
-    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for .plan, .waypoints, GeoJSON, KML, JSON.")] = Path(
+        "out"
+    ),
+    preview: Annotated[Path | None, typer.Option("--preview", help="Draw the plan to this .png/.svg/.html.")] = None,
     pattern: Annotated[
         str | None,
-        typer.Option(
-            "--pattern", help="Patterns for every grid, e.g. coverage,hotspots (default: each grid's own)."
-        ),
+        typer.Option("--pattern", help="Patterns for every grid, e.g. coverage,hotspots (default: each grid's own)."),
     ] = None,
     launch: Annotated[
         str | None, typer.Option("--launch", help="Launch site ids to use, e.g. A,B (default: all).")
@@ -117,9 +111,7 @@ def plan_command(
     except (PlanningError, ValueError) as exc:
         fail(str(exc))
     print_summary(plan, elapsed)
-    console.print(
-        f"[green]wrote[/] {len(files)} files to {out}" + (f" and the map {preview}" if preview else "")
-    )
+    console.print(f"[green]wrote[/] {len(files)} files to {out}" + (f" and the map {preview}" if preview else ""))
 
 
 def print_summary(plan: Plan, elapsed_s: float) -> None:
@@ -128,9 +120,7 @@ def print_summary(plan: Plan, elapsed_s: float) -> None:
 
     sorties = Table(title=f"Patrol of {plan.district} at {plan.alt_m:g} m", title_justify="left")
     for col in ("drone", "sortie", "launch", "grids", "km", "min", "battery %", "take-off at"):
-        sorties.add_column(
-            col, justify="right" if col in ("km", "min", "battery %", "take-off at") else "left"
-        )
+        sorties.add_column(col, justify="right" if col in ("km", "min", "battery %", "take-off at") else "left")
     for s in plan.sorties:
         sorties.add_row(
             s.drone_id,

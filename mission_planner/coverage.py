@@ -49,9 +49,7 @@ def plan_coverage(
         turn_penalty_m: The cost of one turn, in metres of flight (turn penalty seconds x cruise speed).
     """
     if isinstance(area, MultiPolygon) or area.geom_type != "Polygon":
-        raise ValueError(
-            f"grid {grid_id}: plan_coverage takes one polygon; split a MultiPolygon into its parts"
-        )
+        raise ValueError(f"grid {grid_id}: plan_coverage takes one polygon; split a MultiPolygon into its parts")
     if spacing_m <= 0:
         raise ValueError(f"grid {grid_id}: line spacing must be positive, got {spacing_m}")
     area = area.buffer(0) if not area.is_valid else area

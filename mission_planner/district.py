@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Literal, TypeAlias
 
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 
 from mission_planner.geo import LocalFrame
 
@@ -67,12 +67,12 @@ class NoFlyZone:
 
 @dataclass(frozen=True)
 class Street:
-    """A street to patrol along."""
+    """A street to patrol along (a MultiLineString when its parts do not join up)."""
 
     id: str
     name: str
-    geometry: LineString
-    local: LineString
+    geometry: LineString | MultiLineString
+    local: LineString | MultiLineString
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,4 @@ class District:
 
     def hotspots_in(self, grid: Grid) -> list[Hotspot]:
         """Hotspots that belong to a grid: named by ``grid_id``, or lying inside it when unnamed."""
-        return [
-            h
-            for h in self.hotspots
-            if h.grid_id == grid.id or (h.grid_id is None and grid.local.covers(h.local))
-        ]
+        return [h for h in self.hotspots if h.grid_id == grid.id or (h.grid_id is None and grid.local.covers(h.local))]

@@ -21,13 +21,9 @@ class Waypoint(BaseModel):
     lon: float = Field(ge=-180, le=180)
     alt_m: float = Field(ge=0, description="Metres above the launch site.")
     kind: WaypointKind
-    speed_ms: float | None = Field(
-        None, gt=0, description="Speed from this point on; None keeps the current."
-    )
+    speed_ms: float | None = Field(None, gt=0, description="Speed from this point on; None keeps the current.")
     hold_s: float = Field(0.0, ge=0, description="Hover here this long (hotspot dwell).")
-    gimbal_pitch_deg: float | None = Field(
-        None, ge=-90, le=30, description="Point the camera; None keeps it."
-    )
+    gimbal_pitch_deg: float | None = Field(None, ge=-90, le=30, description="Point the camera; None keeps it.")
     grid_id: str | None = Field(None, description="The grid this point works on; None for transit.")
 
 

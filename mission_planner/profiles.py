@@ -21,9 +21,7 @@ class VehicleProfile(BaseModel):
         description="Horizontal speed on survey and transit legs.",
     )
     climb_rate_ms: float = Field(3.0, gt=0, le=10, title="Climb rate (m/s)", description="Vertical speed up.")
-    descent_rate_ms: float = Field(
-        2.0, gt=0, le=10, title="Descent rate (m/s)", description="Vertical speed down."
-    )
+    descent_rate_ms: float = Field(2.0, gt=0, le=10, title="Descent rate (m/s)", description="Vertical speed down.")
     max_alt_m: float = Field(
         120.0,
         gt=0,

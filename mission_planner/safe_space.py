@@ -58,9 +58,7 @@ class SafeSpace:
             return [a, b]
         for p in (a, b):
             if not self._inside.covers(Point(p)):
-                raise InfeasibleError(
-                    f"point ({p[0]:.1f}, {p[1]:.1f}) m is outside the fence or in a no-fly zone"
-                )
+                raise InfeasibleError(f"point ({p[0]:.1f}, {p[1]:.1f}) m is outside the fence or in a no-fly zone")
         graph = self._graph.copy()
         for p in (a, b):
             graph.add_node(p)

@@ -68,8 +68,6 @@ def validate_legs(
         geom = Point(a) if a == b else LineString([a, b])
         for name, zone in (zone_names or {}).items():
             if geom.intersects(zone.buffer(-tol_m)):
-                raise UnsafeLegError(
-                    f"{where} enters no-fly zone {name} (or its margin); the route must go around it"
-                )
+                raise UnsafeLegError(f"{where} enters no-fly zone {name} (or its margin); the route must go around it")
         out = leg_outside_m(a, b, inside)
         raise UnsafeLegError(f"{where} leaves the fence by {out:.1f} m; the route must stay inside the fence")

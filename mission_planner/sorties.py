@@ -78,9 +78,7 @@ class Leg:
     reverse: bool
 
 
-def _round_trip_s(
-    model: FlightModel, launches: Sequence[XY], start: XY, end: XY, distance: Distance
-) -> float:
+def _round_trip_s(model: FlightModel, launches: Sequence[XY], start: XY, end: XY, distance: Distance) -> float:
     """Battery seconds spent outside the work: climb, out from and back to the best launch site, descent."""
     best = min(distance(p, start) + distance(end, p) for p in launches)
     return model.climb_s + model.descent_s + model.travel_s(best)
@@ -97,28 +95,19 @@ def split_route(
     Raises:
         InfeasibleError: When the grid is too far for one battery (even a few metres of work do not fit).
     """
-    if (
-        model.work_s(route) + _round_trip_s(model, launches, route.start, route.end, distance)
-        <= model.usable_s
-    ):
+    if model.work_s(route) + _round_trip_s(model, launches, route.start, route.end, distance) <= model.usable_s:
         return [route]
     chunks: list[PatternRoute] = []
     points = list(route.points)
     holds = dict(route.holds)
     while points:
-        chunk_pts, chunk_holds, rest_pts, rest_holds = _take_chunk(
-            route, points, holds, model, launches, distance
-        )
-        chunks.append(
-            PatternRoute(route.grid_id, route.pattern, tuple(chunk_pts), chunk_holds, route.swath_m)
-        )
+        chunk_pts, chunk_holds, rest_pts, rest_holds = _take_chunk(route, points, holds, model, launches, distance)
+        chunks.append(PatternRoute(route.grid_id, route.pattern, tuple(chunk_pts), chunk_holds, route.swath_m))
         points, holds = rest_pts, rest_holds
     return chunks
 
 
-def _fits(
-    pts: list[XY], hold_s: float, model: FlightModel, launches: Sequence[XY], distance: Distance
-) -> bool:
+def _fits(pts: list[XY], hold_s: float, model: FlightModel, launches: Sequence[XY], distance: Distance) -> bool:
     piece = PatternRoute("_", "coverage", tuple(pts))
     work = model.work_s(piece) + hold_s
     return work + _round_trip_s(model, launches, pts[0], pts[-1], distance) <= model.usable_s
@@ -244,12 +233,7 @@ def _form_sorties(
     climb, descent = round(model.climb_s * SCALE), round(model.descent_s * SCALE)
     capacity = round(model.usable_s * SCALE)
     # A battery's use on i -> j: i's work, the transit, the climb after take-off, the descent before landing.
-    battery = (
-        travel
-        + work[:, None]
-        + np.where(is_depot, climb, 0)[:, None]
-        + np.where(is_depot, descent, 0)[None, :]
-    )
+    battery = travel + work[:, None] + np.where(is_depot, climb, 0)[:, None] + np.where(is_depot, descent, 0)[None, :]
 
     vehicle_sites = [s for s in range(len(sites)) for _ in range(per_site)]
     manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicle_sites), vehicle_sites, vehicle_sites)
@@ -266,9 +250,7 @@ def _form_sorties(
     params.time_limit.FromSeconds(SAFETY_LIMIT_S)  # only a guard against a pathological search
     solution = routing.SolveWithParameters(params)
     if solution is None:
-        raise InfeasibleError(
-            "no way to share the work among batteries was found; add launch sites or drones"
-        )
+        raise InfeasibleError("no way to share the work among batteries was found; add launch sites or drones")
 
     sorties: list[tuple[XY, list[Leg]]] = []
     for v, site in enumerate(vehicle_sites):
@@ -305,9 +287,7 @@ def _schedule(
             here = c.end
         return t + model.travel_s(distance(here, site))
 
-    timed = sorted(
-        ((duration(s, legs), i) for i, (s, legs) in enumerate(sorties)), key=lambda x: (-x[0], x[1])
-    )
+    timed = sorted(((duration(s, legs), i) for i, (s, legs) in enumerate(sorties)), key=lambda x: (-x[0], x[1]))
     free_at = [0.0] * len(drones)
     result: list[list[list[Leg]]] = [[] for _ in drones]
     for dur, i in timed:
@@ -322,9 +302,7 @@ def _travel_matrix(nodes: Sequence[_Node], model: FlightModel, distance: Distanc
     """Transit time (tenths of a second) from the end of each node to the start of every other node."""
     points = sorted({p for node in nodes for p in (node.start, node.end)})
     index = {p: i for i, p in enumerate(points)}
-    unique = np.array(
-        [[round(model.travel_s(distance(a, b)) * SCALE) for b in points] for a in points], dtype=np.int64
-    )
+    unique = np.array([[round(model.travel_s(distance(a, b)) * SCALE) for b in points] for a in points], dtype=np.int64)
     ends = np.array([index[node.end] for node in nodes])
     starts = np.array([index[node.start] for node in nodes])
     return unique[np.ix_(ends, starts)]

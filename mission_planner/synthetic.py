@@ -73,9 +73,7 @@ def synthetic_district(
             poly = poly.difference(notch)
         elif k % 11 == 5:  # a courtyard hole
             c = poly.centroid
-            hole = Polygon(
-                [(c.x - 50, c.y - 40), (c.x + 50, c.y - 40), (c.x + 50, c.y + 40), (c.x - 50, c.y + 40)]
-            )
+            hole = Polygon([(c.x - 50, c.y - 40), (c.x + 50, c.y - 40), (c.x + 50, c.y + 40), (c.x - 50, c.y + 40)])
             poly = Polygon(poly.exterior.coords, [hole.exterior.coords])
         patterns = ["coverage", "hotspots"] if k % 9 == 4 else ["coverage"]
         add(
