@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
 # Debian packages the project needs (installed only when missing, and only as root or with sudo).
-APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium postgresql ffmpeg
+APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium postgresql ffmpeg fonts-wqy-microhei
 export YOLO_OFFLINE := 1
 export MPLBACKEND := Agg
 

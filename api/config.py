@@ -24,9 +24,7 @@ class ApiConfig(BaseModel):
         title="Listen address",
         description="Interface uvicorn binds; keep 127.0.0.1 unless proxied.",
     )
-    port: int = Field(
-        8321, ge=1, le=65535, title="Port", description="TCP port of the API and the browser UI."
-    )
+    port: int = Field(8321, ge=1, le=65535, title="Port", description="TCP port of the API and the browser UI.")
     data_dir: Path = Field(
         Path(".gridpatrol/api"),
         title="Data directory",
@@ -92,9 +90,7 @@ class ApiConfig(BaseModel):
         title="Grid colour thresholds",
         description="Open incidents for green, yellow, orange, red (fewer than the first is white).",
     )
-    page_max: int = Field(
-        500, ge=1, le=5000, title="Page size limit", description="Largest `limit` of a list."
-    )
+    page_max: int = Field(500, ge=1, le=5000, title="Page size limit", description="Largest `limit` of a list.")
 
     @field_validator("grid_colour_thresholds")
     @classmethod

@@ -76,9 +76,7 @@ def authenticate(session: Session, creds: HTTPAuthorizationCredentials | None) -
         key = session.scalar(select(StationKey).where(StationKey.key_hash == digest, ~StationKey.revoked))
         if key is not None:
             return Principal("station", key.station, "station")
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown or revoked station key", headers=UNAUTHORIZED
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked station key", headers=UNAUTHORIZED)
     if secret.startswith(TOKEN_PREFIX):
         tok = session.get(AuthToken, digest)
         if tok is not None and tok.expires_at > utcnow():
@@ -104,9 +102,7 @@ def get_user(session: SessionDep, creds: CredentialsDep) -> Principal:
     """A logged-in reviewer or admin."""
     who = authenticate(session, creds)
     if who.kind != "user":
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "this needs a reviewer or admin login, not a station key"
-        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a reviewer or admin login, not a station key")
     return who
 
 

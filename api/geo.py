@@ -42,9 +42,7 @@ def parse_grids(collection: dict[str, Any]) -> list[GridFeature]:
         ['g1']
     """
     if collection.get("type") != "FeatureCollection" or not isinstance(collection.get("features"), list):
-        raise GridGeoJSONError(
-            'grids must be a GeoJSON FeatureCollection: {"type": "FeatureCollection", ...}'
-        )
+        raise GridGeoJSONError('grids must be a GeoJSON FeatureCollection: {"type": "FeatureCollection", ...}')
     grids: list[GridFeature] = []
     seen: set[str] = set()
     for i, feat in enumerate(collection["features"]):

@@ -76,9 +76,7 @@ def incident_filter(
     since: Annotated[AwareDatetime | None, Query(description="Incidents at or after this time.")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Incidents before this time.")] = None,
     type: Annotated[list[IncidentType] | None, Query(description="One or more incident types.")] = None,
-    status_: Annotated[
-        list[Status] | None, Query(alias="status", description="One or more statuses.")
-    ] = None,
+    status_: Annotated[list[Status] | None, Query(alias="status", description="One or more statuses.")] = None,
     grid_id: Annotated[str | None, Query(max_length=64)] = None,
     drone_id: Annotated[str | None, Query(max_length=64)] = None,
     mission_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -129,13 +127,9 @@ def after_cursor(stmt: Select[Any], cursor: str | None, oldest_first: bool = Fal
     if cursor:
         ts, incident_id = decode_cursor(cursor)
         if oldest_first:
-            after = and_(
-                Incident.ts >= ts, or_(Incident.ts > ts, and_(Incident.ts == ts, Incident.id > incident_id))
-            )
+            after = and_(Incident.ts >= ts, or_(Incident.ts > ts, and_(Incident.ts == ts, Incident.id > incident_id)))
         else:
-            after = and_(
-                Incident.ts <= ts, or_(Incident.ts < ts, and_(Incident.ts == ts, Incident.id < incident_id))
-            )
+            after = and_(Incident.ts <= ts, or_(Incident.ts < ts, and_(Incident.ts == ts, Incident.id < incident_id)))
         stmt = stmt.where(after)
     if oldest_first:
         return stmt.order_by(Incident.ts.asc(), Incident.id.asc())

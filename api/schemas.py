@@ -12,9 +12,7 @@ Id = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"),
     Field(description="Letters, digits, '_', '.', ':' or '-'; 1-64 characters, client-chosen (e.g. a UUID)."),
 ]
-Sha256 = Annotated[
-    str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), Field(description="Lower-case SHA-256.")
-]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), Field(description="Lower-case SHA-256.")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
 IncidentType = Literal["no_mask", "crowd", "other"]

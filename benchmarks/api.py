@@ -296,9 +296,9 @@ def run_backend(name: str, url: str | None, work: Path, args: argparse.Namespace
         ingest = api_ingest_rate(base, key, images, args.workers)
         batch = api_batch_rate(base, key, snapshots(args.incidents, seed=1), args.workers, args.batch)
         fill(db_url, args.rows)
-        token = httpx.post(
-            base + "/api/auth/login", json={"username": "bench", "password": "bench-password"}
-        ).json()["access_token"]
+        token = httpx.post(base + "/api/auth/login", json={"username": "bench", "password": "bench-password"}).json()[
+            "access_token"
+        ]
         queries = list_queries(random.Random(4), args.requests)
         p50_ms, p95_ms = api_list_latency(base, token, queries)
     raw_p95 = raw_list_latency(db_url, queries)
@@ -361,9 +361,7 @@ def main() -> None:
         ok_single = r["api_ingest_per_s"] >= 300
         ok_batch = r["api_batch_per_s"] >= 300
         ok_list = r["list_p95_ms"] < 50
-        print(
-            f"target ingest >= 300/s with snapshots (SQLite), one by one: {'met' if ok_single else 'NOT met'}"
-        )
+        print(f"target ingest >= 300/s with snapshots (SQLite), one by one: {'met' if ok_single else 'NOT met'}")
         print(
             f"target ingest >= 300/s with snapshots (SQLite), batched by {args.batch}: "
             f"{'met' if ok_batch else 'NOT met'}"

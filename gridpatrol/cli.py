@@ -69,7 +69,7 @@ def root(
 
 def fail(message: str, code: int = 2) -> None:
     """Print an error for a person (no traceback) and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

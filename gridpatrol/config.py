@@ -96,9 +96,7 @@ class Settings(BaseSettings):
     api: ApiConfig = Field(
         default_factory=ApiConfig, title="Incident log API", description="The FastAPI incident log service."
     )
-    sim: SimConfig = Field(
-        default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`."
-    )
+    sim: SimConfig = Field(default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`.")
 
     @classmethod
     def settings_customise_sources(
@@ -137,9 +135,7 @@ def load_settings(path: Path | None = None) -> Settings:
     path = find_config(path)
     if path is not None and not path.is_file():
         raise ConfigError(f"settings file {path} does not exist; pass --config with the path of station.toml")
-    cls: Any = type(
-        "FileSettings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}}
-    )
+    cls: Any = type("FileSettings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}})
     try:
         return Settings.model_validate(cls().model_dump())
     except ValidationError as exc:

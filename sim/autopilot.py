@@ -94,9 +94,7 @@ class Autopilot:
         limit = p.value("RALLY_LIMIT_KM") * 1000.0
         for rx, ry, rz in v.rally_points_local():
             d = math.hypot(b.x - rx, b.y - ry)
-            if d < best and (
-                limit <= 0 or math.hypot(rx - home[0], ry - home[1]) <= limit or best == math.inf
-            ):
+            if d < best and (limit <= 0 or math.hypot(rx - home[0], ry - home[1]) <= limit or best == math.inf):
                 best, target, alt = d, (rx, ry), rz
         climb_min = p.value("RTL_CLIMB_MIN") / 100.0
         return_alt = max(alt, b.z + climb_min, b.z if b.z > alt else alt)

@@ -32,9 +32,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="LAT,LON,ALT of vehicle 1's home (degrees, m AMSL).", show_default=False),
         ] = None,
-        port: Annotated[
-            int | None, typer.Option(help="TCP port of vehicle 1 (next: +10 each; 0 = free).")
-        ] = None,
+        port: Annotated[int | None, typer.Option(help="TCP port of vehicle 1 (next: +10 each; 0 = free).")] = None,
         udp: Annotated[bool | None, typer.Option("--udp/--no-udp", help="Also listen on UDP.")] = None,
     ) -> None:
         """Simulate ArduCopter quadrotors that speak MAVLink on 127.0.0.1 (stop with Ctrl-C)."""

@@ -57,9 +57,7 @@ def handle_message(v: SimVehicle, link: Link, msg: Any) -> None:
 
 def _param_value(v: SimVehicle, name: str) -> Any:
     p = v.params
-    return mavlink.MAVLink_param_value_message(
-        name.encode(), p.value(name), p.ptype(name), len(p), p.index(name)
-    )
+    return mavlink.MAVLink_param_value_message(name.encode(), p.value(name), p.ptype(name), len(p), p.index(name))
 
 
 def _param_request_list(v: SimVehicle, link: Link, msg: Any) -> None:
@@ -119,9 +117,7 @@ def _set_mode_message(v: SimVehicle, link: Link, msg: Any) -> None:
 
 
 def _ack(msg: Any, command: int, result: int) -> Any:
-    return mavlink.MAVLink_command_ack_message(
-        command, result, 0, 0, msg.get_srcSystem(), msg.get_srcComponent()
-    )
+    return mavlink.MAVLink_command_ack_message(command, result, 0, 0, msg.get_srcSystem(), msg.get_srcComponent())
 
 
 # -- commands ------------------------------------------------------------------------------------------------
@@ -323,9 +319,7 @@ def _set_current(v: SimVehicle, link: Link, c: Cmd) -> int:
 
 def _pause_continue(v: SimVehicle, link: Link, c: Cmd) -> int:
     if c.params[0] == 0:
-        problem = (
-            v.set_mode(CopterMode.BRAKE) if v.autopilot.mode in (CopterMode.AUTO, CopterMode.GUIDED) else None
-        )
+        problem = v.set_mode(CopterMode.BRAKE) if v.autopilot.mode in (CopterMode.AUTO, CopterMode.GUIDED) else None
         return ACCEPTED if problem is None else FAILED
     return ACCEPTED
 

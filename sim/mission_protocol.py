@@ -143,9 +143,7 @@ class MissionServer:
     def _ack(self, link: Link, msg: Any, mission_type: int, result: int) -> None:
         self.hooks.send_to(
             link,
-            mavlink.MAVLink_mission_ack_message(
-                msg.get_srcSystem(), msg.get_srcComponent(), result, mission_type
-            ),
+            mavlink.MAVLink_mission_ack_message(msg.get_srcSystem(), msg.get_srcComponent(), result, mission_type),
         )
 
     def _on_count(self, link: Link, msg: Any) -> None:
@@ -163,9 +161,7 @@ class MissionServer:
             self._clear(link, msg, mtype)
             return
         if count > CAPACITY[mtype]:
-            self.hooks.text(
-                mavlink.MAV_SEVERITY_WARNING, f"Only {CAPACITY[mtype]} {TYPE_NAMES[mtype]} items fit"
-            )
+            self.hooks.text(mavlink.MAV_SEVERITY_WARNING, f"Only {CAPACITY[mtype]} {TYPE_NAMES[mtype]} items fit")
             self._ack(link, msg, mtype, mavlink.MAV_MISSION_NO_SPACE)
             return
         now = time.monotonic()
@@ -176,9 +172,7 @@ class MissionServer:
     def _request(self, up: Upload, now: float) -> None:
         up.last_req = now
         if up.use_int:
-            req: Any = mavlink.MAVLink_mission_request_int_message(
-                up.sysid, up.compid, up.next_seq, up.mission_type
-            )
+            req: Any = mavlink.MAVLink_mission_request_int_message(up.sysid, up.compid, up.next_seq, up.mission_type)
         else:
             req = mavlink.MAVLink_mission_request_message(up.sysid, up.compid, up.next_seq, up.mission_type)
         self.hooks.send_to(up.link, req)

@@ -73,9 +73,7 @@ class Simulator:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValueError(f"home must be (lat, lon, alt_amsl) in degrees and metres, got {home}")
         if not (base_port == 0 or 1024 <= base_port <= 65535 - 10 * vehicles):
-            raise ValueError(
-                f"base_port must be 0 (free ports) or 1024..{65535 - 10 * vehicles}, got {base_port}"
-            )
+            raise ValueError(f"base_port must be 0 (free ports) or 1024..{65535 - 10 * vehicles}, got {base_port}")
         if wind[0] < 0:
             raise ValueError(f"wind speed must be >= 0 m/s, got {wind[0]}")
         self.speedup = float(speedup)
@@ -168,9 +166,7 @@ class Simulator:
     def vehicle(self, i: int) -> SimVehicle:
         """Vehicle ``i`` (system id ``i + 1``)."""
         if not 0 <= i < len(self.vehicles):
-            raise IndexError(
-                f"vehicle index {i} out of range: the simulator has {len(self.vehicles)} vehicles"
-            )
+            raise IndexError(f"vehicle index {i} out of range: the simulator has {len(self.vehicles)} vehicles")
         return self.vehicles[i]
 
     def wait_sim_time(self, seconds: float, timeout: float | None = None) -> None:
@@ -179,9 +175,7 @@ class Simulator:
         deadline = time.monotonic() + (timeout if timeout is not None else seconds / self.speedup * 4 + 5)
         while self.sim_time < target:
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"simulation did not advance {seconds} s in time (is the machine overloaded?)"
-                )
+                raise TimeoutError(f"simulation did not advance {seconds} s in time (is the machine overloaded?)")
             time.sleep(0.01)
 
     # -- the thread ------------------------------------------------------------------------------------------

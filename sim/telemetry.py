@@ -124,9 +124,7 @@ def _global_position(v: SimVehicle) -> Any:
 def _local_position(v: SimVehicle) -> Any:
     b = v.body
     hx, hy = v.home_xy
-    return mavlink.MAVLink_local_position_ned_message(
-        v.time_boot_ms(), b.y - hy, b.x - hx, -b.z, b.vy, b.vx, -b.vz
-    )
+    return mavlink.MAVLink_local_position_ned_message(v.time_boot_ms(), b.y - hy, b.x - hx, -b.z, b.vy, b.vx, -b.vz)
 
 
 def _attitude(v: SimVehicle) -> Any:
@@ -156,12 +154,7 @@ def _battery(v: SimVehicle) -> Any:
 
 
 def _ekf(v: SimVehicle) -> Any:
-    flags = (
-        mavlink.EKF_ATTITUDE
-        | mavlink.EKF_VELOCITY_VERT
-        | mavlink.EKF_POS_VERT_ABS
-        | mavlink.EKF_CONST_POS_MODE
-    )
+    flags = mavlink.EKF_ATTITUDE | mavlink.EKF_VELOCITY_VERT | mavlink.EKF_POS_VERT_ABS | mavlink.EKF_CONST_POS_MODE
     var = 0.9
     if v.gps_ok:
         flags |= (
@@ -205,9 +198,7 @@ def _fence_status(v: SimVehicle) -> Any:
         kind = mavlink.FENCE_BREACH_MAXALT
     elif breach:
         kind = mavlink.FENCE_BREACH_BOUNDARY
-    return mavlink.MAVLink_fence_status_message(
-        1 if breach else 0, v.fence_breach_count, kind, v.time_boot_ms(), 0
-    )
+    return mavlink.MAVLink_fence_status_message(1 if breach else 0, v.fence_breach_count, kind, v.time_boot_ms(), 0)
 
 
 def _home(v: SimVehicle) -> Any:

@@ -91,9 +91,7 @@ class SimVehicle(MissionHooks):
         self.lock = lock
         self.ports = ports
         self.shared: VehiclePorts | None = None  # a port all vehicles share, when the simulator has one
-        self.params = ParamStore(
-            self.sysid, {"SIM_SPEEDUP": speedup, "SIM_WIND_SPD": wind[0], "SIM_WIND_DIR": wind[1]}
-        )
+        self.params = ParamStore(self.sysid, {"SIM_SPEEDUP": speedup, "SIM_WIND_SPD": wind[0], "SIM_WIND_DIR": wind[1]})
         self.body = Body(x=spawn_xy[0], y=spawn_xy[1])
         self.home_xy = spawn_xy
         self.home_amsl = ground_amsl
@@ -173,9 +171,7 @@ class SimVehicle(MissionHooks):
         with self.lock:
             lat, lon, rel, _ = self.position
             roll, pitch, yaw = self.attitude
-            return CameraPose(
-                lat, lon, rel, roll, pitch, yaw, self.gimbal_pitch, self.gimbal_yaw, self.sim_time
-            )
+            return CameraPose(lat, lon, rel, roll, pitch, yaw, self.gimbal_pitch, self.gimbal_yaw, self.sim_time)
 
     @property
     def mode(self) -> str:
@@ -340,9 +336,7 @@ class SimVehicle(MissionHooks):
     def home_item(self) -> StoredItem:
         """Mission item 0: home, absolute altitude."""
         lat, lon, amsl = self.home
-        return StoredItem(
-            16, 0, 0.0, 0.0, 0.0, 0.0, round(lat * 1e7), round(lon * 1e7), round(amsl * 100) / 100
-        )
+        return StoredItem(16, 0, 0.0, 0.0, 0.0, 0.0, round(lat * 1e7), round(lon * 1e7), round(amsl * 100) / 100)
 
     def can_clear(self, mission_type: int) -> bool:
         """ArduPilot refuses to clear the mission while AUTO is flying it."""
@@ -592,12 +586,8 @@ class SimVehicle(MissionHooks):
 
     def _check_battery(self, p: ParamStore, now: float) -> None:
         volt, left = self.battery.voltage, self.battery.remaining_mah
-        low = (0 < volt < p.value("BATT_LOW_VOLT")) or (
-            p.value("BATT_LOW_MAH") > 0 and left < p.value("BATT_LOW_MAH")
-        )
-        crt = (0 < volt < p.value("BATT_CRT_VOLT")) or (
-            p.value("BATT_CRT_MAH") > 0 and left < p.value("BATT_CRT_MAH")
-        )
+        low = (0 < volt < p.value("BATT_LOW_VOLT")) or (p.value("BATT_LOW_MAH") > 0 and left < p.value("BATT_LOW_MAH"))
+        crt = (0 < volt < p.value("BATT_CRT_VOLT")) or (p.value("BATT_CRT_MAH") > 0 and left < p.value("BATT_CRT_MAH"))
         timer = p.value("BATT_LOW_TIMER")
         self._low_since = (self._low_since if self._low_since is not None else now) if low else None
         self._crt_since = (self._crt_since if self._crt_since is not None else now) if crt else None

@@ -81,9 +81,7 @@ def create_user_route(body: UserCreate, session: SessionDep, admin: AdminUser) -
 
 
 @router.post("/station-keys", response_model=StationKeyPublic, status_code=status.HTTP_201_CREATED)
-def create_station_key_route(
-    body: StationKeyCreate, session: SessionDep, admin: AdminUser
-) -> StationKeyPublic:
+def create_station_key_route(body: StationKeyCreate, session: SessionDep, admin: AdminUser) -> StationKeyPublic:
     """Issue an API key for a station (admins only); the key is shown once."""
     key = add_station_key(session, body.station)
     log.info("admin %r issued a key for station %r", admin.name, body.station)

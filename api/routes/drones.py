@@ -38,18 +38,14 @@ def list_drones(session: SessionDep, _: Caller) -> list[Drone]:
 
 
 @router.post("/telemetry", response_model=DronePublic, status_code=status.HTTP_201_CREATED)
-def post_telemetry(
-    body: TelemetryCreate, session: SessionDep, station: StationDep, services: ServicesDep
-) -> Drone:
+def post_telemetry(body: TelemetryCreate, session: SessionDep, station: StationDep, services: ServicesDep) -> Drone:
     """Record a position report; the drone is registered on first report. Pushed live to the UI."""
     drone = session.get(Drone, body.drone_id)
     if drone is None:
         drone = Drone(id=body.drone_id, name=body.drone_id, station=station.name)
         session.add(drone)
     elif drone.station != station.name:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"drone {body.drone_id} belongs to station {drone.station}"
-        )
+        raise HTTPException(status.HTTP_409_CONFLICT, f"drone {body.drone_id} belongs to station {drone.station}")
     session.add(
         TelemetryPoint(
             drone_id=body.drone_id, mission_id=body.mission_id, ts=body.ts, lon=body.lon, lat=body.lat,

@@ -41,9 +41,7 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-@router.get(
-    "/incidents.csv", response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}}
-)
+@router.get("/incidents.csv", response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
 def export_csv(services: ServicesDep, _: Caller, filt: FilterDep) -> StreamingResponse:
     """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Chinese text)."""
 

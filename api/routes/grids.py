@@ -21,9 +21,7 @@ def replace_grids(
     session: SessionDep,
     _: StationOrAdmin,
     services: ServicesDep,
-    collection: dict[str, Any] = Body(
-        description="GeoJSON FeatureCollection of grid polygons (properties.id)."
-    ),
+    collection: dict[str, Any] = Body(description="GeoJSON FeatureCollection of grid polygons (properties.id)."),
 ) -> dict[str, int]:
     """Replace the district's grids (all or nothing); a bad feature is a 422 that names it."""
     try:
@@ -33,9 +31,7 @@ def replace_grids(
     session.execute(delete(Grid))
     for g in grids:
         minx, miny, maxx, maxy = g.shape.bounds
-        session.add(
-            Grid(id=g.id, name=g.name, geometry=g.geometry, minx=minx, miny=miny, maxx=maxx, maxy=maxy)
-        )
+        session.add(Grid(id=g.id, name=g.name, geometry=g.geometry, minx=minx, miny=miny, maxx=maxx, maxy=maxy))
     try:
         session.commit()
     except IntegrityError:

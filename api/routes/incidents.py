@@ -102,9 +102,7 @@ def list_incidents(
     _: Caller,
     services: ServicesDep,
     filt: FilterDep,
-    cursor: Annotated[
-        str | None, Query(max_length=300, description="next_cursor of the previous page")
-    ] = None,
+    cursor: Annotated[str | None, Query(max_length=300, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 50,
     order: Annotated[Literal["newest", "oldest"], Query(description="Sort by time.")] = "newest",
 ) -> IncidentsPage:
@@ -132,9 +130,7 @@ def get_incident(incident_id: str, session: SessionDep, _: Caller) -> IncidentDe
     history = session.scalars(
         select(ReviewEvent).where(ReviewEvent.incident_id == incident_id).order_by(ReviewEvent.id)
     )
-    casts = session.scalars(
-        select(Broadcast).where(Broadcast.incident_id == incident_id).order_by(Broadcast.ts)
-    )
+    casts = session.scalars(select(Broadcast).where(Broadcast.incident_id == incident_id).order_by(Broadcast.ts))
     return IncidentDetail.model_validate(
         {
             **IncidentPublic.model_validate(incident).model_dump(),
@@ -171,17 +167,13 @@ def review_incident(
 
 
 @router.post("/review", response_model=BulkReviewResult)
-def bulk_review(
-    body: BulkReview, session: SessionDep, user: CurrentUser, services: ServicesDep
-) -> BulkReviewResult:
+def bulk_review(body: BulkReview, session: SessionDep, user: CurrentUser, services: ServicesDep) -> BulkReviewResult:
     """The same decision for many incidents in one transaction; unknown ids change nothing (404)."""
     ids = list(dict.fromkeys(body.ids))
     found = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"no incidents with ids {missing}; nothing was changed"
-        )
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incidents with ids {missing}; nothing was changed")
     for incident in found.values():
         _review(session, incident, body, user.name)
     session.commit()

@@ -71,9 +71,7 @@ def ingest_batch(
     named = {i.snapshot_sha for i in items if i.snapshot_sha and i.snapshot_sha not in images}
     if named:
         known |= set(session.scalars(select(Snapshot.sha256).where(Snapshot.sha256.in_(list(named)))))
-    existing = {
-        i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_([b.id for b in items])))
-    }
+    existing = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_([b.id for b in items])))}
     results: list[BatchItemResult] = []
     created: list[Incident] = []
     for body in items:
@@ -81,9 +79,7 @@ def ingest_batch(
             same = same_incident(existing[body.id], body, station.name)
             results.append(BatchItemResult(id=body.id, result="exists" if same else "conflict"))
         elif body.snapshot_sha and body.snapshot_sha not in images and body.snapshot_sha not in known:
-            results.append(
-                BatchItemResult(id=body.id, result="rejected", detail=unknown_snapshot(body.snapshot_sha))
-            )
+            results.append(BatchItemResult(id=body.id, result="rejected", detail=unknown_snapshot(body.snapshot_sha)))
         else:
             incident = new_incident(session, body, station.name, services.grids)
             session.add(incident)

@@ -23,9 +23,7 @@ def _check_plan(plan: dict[str, Any]) -> None:
 
 
 @router.post("", response_model=MissionPublic, status_code=status.HTTP_201_CREATED)
-def create_mission(
-    body: MissionCreate, session: SessionDep, station: StationDep, response: Response
-) -> Mission:
+def create_mission(body: MissionCreate, session: SessionDep, station: StationDep, response: Response) -> Mission:
     """Store a planned mission; a retry with the same id returns the stored one (200)."""
     _check_plan(body.plan)
     existing = session.get(Mission, body.id)

@@ -14,9 +14,7 @@ from api.schemas import SnapshotPublic
 from api.store import SnapshotError
 
 router = APIRouter(prefix="/snapshots", tags=["snapshots"])
-ShaPath = Annotated[
-    str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the image (lower-case hex).")
-]
+ShaPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the image (lower-case hex).")]
 
 
 @router.post(

@@ -20,14 +20,10 @@ def test_wrong_types_name_the_field(api: Api) -> None:
         "id": "../etc/passwd",
     }
     for fieldname, value in cases.items():
-        resp = api.client.post(
-            "/api/incidents", json=incident_body(**{fieldname: value}), headers=api.station
-        )
+        resp = api.client.post("/api/incidents", json=incident_body(**{fieldname: value}), headers=api.station)
         assert resp.status_code == 422, fieldname
         assert any(fieldname in err["loc"] for err in resp.json()["detail"]), resp.json()
-    naive = api.client.post(
-        "/api/incidents", json=incident_body(ts="2026-11-20T08:00:00"), headers=api.station
-    )
+    naive = api.client.post("/api/incidents", json=incident_body(ts="2026-11-20T08:00:00"), headers=api.station)
     assert naive.status_code == 422
     extra = api.client.post("/api/incidents", json=incident_body(colour="red"), headers=api.station)
     assert extra.status_code == 422 and extra.json()["detail"][0]["loc"][-1] == "colour"
@@ -118,10 +114,7 @@ def test_invalid_grid_geojson_names_the_feature(api: Api) -> None:
 def test_unknown_ids_and_bad_query_values(api: Api) -> None:
     review = {"status": "confirmed"}
     assert api.client.patch("/api/incidents/none", json=review, headers=api.reviewer).status_code == 404
-    assert (
-        api.client.patch("/api/missions/none", json={"status": "done"}, headers=api.station).status_code
-        == 404
-    )
+    assert api.client.patch("/api/missions/none", json={"status": "done"}, headers=api.station).status_code == 404
     assert api.client.get("/api/drones/none/track", headers=api.reviewer).status_code == 404
     for params in ({"bbox": "1,2,3"}, {"bbox": "a,b,c,d"}, {"bbox": "10,0,5,1"}, {"cursor": "garbage!"}):
         resp = api.client.get("/api/incidents", params=params, headers=api.reviewer)

@@ -57,9 +57,7 @@ def seed_district(live: LiveServer) -> None:
         )  # fmt: skip
         for i in range(4):
             client.post_incident(
-                incident_body(
-                    id=f"mask-{i}", lon=116.402 + i * 0.001, lat=39.906, ts=f"2026-11-20T0{8}:1{i}:00Z"
-                )
+                incident_body(id=f"mask-{i}", lon=116.402 + i * 0.001, lat=39.906, ts=f"2026-11-20T0{8}:1{i}:00Z")
             )
 
 

@@ -69,9 +69,7 @@ def test_filters_and_cursor_paging(api: Api) -> None:
     assert ids(since="2026-11-20T17:00:00Z") == ["f-11", "f-10", "f-09"]
     assert ids(until="2026-11-20T10:00:00Z") == ["f-01", "f-00"]
     assert ids(bbox="116.39,39.90,116.40,39.91") == ["f-03", "f-02", "f-01", "f-00"]
-    assert ids(type=["crowd", "no_mask"], status="new", limit=100) == [
-        f"f-{i:02d}" for i in range(11, -1, -1)
-    ]
+    assert ids(type=["crowd", "no_mask"], status="new", limit=100) == [f"f-{i:02d}" for i in range(11, -1, -1)]
     assert ids(status="confirmed") == []
 
     seen: list[str] = []
@@ -144,10 +142,7 @@ def test_review_keeps_history_and_needs_a_login(api: Api) -> None:
         ("confirmed", "resolved", "admin"),
     ]
     assert detail["history"][0]["note"] == "两人未戴口罩"
-    assert (
-        api.client.patch("/api/incidents/rv-1", json={"status": "new"}, headers=api.reviewer).status_code
-        == 422
-    )
+    assert api.client.patch("/api/incidents/rv-1", json={"status": "new"}, headers=api.reviewer).status_code == 422
 
 
 def test_bulk_review_is_all_or_nothing(api: Api) -> None:
@@ -159,9 +154,7 @@ def test_bulk_review_is_all_or_nothing(api: Api) -> None:
         headers=api.reviewer,
     )
     assert bad.status_code == 404 and "nope" in bad.json()["detail"]
-    statuses = {
-        i["id"]: i["status"] for i in api.client.get("/api/incidents", headers=api.reviewer).json()["items"]
-    }
+    statuses = {i["id"]: i["status"] for i in api.client.get("/api/incidents", headers=api.reviewer).json()["items"]}
     assert set(statuses.values()) == {"new"}
     ok = api.client.post(
         "/api/incidents/review",
@@ -198,10 +191,7 @@ def test_batch_ingest_with_snapshots(api: Api) -> None:
     from conftest import jpeg
 
     images = [jpeg(64, 48, seed=s) for s in range(3)]
-    items = [
-        incident_body(id=f"bt-{i}", snapshot_sha=hashlib.sha256(img).hexdigest())
-        for i, img in enumerate(images)
-    ]
+    items = [incident_body(id=f"bt-{i}", snapshot_sha=hashlib.sha256(img).hexdigest()) for i, img in enumerate(images)]
     items.append(incident_body(id="bt-plain"))
     files = [("files", (f"{i}.jpg", img, "image/jpeg")) for i, img in enumerate(images)]
     resp = api.client.post(
@@ -226,9 +216,7 @@ def test_batch_ingest_with_snapshots(api: Api) -> None:
     assert api.client.get(f"/api/snapshots/{sha}", headers=api.reviewer).content == images[2]
     page = api.client.get("/api/incidents", params={"limit": 100}, headers=api.reviewer).json()
     assert sorted(i["id"] for i in page["items"]) == ["bt-0", "bt-1", "bt-2", "bt-plain"]
-    bad = api.client.post(
-        "/api/incidents/batch", data={"incidents": json.dumps([{"id": "z"}])}, headers=api.station
-    )
+    bad = api.client.post("/api/incidents/batch", data={"incidents": json.dumps([{"id": "z"}])}, headers=api.station)
     assert bad.status_code == 422 and any(e["loc"][-1] == "ts" for e in bad.json()["detail"])
     not_image = api.client.post(
         "/api/incidents/batch",
@@ -237,7 +225,4 @@ def test_batch_ingest_with_snapshots(api: Api) -> None:
         headers=api.station,
     )
     assert not_image.status_code == 415 and "files[0]" in not_image.json()["detail"]
-    assert (
-        api.client.post("/api/incidents/batch", data={"incidents": "[]"}, headers=api.station).status_code
-        == 422
-    )
+    assert api.client.post("/api/incidents/batch", data={"incidents": "[]"}, headers=api.station).status_code == 422

@@ -31,9 +31,7 @@ def read_events(url: str, token: str, wanted: int, out: list[tuple[str, dict[str
 def test_live_events_for_incidents_reviews_and_positions(live_server: LiveServer) -> None:
     hub = live_server.app.state.services.hub
     events: list[tuple[str, dict[str, object]]] = []
-    reader = threading.Thread(
-        target=read_events, args=(live_server.url, SECRETS.tokens["rev"], 3, events), daemon=True
-    )
+    reader = threading.Thread(target=read_events, args=(live_server.url, SECRETS.tokens["rev"], 3, events), daemon=True)
     reader.start()
     deadline = 0
     while hub.subscribers == 0 and deadline < 200:

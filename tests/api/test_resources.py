@@ -25,9 +25,7 @@ def test_telemetry_updates_drone_and_track(api: Api) -> None:
     late = {"drone_id": "d1", "ts": "2026-11-20T07:59:00Z", "lon": 116.0, "lat": 39.0, "alt_m": 10}
     api.client.post("/api/telemetry", json=late, headers=api.station)
     drones = api.client.get("/api/drones", headers=api.reviewer).json()
-    assert [(d["id"], d["last_lon"], d["battery_pct"], d["mode"]) for d in drones] == [
-        ("d1", 116.392, 88.0, "AUTO")
-    ]
+    assert [(d["id"], d["last_lon"], d["battery_pct"], d["mode"]) for d in drones] == [("d1", 116.392, 88.0, "AUTO")]
     track = api.client.get("/api/drones/d1/track", headers=api.reviewer).json()
     assert [p["lon"] for p in track] == [116.0, 116.39, 116.391, 116.392]
     assert api.client.get("/api/drones/zz/track", headers=api.reviewer).status_code == 404
@@ -49,9 +47,7 @@ def test_missions_status_and_flown_track(api: Api) -> None:
     body = {"id": "m1", "name": "西网格巡逻", "drone_id": "d1", "plan": plan}
     assert api.client.post("/api/missions", json=body, headers=api.station).status_code == 201
     assert api.client.post("/api/missions", json=body, headers=api.station).status_code == 200
-    bad = api.client.post(
-        "/api/missions", json={**body, "id": "m2", "plan": {"type": "Point"}}, headers=api.station
-    )
+    bad = api.client.post("/api/missions", json={**body, "id": "m2", "plan": {"type": "Point"}}, headers=api.station)
     assert bad.status_code == 422 and "FeatureCollection" in bad.json()["detail"]
     patched = api.client.patch("/api/missions/m1", json={"status": "flying"}, headers=api.station)
     assert patched.json()["status"] == "flying"
@@ -124,6 +120,4 @@ def test_exports_csv_and_geojson(api: Api) -> None:
     gj = api.client.get("/api/exports/incidents.geojson", params={"type": "no_mask"}, headers=api.reviewer)
     data = json.loads(gj.content)
     assert data["type"] == "FeatureCollection"
-    assert [(f["id"], f["geometry"]["coordinates"]) for f in data["features"]] == [
-        ("x1", [116.3975, 39.9087])
-    ]
+    assert [(f["id"], f["geometry"]["coordinates"]) for f in data["features"]] == [("x1", [116.3975, 39.9087])]

@@ -40,15 +40,11 @@ def test_png_is_accepted_and_text_is_refused(api: Api) -> None:
     Image.new("RGB", (50, 40), "white").save(buf, "PNG")
     png = api.client.post("/api/snapshots", files={"file": ("x.png", buf.getvalue())}, headers=api.station)
     assert png.status_code == 201 and png.json()["media_type"] == "image/png"
-    text = api.client.post(
-        "/api/snapshots", files={"file": ("x.jpg", b"not an image" * 10)}, headers=api.station
-    )
+    text = api.client.post("/api/snapshots", files={"file": ("x.jpg", b"not an image" * 10)}, headers=api.station)
     assert text.status_code == 415 and "JPEG" in text.json()["detail"]
     gif = io.BytesIO()
     Image.new("P", (8, 8)).save(gif, "GIF")
-    refused = api.client.post(
-        "/api/snapshots", files={"file": ("x.gif", gif.getvalue())}, headers=api.station
-    )
+    refused = api.client.post("/api/snapshots", files={"file": ("x.gif", gif.getvalue())}, headers=api.station)
     assert refused.status_code == 415 and "GIF" in refused.json()["detail"]
 
 
@@ -60,10 +56,7 @@ def test_size_limit_and_auth(api: Api) -> None:
     assert list(api.app.state.services.store.root.rglob("*.jpg")) == []
     small = jpeg(32, 32)
     assert api.client.post("/api/snapshots", files={"file": ("s.jpg", small)}).status_code == 401
-    assert (
-        api.client.post("/api/snapshots", files={"file": ("s.jpg", small)}, headers=api.reviewer).status_code
-        == 403
-    )
+    assert api.client.post("/api/snapshots", files={"file": ("s.jpg", small)}, headers=api.reviewer).status_code == 403
 
 
 def test_unknown_snapshot_and_path_traversal(api: Api) -> None:

@@ -15,9 +15,7 @@ def test_defaults_without_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def test_file_and_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = tmp_path / "station.toml"
-    cfg.write_text(
-        '[station]\nname = "east-3"\n[planner]\nalt_m = 55\n[planner.vehicle]\nendurance_min = 30\n'
-    )
+    cfg.write_text('[station]\nname = "east-3"\n[planner]\nalt_m = 55\n[planner.vehicle]\nendurance_min = 30\n')
     monkeypatch.setenv("GRIDPATROL_PLANNER__ALT_M", "35")
     s = load_settings(cfg)
     assert s.station.name == "east-3"

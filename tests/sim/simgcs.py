@@ -17,13 +17,9 @@ from pymavlink import mavutil
 
 def connect(endpoint: str, rate_hz: int = 4) -> Any:
     """Connect like a ground station: heartbeat, then ask for all streams."""
-    master = mavutil.mavlink_connection(
-        endpoint, source_system=255, source_component=190, dialect="ardupilotmega"
-    )
+    master = mavutil.mavlink_connection(endpoint, source_system=255, source_component=190, dialect="ardupilotmega")
     if endpoint.startswith("udpout"):
-        master.mav.heartbeat_send(
-            mavutil.mavlink.MAV_TYPE_GCS, mavutil.mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0
-        )
+        master.mav.heartbeat_send(mavutil.mavlink.MAV_TYPE_GCS, mavutil.mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0)
     hb = master.wait_heartbeat(timeout=10)
     assert hb is not None, f"no heartbeat from {endpoint}"
     master.mav.request_data_stream_send(

@@ -122,9 +122,7 @@ def test_gimbal_commands_and_camera_pose(sim: Simulator, gcs: Any) -> None:
     v = sim.vehicle(0)
     assert command(gcs, mavlink.MAV_CMD_DO_MOUNT_CONTROL, -30, 0, 15, 0, 0, 0, 2).result == 0
     assert v.gimbal == (-30.0, 15.0)
-    assert (
-        command(gcs, mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW, -60, -20, math.nan, math.nan, 0).result == 0
-    )
+    assert command(gcs, mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW, -60, -20, math.nan, math.nan, 0).result == 0
     assert v.gimbal == (-60.0, -20.0)
     # Look at a ground point 20 m east: pitch -45 degrees, yaw east relative to the heading.
     lat, lon, alt, _ = v.position

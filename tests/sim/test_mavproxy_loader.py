@@ -32,9 +32,7 @@ def test_mavwploader_upload_then_fly(sim: Simulator, gcs: Any, tmp_path: Path) -
     gcs.waypoint_count_send(loader.count())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        msg = gcs.recv_match(
-            type=["MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK"], blocking=True, timeout=1
-        )
+        msg = gcs.recv_match(type=["MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK"], blocking=True, timeout=1)
         if msg is None:
             continue
         if msg.get_type() == "MISSION_ACK":

@@ -67,9 +67,7 @@ def test_clear_all_leaves_only_home(sim: Simulator, gcs: Any) -> None:
 def _fence(master: Any) -> list[Any]:
     d = 0.002  # ~200 m
     corners = [(LAT - d, LON - d), (LAT - d, LON + d), (LAT + d, LON + d), (LAT + d, LON - d)]
-    items = [
-        item(master, i, 5001, la, lo, p1=4, frame=5, mission_type=1) for i, (la, lo) in enumerate(corners)
-    ]
+    items = [item(master, i, 5001, la, lo, p1=4, frame=5, mission_type=1) for i, (la, lo) in enumerate(corners)]
     items.append(item(master, 4, 5004, LAT + 0.001, LON, p1=30, frame=5, mission_type=1))
     return items
 

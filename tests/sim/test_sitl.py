@@ -33,9 +33,7 @@ def test_sitl_mission_roundtrip_and_takeoff(sitl_gcs: Any) -> None:
     assert upload(sitl_gcs, items) == mavlink.MAV_MISSION_ACCEPTED
     assert len(download(sitl_gcs)) == 6
     wait_for(lambda: set_mode(sitl_gcs, "GUIDED").result == 0, 60, "GUIDED accepted (EKF ready)", poll=1)
-    wait_for(
-        lambda: command(sitl_gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == 0, 90, "arming", poll=2
-    )
+    wait_for(lambda: command(sitl_gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == 0, 90, "arming", poll=2)
     assert command(sitl_gcs, mavlink.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10).result == 0
 
 
