@@ -534,6 +534,8 @@ class SimVehicle(MissionHooks):
         )
 
     def _failsafe_mode(self, action: int, rtl: tuple[int, ...], land: tuple[int, ...], what: str) -> None:
+        if action == 0:
+            return  # report only
         if self.body.on_ground:
             self.disarm(f"{what} on the ground")
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -153,3 +154,11 @@ def test_bad_constructor_arguments_name_the_field() -> None:
         Simulator(home=(200.0, 0.0, 0.0))
     with pytest.raises(ValueError, match="vehicles"):
         Simulator(vehicles=0)
+
+
+def test_message_rates_scale_with_speedup(sim: Simulator, gcs: Any) -> None:
+    deadline, beats = time.monotonic() + 1.0, 0
+    while time.monotonic() < deadline:
+        if gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=0.2) is not None:
+            beats += 1
+    assert beats >= 12, f"1 Hz simulated at 25x should give ~25 heartbeats per wall second, got {beats}"

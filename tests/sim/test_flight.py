@@ -203,3 +203,14 @@ def test_wind_drift_without_gps(gcs: Any, sim: Simulator) -> None:
     v.lose_gps(600)
     wait_for(lambda: v.mode == "LAND", 5, "EKF failsafe LAND")
     wait_for(lambda: (lat0 - v.position[0]) * 111_000 > 20, 10, "drift south with the wind")
+
+
+def test_battery_failsafe_report_only_keeps_flying(sim: Simulator, gcs: Any) -> None:
+    set_param(gcs, "BATT_LOW_TIMER", 1)
+    assert set_param(gcs, "BATT_FS_LOW_ACT", 0) == 0
+    _arm_takeoff(gcs, sim)
+    v = sim.vehicle(0)
+    v.sag_battery(75)
+    wait_for(lambda: any(t.startswith("Battery 1 is low") for _, _, t in v.statustext), 5, "low battery text")
+    sim.wait_sim_time(5)
+    assert v.mode == "GUIDED" and v.armed
