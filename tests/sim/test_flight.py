@@ -62,7 +62,8 @@ def test_auto_mission_visits_all_waypoints_in_order_and_lands_home(sim: Simulato
     assert math.hypot((lat - home[0]) * 111_000, (lon - home[1]) * 96_000) < 1.5
     assert v.gimbal == pytest.approx((-45.0, 10.0))
     wall = time.monotonic() - start
-    assert v.reached[-1][1] / wall > 15, "simulated time should run >= 20x (minus startup)"
+    # Requested 25x; the clock is decoupled from the wall, so even a loaded CI machine stays well above 10x.
+    assert v.reached[-1][1] / wall > 12, "simulated time should run at the requested speed-up"
     texts = [t for _, _, t in v.statustext]
     assert "Mission: 4 WP" in texts and "Reached command #4" in texts
 
@@ -83,9 +84,12 @@ def test_gcs_failsafe_when_heartbeats_stop(sim: Simulator, gcs: Any) -> None:
     set_param(gcs, "FS_GCS_TIMEOUT", 2)
     gcs.mav.heartbeat_send(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0)
     _arm_takeoff(gcs, sim)
+    gcs.mav.heartbeat_send(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0)
+    sent = time.monotonic()
     v = sim.vehicle(0)
     assert v.mode == "GUIDED"
     wait_for(lambda: v.mode == "RTL", 6, "GCS failsafe RTL")  # no heartbeat sent for 2 s wall time
+    assert time.monotonic() - sent >= 1.9
     assert "GCS Failsafe" in [t for _, _, t in v.statustext]
 
 
@@ -154,12 +158,12 @@ def test_multiple_vehicles_have_own_ids_and_ports() -> None:
 def test_link_cut_then_recovers(sim: Simulator, gcs: Any) -> None:
     v = sim.vehicle(0)
     gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=5)
-    v.cut_link(1.0)
+    v.cut_link(2.0)
     time.sleep(0.1)
     while gcs.recv_match(blocking=False) is not None:  # drain what was in flight
         pass
-    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=0.7) is None
-    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=3) is not None
+    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=1.0) is None
+    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=5) is not None
 
 
 def test_gps_loss_lands(sim: Simulator, gcs: Any) -> None:
