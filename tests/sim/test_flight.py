@@ -218,3 +218,36 @@ def test_battery_failsafe_report_only_keeps_flying(sim: Simulator, gcs: Any) -> 
     wait_for(lambda: any(t.startswith("Battery 1 is low") for _, _, t in v.statustext), 5, "low battery text")
     sim.wait_sim_time(5)
     assert v.mode == "GUIDED" and v.armed
+
+
+def test_rtl_goes_to_the_nearest_rally_point(sim: Simulator, gcs: Any) -> None:
+    rally = (LAT + 0.0009, LON)  # ~100 m north of home
+    assert upload(gcs, [item(gcs, 0, 5100, *rally, 12, mission_type=2)], mission_type=2) == 0
+    set_param(gcs, "RTL_LOIT_TIME", 0)
+    _arm_takeoff(gcs, sim)
+    ack = command(gcs, mavlink.MAV_CMD_DO_REPOSITION, -1, 0, 0, math.nan, LAT + 0.0012, LON, 10)
+    assert ack.result == mavlink.MAV_RESULT_ACCEPTED
+    v = sim.vehicle(0)
+    wait_for(lambda: v.position[0] > LAT + 0.0011, 15, "fly north past the rally point")
+    assert command(gcs, mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH).result == mavlink.MAV_RESULT_ACCEPTED
+    wait_for(lambda: not v.armed, 30, "RTL landing")
+    lat, lon, _, _ = v.position
+    assert abs(lat - rally[0]) * 111_000 < 1.5 and abs(lon - rally[1]) * 96_000 < 1.5
+
+
+def test_mission_start_command_and_do_jump(sim: Simulator, gcs: Any) -> None:
+    mission = [
+        item(gcs, 0, 16, LAT, LON, 20, frame=0),
+        item(gcs, 1, 22, alt=10),
+        item(gcs, 2, 16, LAT + 0.0002, LON, 10),
+        item(gcs, 3, 16, LAT, LON, 10),
+        item(gcs, 4, 177, p1=2, p2=1),  # DO_JUMP to 2, once more
+        item(gcs, 5, 21),  # LAND here
+    ]
+    assert upload(gcs, mission) == mavlink.MAV_MISSION_ACCEPTED
+    set_mode(gcs, "GUIDED")
+    assert command(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == 0
+    assert command(gcs, mavlink.MAV_CMD_MISSION_START, 0, 0).result == mavlink.MAV_RESULT_ACCEPTED
+    v = sim.vehicle(0)
+    wait_for(lambda: not v.armed, 30, "mission with a jump flown")
+    assert [seq for seq, _ in v.reached] == [1, 2, 3, 2, 3, 5]
