@@ -45,7 +45,9 @@ def test_set_message_interval(gcs: Any) -> None:
 
 
 def test_modes_by_set_mode_and_command(sim: Simulator, gcs: Any) -> None:
-    gcs.set_mode("LOITER")  # pymavlink's SET_MODE message
+    gcs.mav.set_mode_send(1, mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, 5)  # the SET_MODE message, LOITER
+    ack = gcs.recv_match(type="COMMAND_ACK", blocking=True, timeout=5)
+    assert (ack.command, ack.result) == (mavlink.MAVLINK_MSG_ID_SET_MODE, mavlink.MAV_RESULT_ACCEPTED)
     wait_for(lambda: sim.vehicle(0).mode == "LOITER", 5, "LOITER")
     assert set_mode(gcs, "GUIDED").result == mavlink.MAV_RESULT_ACCEPTED
     hb = gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=5)
