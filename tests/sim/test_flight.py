@@ -251,3 +251,22 @@ def test_mission_start_command_and_do_jump(sim: Simulator, gcs: Any) -> None:
     v = sim.vehicle(0)
     wait_for(lambda: not v.armed, 30, "mission with a jump flown")
     assert [seq for seq, _ in v.reached] == [1, 2, 3, 2, 3, 5]
+
+
+def test_reconnect_mid_mission_and_mission_goes_on(sim: Simulator, gcs: Any) -> None:
+    assert upload(gcs, _patrol(gcs)) == mavlink.MAV_MISSION_ACCEPTED
+    _arm_takeoff(gcs, sim, alt=5)
+    assert set_mode(gcs, "AUTO").result == mavlink.MAV_RESULT_ACCEPTED
+    v = sim.vehicle(0)
+    wait_for(lambda: len(v.reached) >= 2, 20, "first waypoints")
+    gcs.close()  # the ground station drops the TCP connection ...
+    time.sleep(0.3)
+    again = connect(sim.endpoints[0])  # ... and comes back
+    try:
+        current = again.recv_match(type="MISSION_CURRENT", blocking=True, timeout=5)
+        assert current is not None and current.seq >= 4
+        assert v.mode == "AUTO" and v.armed
+        wait_for(lambda: not v.armed, 40, "mission finished after the reconnect")
+        assert [seq for seq, _ in v.reached] == [1, 4, 5, 6, 7, 8]
+    finally:
+        again.close()

@@ -77,6 +77,7 @@ def mavproxy(sim: Simulator, tmp_path: Path) -> Iterator[MAVProxy]:
         proxy.close()
 
 
+@pytest.mark.slow
 def test_mavproxy_loads_and_flies_a_mission(sim: Simulator, mavproxy: MAVProxy, tmp_path: Path) -> None:
     path = tmp_path / "patrol.txt"
     path.write_text(WAYPOINTS)
