@@ -90,9 +90,9 @@ def check_failsafes(v: SimVehicle) -> None:
     if not v.gps_ok and v.armed and not v.body.on_ground:
         if not v.ekf_failsafe and v.autopilot.mode in NEEDS_POSITION:
             v.ekf_failsafe = True
-            v.text(mavlink.MAV_SEVERITY_CRITICAL, "EKF Failsafe: changed to LAND Mode")
-            action = int(p.value("FS_EKF_ACTION"))
-            v.autopilot.enter(CopterMode.ALT_HOLD if action == 2 else CopterMode.LAND)
+            mode = CopterMode.ALT_HOLD if int(p.value("FS_EKF_ACTION")) == 2 else CopterMode.LAND
+            v.text(mavlink.MAV_SEVERITY_CRITICAL, f"EKF Failsafe: changed to {mode.name} Mode")
+            v.autopilot.enter(mode)
     elif v.gps_ok and v.ekf_failsafe:
         v.ekf_failsafe = False
         v.text(mavlink.MAV_SEVERITY_INFO, "EKF Failsafe Cleared")
