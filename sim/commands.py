@@ -111,9 +111,9 @@ def _set_mode_message(v: SimVehicle, link: Link, msg: Any) -> None:
     problem = v.set_mode(int(msg.custom_mode))
     if problem is not None:
         v.text(mavlink.MAV_SEVERITY_WARNING, f"Mode change failed: {problem}")
-    # ArduPilot answers SET_MODE with a COMMAND_ACK for MAV_CMD_DO_SET_MODE.
+    # ArduPilot answers the SET_MODE message with a COMMAND_ACK whose "command" is the message id (11).
     result = ACCEPTED if problem is None else FAILED
-    v.send_to(link, _ack(msg, mavlink.MAV_CMD_DO_SET_MODE, result))
+    v.send_to(link, _ack(msg, mavlink.MAVLINK_MSG_ID_SET_MODE, result))
 
 
 def _ack(msg: Any, command: int, result: int) -> Any:

@@ -55,7 +55,11 @@ STREAMS: dict[int, tuple[str, tuple[int, ...]]] = {
 
 
 def _heartbeat(v: SimVehicle) -> Any:
-    base = mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | mavlink.MAV_MODE_FLAG_STABILIZE_ENABLED
+    base = (
+        mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED
+        | mavlink.MAV_MODE_FLAG_STABILIZE_ENABLED
+        | mavlink.MAV_MODE_FLAG_MANUAL_INPUT_ENABLED
+    )
     if v.autopilot.mode in (CopterMode.AUTO, CopterMode.GUIDED, CopterMode.RTL, CopterMode.LOITER):
         base |= mavlink.MAV_MODE_FLAG_GUIDED_ENABLED
     if v.armed:

@@ -20,10 +20,10 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from mission_planner.geo import LocalFrame
 from mission_planner.mission_items import MissionItem
-from sim import commands
+from sim import commands, failsafes
 from sim.autopilot import Autopilot
 from sim.battery import Battery
-from sim.fence import FenceGeometry, breaches, build_fence, validate_fence
+from sim.fence import FenceGeometry, build_fence, validate_fence
 from sim.items import FENCE, MISSION, RALLY, StoredItem
 from sim.link import Link, LinkFaults, VehiclePorts
 from sim.mission_protocol import MissionHooks, MissionServer
@@ -379,24 +379,7 @@ class SimVehicle(MissionHooks):
 
     def prearm_failures(self) -> list[str]:
         """ArduPilot-style pre-arm failures ("PreArm: ..."), empty when the vehicle may arm."""
-        if not self.params.value("ARMING_CHECK"):
-            return []
-        fails = []
-        if not self.gps_ok:
-            fails.append("PreArm: GPS 1: Bad fix")
-        volt = self.battery.voltage
-        arm_volt, low_volt = self.params.value("BATT_ARM_VOLT"), self.params.value("BATT_LOW_VOLT")
-        if self.battery_low or (low_volt > 0 and volt <= low_volt):
-            fails.append("PreArm: Battery 1 low voltage failsafe")
-        elif arm_volt > 0 and volt < arm_volt:
-            fails.append("PreArm: Battery 1 below minimum arming voltage")
-        if self.params.value("FENCE_ENABLE"):
-            ftype = int(self.params.value("FENCE_TYPE"))
-            if ftype & 4 and self.fence_geo.empty:
-                fails.append("PreArm: Fence enabled but no polygon fence uploaded")
-            elif self._breaches():
-                fails.append("PreArm: Vehicle breaching fence")
-        return fails
+        return failsafes.prearm_failures(self)
 
     def arm(self, force: bool = False) -> str | None:
         """Arm the motors; the refusal reason (also sent as STATUSTEXT), or None."""
@@ -507,7 +490,7 @@ class SimVehicle(MissionHooks):
         wx, wy = self.wind
         self.battery.step(dt, math.hypot(b.vx - wx, b.vy - wy), b.vz, self.armed)
         self._track_roi()
-        self._check_failsafes()
+        failsafes.check_failsafes(self)
 
     def _touchdown(self) -> None:
         self.landed_since = self.sim_time
@@ -515,93 +498,6 @@ class SimVehicle(MissionHooks):
             if self.autopilot.mode == CopterMode.AUTO:
                 self.runner.on_landed()
             self.disarm("landed")
-
-    def _breaches(self) -> list[str]:
-        p = self.params
-        return breaches(
-            self.fence_geo,
-            int(p.value("FENCE_TYPE")),
-            (self.body.x, self.body.y, self.body.z),
-            self.home_xy,
-            p.value("FENCE_ALT_MAX"),
-            p.value("FENCE_RADIUS"),
-        )
-
-    def _failsafe_mode(self, action: int, rtl: tuple[int, ...], land: tuple[int, ...], what: str) -> None:
-        if self.body.on_ground:
-            self.disarm(f"{what} on the ground")
-            return
-        if action in rtl and self.autopilot.mode not in (CopterMode.RTL, CopterMode.LAND):
-            if self.set_mode(CopterMode.RTL, what) is not None:
-                self.set_mode(CopterMode.LAND, what)
-        elif action in land and self.autopilot.mode != CopterMode.LAND:
-            self.set_mode(CopterMode.LAND, what)
-
-    def _check_failsafes(self) -> None:
-        p, now = self.params, self.sim_time
-        self._check_battery(p, now)
-        # GCS failsafe: wall-clock, because ground-station heartbeats come in wall-clock time.
-        timeout = p.value("FS_GCS_TIMEOUT")
-        if self.last_gcs_heartbeat is not None:
-            silent = time.monotonic() - self.last_gcs_heartbeat > timeout
-            if silent and not self.gcs_failsafe and self.armed and p.value("FS_GCS_ENABLE"):
-                self.gcs_failsafe = True
-                self.text(mavlink.MAV_SEVERITY_CRITICAL, "GCS Failsafe")
-                action = int(p.value("FS_GCS_ENABLE"))
-                if not (action == 2 and self.autopilot.mode == CopterMode.AUTO):
-                    self._failsafe_mode(action, (1, 2, 3), (4, 5), "GCS failsafe")
-            elif not silent and self.gcs_failsafe:
-                self.gcs_failsafe = False
-                self.text(mavlink.MAV_SEVERITY_INFO, "GCS Failsafe Cleared")
-        # EKF failsafe when the GPS is gone in a mode that needs a position.
-        if not self.gps_ok and self.armed and not self.body.on_ground:
-            if not self.ekf_failsafe and self.autopilot.mode in NEEDS_POSITION:
-                self.ekf_failsafe = True
-                self.text(mavlink.MAV_SEVERITY_CRITICAL, "EKF Failsafe: changed to LAND Mode")
-                action = int(p.value("FS_EKF_ACTION"))
-                self.autopilot.enter(CopterMode.ALT_HOLD if action == 2 else CopterMode.LAND)
-        elif self.gps_ok and self.ekf_failsafe:
-            self.ekf_failsafe = False
-            self.text(mavlink.MAV_SEVERITY_INFO, "EKF Failsafe Cleared")
-        # Fence.
-        found = self._breaches() if p.value("FENCE_ENABLE") and self.armed and not self.body.on_ground else []
-        new = [f for f in found if f not in self.fence_breaches]
-        self.fence_breaches = found
-        if new:
-            self.fence_breach_count += 1
-            self.text(mavlink.MAV_SEVERITY_NOTICE, "Fence Breached")
-            action = int(p.value("FENCE_ACTION"))
-            if action == 4 and self.autopilot.mode not in (CopterMode.RTL, CopterMode.LAND):
-                self.set_mode(CopterMode.BRAKE, "fence")
-            elif action:
-                self._failsafe_mode(action, (1, 3), (2, 5), "fence breach")
-        # Landed: disarm after DISARM_DELAY (wall-clock before the first takeoff: a GCS needs time for it).
-        delay = p.value("DISARM_DELAY")
-        if self.armed and self.body.on_ground and delay > 0:
-            if not self.has_flown:
-                if time.monotonic() - self.armed_wall > delay:
-                    self.disarm("auto disarm: no takeoff")
-            elif self.landed_since is not None and now - self.landed_since > delay:
-                self.disarm("auto disarm: landed")
-
-    def _check_battery(self, p: ParamStore, now: float) -> None:
-        volt, left = self.battery.voltage, self.battery.remaining_mah
-        low = (0 < volt < p.value("BATT_LOW_VOLT")) or (p.value("BATT_LOW_MAH") > 0 and left < p.value("BATT_LOW_MAH"))
-        crt = (0 < volt < p.value("BATT_CRT_VOLT")) or (p.value("BATT_CRT_MAH") > 0 and left < p.value("BATT_CRT_MAH"))
-        timer = p.value("BATT_LOW_TIMER")
-        self._low_since = (self._low_since if self._low_since is not None else now) if low else None
-        self._crt_since = (self._crt_since if self._crt_since is not None else now) if crt else None
-        used = self.battery.consumed_mah
-        if self._crt_since is not None and now - self._crt_since >= timer and not self.battery_critical:
-            self.battery_critical = self.battery_low = True
-            self.text(mavlink.MAV_SEVERITY_CRITICAL, f"Battery 1 is critical {volt:.2f}V used {used:.0f} mAh")
-            if self.armed:
-                self._failsafe_mode(int(p.value("BATT_FS_CRT_ACT")), (2, 3, 6), (1, 4), "battery critical")
-        elif self._low_since is not None and now - self._low_since >= timer and not self.battery_low:
-            self.battery_low = True
-            self.text(mavlink.MAV_SEVERITY_CRITICAL, f"Battery 1 is low {volt:.2f}V used {used:.0f} mAh")
-            if self.armed:
-                self._failsafe_mode(int(p.value("BATT_FS_LOW_ACT")), (2, 3, 6), (1, 4), "battery low")
 
     def emit_telemetry(self) -> None:
         """Send every message that is due at the present simulated time."""

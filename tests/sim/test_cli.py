@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from simgcs import connect
+
+from gridpatrol.config import ConfigError, load_settings
+from sim.config import SimConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,3 +50,15 @@ def test_cli_bad_home_is_a_clear_error() -> None:
     )  # fmt: skip
     assert out.returncode != 0
     assert "--home must be LAT,LON,ALT" in out.stdout + out.stderr
+
+
+def test_sim_settings_section_is_strict(tmp_path: Path) -> None:
+    toml = tmp_path / "station.toml"
+    toml.write_text("[sim]\nvehicles = 3\nspeedup = 20\n")
+    assert load_settings(toml).sim == SimConfig(vehicles=3, speedup=20)
+    toml.write_text("[sim]\nvehicle = 3\n")
+    with pytest.raises(ConfigError, match=r"sim\.vehicle: unknown setting"):
+        load_settings(toml)
+    toml.write_text("[sim]\nspeedup = 0\n")
+    with pytest.raises(ConfigError, match=r"sim\.speedup"):
+        load_settings(toml)

@@ -62,7 +62,8 @@ def test_auto_mission_visits_all_waypoints_in_order_and_lands_home(sim: Simulato
     assert math.hypot((lat - home[0]) * 111_000, (lon - home[1]) * 96_000) < 1.5
     assert v.gimbal == pytest.approx((-45.0, 10.0))
     wall = time.monotonic() - start
-    assert v.reached[-1][1] / wall > 15, "simulated time should run >= 20x (minus startup)"
+    # Requested 25x; the clock is decoupled from the wall, so even a loaded CI machine stays well above 10x.
+    assert v.reached[-1][1] / wall > 12, "simulated time should run at the requested speed-up"
     texts = [t for _, _, t in v.statustext]
     assert "Mission: 4 WP" in texts and "Reached command #4" in texts
 
@@ -83,9 +84,12 @@ def test_gcs_failsafe_when_heartbeats_stop(sim: Simulator, gcs: Any) -> None:
     set_param(gcs, "FS_GCS_TIMEOUT", 2)
     gcs.mav.heartbeat_send(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0)
     _arm_takeoff(gcs, sim)
+    gcs.mav.heartbeat_send(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0)
+    sent = time.monotonic()
     v = sim.vehicle(0)
     assert v.mode == "GUIDED"
     wait_for(lambda: v.mode == "RTL", 6, "GCS failsafe RTL")  # no heartbeat sent for 2 s wall time
+    assert time.monotonic() - sent >= 1.9
     assert "GCS Failsafe" in [t for _, _, t in v.statustext]
 
 
@@ -152,12 +156,12 @@ def test_multiple_vehicles_have_own_ids_and_ports() -> None:
 def test_link_cut_then_recovers(sim: Simulator, gcs: Any) -> None:
     v = sim.vehicle(0)
     gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=5)
-    v.cut_link(1.0)
+    v.cut_link(2.0)
     time.sleep(0.1)
     while gcs.recv_match(blocking=False) is not None:  # drain what was in flight
         pass
-    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=0.7) is None
-    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=3) is not None
+    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=1.0) is None
+    assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=5) is not None
 
 
 def test_gps_loss_lands(sim: Simulator, gcs: Any) -> None:
@@ -201,3 +205,66 @@ def test_wind_drift_without_gps(gcs: Any, sim: Simulator) -> None:
     v.lose_gps(600)
     wait_for(lambda: v.mode == "LAND", 5, "EKF failsafe LAND")
     wait_for(lambda: (lat0 - v.position[0]) * 111_000 > 20, 10, "drift south with the wind")
+
+
+def test_battery_failsafe_report_only_keeps_flying(sim: Simulator, gcs: Any) -> None:
+    set_param(gcs, "BATT_LOW_TIMER", 1)
+    assert set_param(gcs, "BATT_FS_LOW_ACT", 0) == 0
+    _arm_takeoff(gcs, sim)
+    v = sim.vehicle(0)
+    v.sag_battery(75)
+    wait_for(lambda: any(t.startswith("Battery 1 is low") for _, _, t in v.statustext), 5, "low battery text")
+    sim.wait_sim_time(5)
+    assert v.mode == "GUIDED" and v.armed
+
+
+def test_rtl_goes_to_the_nearest_rally_point(sim: Simulator, gcs: Any) -> None:
+    rally = (LAT + 0.0009, LON)  # ~100 m north of home
+    assert upload(gcs, [item(gcs, 0, 5100, *rally, 12, mission_type=2)], mission_type=2) == 0
+    set_param(gcs, "RTL_LOIT_TIME", 0)
+    _arm_takeoff(gcs, sim)
+    ack = command(gcs, mavlink.MAV_CMD_DO_REPOSITION, -1, 0, 0, math.nan, LAT + 0.0012, LON, 10)
+    assert ack.result == mavlink.MAV_RESULT_ACCEPTED
+    v = sim.vehicle(0)
+    wait_for(lambda: v.position[0] > LAT + 0.0011, 15, "fly north past the rally point")
+    assert command(gcs, mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH).result == mavlink.MAV_RESULT_ACCEPTED
+    wait_for(lambda: not v.armed, 30, "RTL landing")
+    lat, lon, _, _ = v.position
+    assert abs(lat - rally[0]) * 111_000 < 1.5 and abs(lon - rally[1]) * 96_000 < 1.5
+
+
+def test_mission_start_command_and_do_jump(sim: Simulator, gcs: Any) -> None:
+    mission = [
+        item(gcs, 0, 16, LAT, LON, 20, frame=0),
+        item(gcs, 1, 22, alt=10),
+        item(gcs, 2, 16, LAT + 0.0002, LON, 10),
+        item(gcs, 3, 16, LAT, LON, 10),
+        item(gcs, 4, 177, p1=2, p2=1),  # DO_JUMP to 2, once more
+        item(gcs, 5, 21),  # LAND here
+    ]
+    assert upload(gcs, mission) == mavlink.MAV_MISSION_ACCEPTED
+    set_mode(gcs, "GUIDED")
+    assert command(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == 0
+    assert command(gcs, mavlink.MAV_CMD_MISSION_START, 0, 0).result == mavlink.MAV_RESULT_ACCEPTED
+    v = sim.vehicle(0)
+    wait_for(lambda: not v.armed, 30, "mission with a jump flown")
+    assert [seq for seq, _ in v.reached] == [1, 2, 3, 2, 3, 5]
+
+
+def test_reconnect_mid_mission_and_mission_goes_on(sim: Simulator, gcs: Any) -> None:
+    assert upload(gcs, _patrol(gcs)) == mavlink.MAV_MISSION_ACCEPTED
+    _arm_takeoff(gcs, sim, alt=5)
+    assert set_mode(gcs, "AUTO").result == mavlink.MAV_RESULT_ACCEPTED
+    v = sim.vehicle(0)
+    wait_for(lambda: len(v.reached) >= 2, 20, "first waypoints")
+    gcs.close()  # the ground station drops the TCP connection ...
+    time.sleep(0.3)
+    again = connect(sim.endpoints[0])  # ... and comes back
+    try:
+        current = again.recv_match(type="MISSION_CURRENT", blocking=True, timeout=5)
+        assert current is not None and current.seq >= 4
+        assert v.mode == "AUTO" and v.armed
+        wait_for(lambda: not v.armed, 40, "mission finished after the reconnect")
+        assert [seq for seq, _ in v.reached] == [1, 4, 5, 6, 7, 8]
+    finally:
+        again.close()
