@@ -40,20 +40,22 @@ def coverage_quality(district: District, camera: CameraProfile, vehicle: Vehicle
     ours_len = ours_turns = base_len = base_turns = base_out = bound = ours_out = 0.0
     ours_t = base_t = 0.0
     for grid in district.grids:
-        area = grid.local.intersection(district.allowed)
-        if area.area < 1.0:
+        flyable = grid.local.intersection(district.allowed)
+        parts = [p for p in shapely.get_parts(flyable) if p.geom_type == "Polygon" and p.area >= 1.0]
+        if not parts:
             continue
-        bound += area.area / spacing
+        bound += sum(p.area for p in parts) / spacing
         t0 = time.perf_counter()
-        route = plan_coverage(grid.id, area, spacing, swath, along, penalty_m)
+        routes = [plan_coverage(grid.id, p, spacing, swath, along, penalty_m) for p in parts]
         t1 = time.perf_counter()
         base = baseline_hull_sweep(grid.id, grid.local, spacing, 0.0)
         t2 = time.perf_counter()
         ours_t += t1 - t0
         base_t += t2 - t1
-        ours_len += route.length_m
-        ours_turns += route.turns()
-        ours_out += route.line().difference(area.buffer(0.01)).length
+        for route, part in zip(routes, parts, strict=True):
+            ours_len += route.length_m
+            ours_turns += route.turns()
+            ours_out += route.line().difference(part.buffer(0.01)).length
         base_len += base.length_m
         base_turns += base.turns()
         base_out += base.line().difference(grid.local.buffer(0.01)).length

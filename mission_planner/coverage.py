@@ -171,19 +171,22 @@ def _sweep_lines(rot: Polygon, spacing: float, trim: float) -> list[tuple[float,
     minx, miny, maxx, maxy = rot.bounds
     width = maxx - minx
     n = max(1, math.ceil(width / spacing - 1e-9))
-    first = minx + (width - (n - 1) * spacing) / 2.0
+    xs = minx + (width - (n - 1) * spacing) / 2.0 + spacing * np.arange(n)
+    probes = shapely.linestrings(
+        np.stack([np.column_stack([xs, np.full(n, miny - 1)]), np.column_stack([xs, np.full(n, maxy + 1)])], axis=1)
+    )
+    cuts = shapely.intersection(probes, rot)
+    parts = shapely.get_num_geometries(cuts)
+    lengths = shapely.length(cuts)
+    if np.any((parts > 1) & (lengths > EPS)):
+        return None
+    ys = shapely.bounds(cuts)[:, [1, 3]]
     lines = []
-    for k in range(n):
-        x = first + k * spacing
-        cut = rot.intersection(LineString([(x, miny - 1), (x, maxy + 1)]))
-        parts = [p for p in shapely.get_parts(cut) if p.geom_type == "LineString" and p.length > EPS]
-        if not parts:
+    for x, (y0, y1), length in zip(xs, ys, lengths, strict=True):
+        if length <= EPS:
             continue
-        if len(parts) > 1:
-            return None
-        y0, y1 = sorted((parts[0].coords[0][1], parts[0].coords[-1][1]))
         t = min(trim, (y1 - y0) / 2.0)
-        lines.append((x, y0 + t, y1 - t))
+        lines.append((float(x), float(y0 + t), float(y1 - t)))
     return lines
 
 

@@ -114,7 +114,7 @@ def plan_patrol(district: District, request: PlanRequest, progress: Progress | N
         chunk for work in works for route in work.routes for chunk in split_route(route, model, launch_points, distance)
     ]
     report("sorties", 0, 1)
-    schedule = assign_chunks(chunks, drones, model, distance)
+    schedule = assign_chunks(chunks, drones, model, distance, matrix=safe.distance_matrix)
     report("sorties", 1, 1)
 
     builder = _SortieBuilder(district, request, safe, model, swath_m, works)

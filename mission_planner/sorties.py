@@ -27,6 +27,7 @@ from mission_planner.profiles import VehicleProfile
 from mission_planner.route import XY, PatternRoute
 
 Distance = Callable[[XY, XY], float]
+DistanceMatrix = Callable[[Sequence[XY]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def assign_chunks(
     distance: Distance,
     *,
     max_solutions: int = 1_000_000,
+    matrix: DistanceMatrix | None = None,
 ) -> list[list[list[Leg]]]:
     """Share chunks among drones, each drone flying one or more battery-sized sorties, minimising makespan.
 
@@ -207,19 +209,33 @@ def assign_chunks(
     if not chunks:
         return [[] for _ in drones]
     sites = sorted({d.xy for d in drones})
-    sorties = _form_sorties(chunks, sites, model, distance, max_solutions)
-    return _schedule(sorties, drones, chunks, model, distance)
+    # Batteries offered per launch site: what the chunks nearest to it would need flown one per battery
+    # (transits included), a fair over-estimate; doubled while the solver still leaves work undone.
+    need = [0.0] * len(sites)
+    for c in chunks:
+        trips = [distance(s, c.start) + distance(c.end, s) for s in sites]
+        k = min(range(len(sites)), key=lambda i: (trips[i], i))
+        need[k] += model.work_s(c) + model.climb_s + model.descent_s + model.travel_s(trips[k])
+    per_site = [min(len(chunks), math.ceil(n / model.usable_s) + 2) for n in need]
+    while True:
+        sorties = _form_sorties(chunks, sites, model, matrix or _pairwise(distance), max_solutions, per_site)
+        if sorties is not None:
+            return _schedule(sorties, drones, chunks, model, distance)
+        if min(per_site) >= len(chunks):
+            raise InfeasibleError(
+                "some work does not fit any battery from the launch sites given; add a launch site nearer to it"
+            )
+        per_site = [min(len(chunks), 2 * n) for n in per_site]
 
 
 def _form_sorties(
     chunks: Sequence[PatternRoute],
     sites: Sequence[XY],
     model: FlightModel,
-    distance: Distance,
+    matrix: DistanceMatrix,
     max_solutions: int,
-) -> list[tuple[XY, list[Leg]]]:
-    total = sum(model.work_s(c) for c in chunks)
-    per_site = min(len(chunks), math.ceil(2.0 * total / model.usable_s) + 2)
+    per_site: Sequence[int],
+) -> list[tuple[XY, list[Leg]]] | None:
     nodes = [_Node(xy, xy, 0.0) for xy in sites]
     pairs: list[tuple[int, int]] = []
     for c, chunk in enumerate(chunks):
@@ -227,7 +243,7 @@ def _form_sorties(
         pairs.append((len(nodes), len(nodes) + 1))
         nodes.append(_Node(chunk.start, chunk.end, chunk_s, c))
         nodes.append(_Node(chunk.end, chunk.start, chunk_s, c, True))
-    travel = _travel_matrix(nodes, model, distance)
+    travel = _travel_matrix(nodes, model, matrix)
     is_depot = np.array([n.chunk < 0 for n in nodes])
     work = np.array([round(n.work_s * SCALE) for n in nodes], dtype=np.int64)
     climb, descent = round(model.climb_s * SCALE), round(model.descent_s * SCALE)
@@ -235,7 +251,7 @@ def _form_sorties(
     # A battery's use on i -> j: i's work, the transit, the climb after take-off, the descent before landing.
     battery = travel + work[:, None] + np.where(is_depot, climb, 0)[:, None] + np.where(is_depot, descent, 0)[None, :]
 
-    vehicle_sites = [s for s in range(len(sites)) for _ in range(per_site)]
+    vehicle_sites = [s for s in range(len(sites)) for _ in range(per_site[s])]
     manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicle_sites), vehicle_sites, vehicle_sites)
     routing = pywrapcp.RoutingModel(manager)
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(battery.tolist()))
@@ -263,11 +279,7 @@ def _form_sorties(
         if legs:
             sorties.append((sites[site], legs))
     flown = sorted(leg.chunk for _, legs in sorties for leg in legs)
-    if flown != list(range(len(chunks))):
-        raise InfeasibleError(
-            "some work does not fit any battery from the launch sites given; add a launch site nearer to it"
-        )
-    return sorties
+    return sorties if flown == list(range(len(chunks))) else None
 
 
 def _schedule(
@@ -298,11 +310,25 @@ def _schedule(
     return result
 
 
-def _travel_matrix(nodes: Sequence[_Node], model: FlightModel, distance: Distance) -> np.ndarray:
+def _pairwise(distance: Distance) -> DistanceMatrix:
+    """A distance matrix built one pair at a time (for plain distance functions)."""
+
+    def matrix(points: Sequence[XY]) -> np.ndarray:
+        return np.array([[distance(a, b) for b in points] for a in points], dtype=float)
+
+    return matrix
+
+
+def _travel_matrix(nodes: Sequence[_Node], model: FlightModel, matrix: DistanceMatrix) -> np.ndarray:
     """Transit time (tenths of a second) from the end of each node to the start of every other node."""
     points = sorted({p for node in nodes for p in (node.start, node.end)})
     index = {p: i for i, p in enumerate(points)}
-    unique = np.array([[round(model.travel_s(distance(a, b)) * SCALE) for b in points] for a in points], dtype=np.int64)
+    metres = matrix(points)
+    if not np.all(np.isfinite(metres)):
+        raise InfeasibleError(
+            "some work cannot be reached by a safe path from the launch sites; check the no-fly zones"
+        )
+    unique = np.round(metres / model.speed_ms * SCALE).astype(np.int64)
     ends = np.array([index[node.end] for node in nodes])
     starts = np.array([index[node.start] for node in nodes])
     return unique[np.ix_(ends, starts)]
