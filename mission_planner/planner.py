@@ -123,10 +123,11 @@ def plan_patrol(district: District, request: PlanRequest, progress: Progress | N
         report("waypoints", d, len(drones))
         plans: list[Sortie] = []
         clock = 0.0
-        for k, legs in enumerate(sorties):
-            sortie = builder.build(drone, k, [_oriented(chunks, leg) for leg in legs], start_s=clock)
-            plans.append(sortie)
-            clock = sortie.start_s + sortie.duration_s + request.vehicle.battery_swap_s
+        for legs in sorties:
+            for sortie in builder.build_within_battery(drone, len(plans), [_oriented(chunks, leg) for leg in legs],
+                                                       start_s=clock):
+                plans.append(sortie)
+                clock = sortie.start_s + sortie.duration_s + request.vehicle.battery_swap_s
         lon, lat = district.frame.to_lonlat(*drone.xy)
         drone_plans.append(
             DronePlan(
@@ -300,6 +301,24 @@ class _SortieBuilder:
         self.model = model
         self.swath_m = swath_m
         self.areas = {w.grid.id: w.grid.local for w in works}
+
+    def build_within_battery(
+        self, drone: DroneStart, index: int, chunks: Sequence[PatternRoute], start_s: float
+    ) -> list[Sortie]:
+        """The sortie, or, should its flown path (detour corners included) exceed the battery, two or more."""
+        sortie = self.build(drone, index, chunks, start_s)
+        if sortie.duration_s <= self.request.vehicle.usable_s or len(chunks) == 1:
+            if sortie.duration_s > self.request.vehicle.usable_s:
+                raise InfeasibleError(
+                    f"{drone.drone_id} sortie {index + 1} over grid {chunks[0].grid_id} needs "
+                    f"{sortie.duration_s / 60:.1f} min, more than a battery gives; raise endurance_min or add a "
+                    "launch site nearer to it"
+                )
+            return [sortie]
+        half = len(chunks) // 2
+        first = self.build_within_battery(drone, index, chunks[:half], start_s)
+        later = first[-1].start_s + first[-1].duration_s + self.request.vehicle.battery_swap_s
+        return first + self.build_within_battery(drone, index + len(first), chunks[half:], later)
 
     def build(self, drone: DroneStart, index: int, chunks: Sequence[PatternRoute], start_s: float) -> Sortie:
         alt = self.request.alt_m

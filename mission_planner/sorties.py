@@ -30,6 +30,9 @@ Distance = Callable[[XY, XY], float]
 DistanceMatrix = Callable[[Sequence[XY]], np.ndarray]
 
 
+DETOUR_TURNS = 4
+
+
 @dataclass(frozen=True)
 class FlightModel:
     """Times a vehicle takes at a given altitude: what a sortie costs in battery seconds."""
@@ -48,14 +51,15 @@ class FlightModel:
             speed_ms=vehicle.cruise_speed_ms,
             climb_s=alt_m / vehicle.climb_rate_ms,
             descent_s=alt_m / vehicle.descent_rate_ms,
-            usable_s=vehicle.usable_s,
+            # keep a few turns in hand for the corners of detours around no-fly zones
+            usable_s=vehicle.usable_s - DETOUR_TURNS * vehicle.turn_penalty_s,
             swap_s=vehicle.battery_swap_s,
             turn_penalty_s=vehicle.turn_penalty_s,
         )
 
     def work_s(self, route: PatternRoute) -> float:
-        """Seconds to fly a route: its length at cruise, its hovers and its turns."""
-        return route.length_m / self.speed_ms + route.hold_s + route.turns() * self.turn_penalty_s
+        """Seconds to fly a route: its length at cruise, its hovers, its turns, and the turns into and out of it."""
+        return route.length_m / self.speed_ms + route.hold_s + (route.turns() + 2) * self.turn_penalty_s
 
     def travel_s(self, metres: float) -> float:
         """Seconds of transit for a distance at cruise speed."""
@@ -260,7 +264,7 @@ def _form_sorties(
         routing.AddDisjunction([manager.NodeToIndex(fwd), manager.NodeToIndex(rev)], 10**9, 1)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.solution_limit = max_solutions  # a count, not a clock: the same input gives the same plan
     params.time_limit.FromSeconds(SAFETY_LIMIT_S)  # only a guard against a pathological search

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from conftest import SECRETS, Api
+from api_testkit import SECRETS, Api
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 

@@ -6,7 +6,7 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
-from conftest import Api, LiveServer, incident_body
+from api_testkit import Api, LiveServer, incident_body
 
 
 def test_wrong_types_name_the_field(api: Api) -> None:

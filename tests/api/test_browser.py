@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SECRETS, LiveServer, grids_geojson, incident_body, jpeg
+from api_testkit import SECRETS, LiveServer, grids_geojson, incident_body, jpeg
 
 from api.client import ApiClient
 

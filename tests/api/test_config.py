@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Api
+from api_testkit import Api
 from pydantic import ValidationError
 
 from api.config import ApiConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import Api, incident_body
+from api_testkit import Api, incident_body
 
 
 def test_create_is_idempotent_and_conflicts_on_different_content(api: Api) -> None:
@@ -188,7 +188,7 @@ def test_batch_ingest_with_snapshots(api: Api) -> None:
     import hashlib
     import json
 
-    from conftest import jpeg
+    from api_testkit import jpeg
 
     images = [jpeg(64, 48, seed=s) for s in range(3)]
     items = [incident_body(id=f"bt-{i}", snapshot_sha=hashlib.sha256(img).hexdigest()) for i, img in enumerate(images)]

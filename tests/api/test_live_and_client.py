@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from conftest import SECRETS, LiveServer, free_port, incident_body, jpeg
+from api_testkit import SECRETS, LiveServer, free_port, incident_body, jpeg
 
 from api.client import ApiClient, ApiError, ApiUnavailable
 

@@ -56,7 +56,7 @@ def test_serve_starts_a_fresh_service(tmp_path: Path) -> None:
     import time
 
     import httpx
-    from conftest import free_port
+    from api_testkit import free_port
 
     port = free_port()
     env = {

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import Api
+from api_testkit import Api
 
 
 def test_telemetry_updates_drone_and_track(api: Api) -> None:

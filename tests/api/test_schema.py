@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import SECRETS
+from api_testkit import SECRETS
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from conftest import Api, incident_body, jpeg
+from api_testkit import Api, incident_body, jpeg
 from PIL import Image
 
 
