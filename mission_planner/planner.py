@@ -124,8 +124,9 @@ def plan_patrol(district: District, request: PlanRequest, progress: Progress | N
         plans: list[Sortie] = []
         clock = 0.0
         for legs in sorties:
-            for sortie in builder.build_within_battery(drone, len(plans), [_oriented(chunks, leg) for leg in legs],
-                                                       start_s=clock):
+            for sortie in builder.build_within_battery(
+                drone, len(plans), [_oriented(chunks, leg) for leg in legs], start_s=clock
+            ):
                 plans.append(sortie)
                 clock = sortie.start_s + sortie.duration_s + request.vehicle.battery_swap_s
         lon, lat = district.frame.to_lonlat(*drone.xy)
