@@ -1,0 +1,1 @@
+"""Loudspeaker warnings for gridpatrol (issue 5): speech synthesis to WAV files."""
