@@ -71,12 +71,8 @@ def px4_custom_mode(main: int, sub: int = 0) -> int:
     return (main << 16) | (sub << 24)
 
 
-PX4_MODES: dict[str, int] = {
-    name: px4_custom_mode(main) for name, main in _PX4_MAIN.items() if name != "AUTO"
-}
-PX4_MODES.update(
-    {f"AUTO.{name}": px4_custom_mode(_PX4_MAIN["AUTO"], sub) for name, sub in _PX4_AUTO_SUB.items()}
-)
+PX4_MODES: dict[str, int] = {name: px4_custom_mode(main) for name, main in _PX4_MAIN.items() if name != "AUTO"}
+PX4_MODES.update({f"AUTO.{name}": px4_custom_mode(_PX4_MAIN["AUTO"], sub) for name, sub in _PX4_AUTO_SUB.items()})
 
 
 def _table(autopilot: Autopilot) -> dict[str, int]:

@@ -13,6 +13,4 @@ class SpeakerConfig(BaseModel):
         title="Voices",
         description="espeak-ng voice per language code, e.g. zh -> cmn (Mandarin).",
     )
-    rate: int = Field(
-        default=160, ge=80, le=450, title="Rate", description="Speech rate in words per minute."
-    )
+    rate: int = Field(default=160, ge=80, le=450, title="Rate", description="Speech rate in words per minute.")

@@ -21,7 +21,5 @@ def render_wav(text: str, lang: str, out: Path, rate: int = 160) -> Path:
     if binary is None:
         raise RuntimeError("espeak-ng is not installed; install the Debian package espeak-ng")
     out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [binary, "-v", VOICES[lang], "-s", str(rate), "-w", str(out), text], check=True, timeout=30
-    )
+    subprocess.run([binary, "-v", VOICES[lang], "-s", str(rate), "-w", str(out), text], check=True, timeout=30)
     return out
