@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -30,6 +33,27 @@ def _default_phrases() -> dict[str, dict[str, str]]:
     }
 
 
+class SinkConfig(BaseModel):
+    """Where warnings are played."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["device", "file", "network"] = Field(
+        "device", title="Sink", description="`device` (local sound card), `file` (WAVs in a folder) or `network`."
+    )
+    fallback: Literal["file", "none"] = Field(
+        "file", title="Fallback", description="What to use when `device` finds no sound card."
+    )
+    directory: Path = Field(
+        Path("speaker-out"), title="File sink folder", description="Folder for the file sink (relative: state dir)."
+    )
+    address: str = Field(
+        "127.0.0.1:8765", title="Agent address", description="HOST:PORT of `gridpatrol speaker-agent`."
+    )
+    key: str = Field("", title="Shared key", description="HMAC key shared with the agent; required for `network`.")
+    max_queue: int = Field(8, ge=1, le=256, title="Queue length", description="Clips held for the agent.")
+
+
 class SpeakerConfig(BaseModel):
     """Settings of the loudspeaker part (`[speaker]`)."""
 
@@ -45,3 +69,8 @@ class SpeakerConfig(BaseModel):
         title="Phrasebook",
         description="Incident type to language to template; `{count}` and `{grid}` are filled in.",
     )
+    cooldown_s: float = Field(
+        30.0, ge=0, title="Cooldown", description="Seconds of silence for one incident type at one grid."
+    )
+    max_repeats: int = Field(3, ge=1, title="Max repeats", description="Times one grid hears one warning.")
+    sink: SinkConfig = Field(default_factory=SinkConfig, title="Sink", description="Where audio goes.")

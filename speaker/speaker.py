@@ -47,7 +47,7 @@ class Speaker:
         self.config = config
         self.sink = sink
         self.lang = lang
-        self.policy = policy or Policy()
+        self.policy = policy or Policy(cooldown_s=config.cooldown_s, max_repeats=config.max_repeats)
         self.worker = SynthesisWorker(cache_dir)
         self.played: list[Broadcast] = []
         self._heap: list[tuple[int, int, Broadcast]] = []
