@@ -28,6 +28,7 @@ from pydantic_settings import (
 from api.config import ApiConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
+from speaker.config import SpeakerConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,6 +98,9 @@ class Settings(BaseSettings):
         default_factory=ApiConfig, title="Incident log API", description="The FastAPI incident log service."
     )
     sim: SimConfig = Field(default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`.")
+    speaker: SpeakerConfig = Field(
+        default_factory=SpeakerConfig, title="Loudspeaker", description="Voices and phrasebook of the warnings."
+    )
 
     @classmethod
     def settings_customise_sources(

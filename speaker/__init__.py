@@ -1,1 +1,1 @@
-"""Loudspeaker warnings for gridpatrol (issue 5): speech synthesis to WAV files."""
+"""Loudspeaker warnings: speech synthesis with espeak-ng and sinks that play or store the audio."""

@@ -1,0 +1,92 @@
+"""``gridpatrol say`` and ``gridpatrol speaker-agent``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from speaker.config import SinkConfig
+from speaker.net import AgentServer, NetworkSink, SinkError, parse_address
+from speaker.sinks import DeviceSink, FileSink, NoSoundCardError, Sink
+from speaker.synth import SynthesisError, render, voice_for
+
+
+def build_sink(config: SinkConfig, state_dir: Path, kind: str | None = None) -> Sink:
+    """The sink named by ``kind`` (default: the configured one), falling back as configured without a sound card."""
+    kind = kind or config.kind
+    if kind == "network":
+        if not config.key:
+            raise SinkError("[speaker.sink] key is empty; set the key shared with `gridpatrol speaker-agent`")
+        return NetworkSink(parse_address(config.address), config.key.encode(), config.max_queue)
+    if kind == "device":
+        try:
+            return DeviceSink()
+        except NoSoundCardError:
+            if config.fallback == "none":
+                raise
+    elif kind != "file":
+        raise SinkError(f"unknown sink {kind!r}; use device, file or network")
+    return FileSink(state_dir / config.directory)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the speaker commands to the ``gridpatrol`` app."""
+
+    @app.command()
+    def say(
+        text: Annotated[str, typer.Argument(help="What to say, e.g. 请佩戴口罩.")],
+        lang: Annotated[str, typer.Option("--lang", help="Language code from [speaker.voices].")] = "zh",
+        out: Annotated[Path | None, typer.Option("--out", help="WAV file to write.")] = None,
+        sink: Annotated[str | None, typer.Option("--sink", help="device, file or network.")] = None,
+    ) -> None:
+        """Speak TEXT with the configured voice into a WAV file or onto a sink."""
+        from gridpatrol.cli import console, fail, state
+
+        settings = state.settings
+        try:
+            voice = voice_for(settings.speaker, lang)
+            if out is not None:
+                console.print(f"wrote {render(text, voice, out)}")
+                return
+            target = build_sink(settings.speaker.sink, settings.station.state_dir, sink)
+            wav = render(text, voice, settings.station.state_dir / "speaker-say.wav")
+            target.play(wav)
+            if isinstance(target, NetworkSink):
+                target.close()
+                if target.sent != 1:
+                    fail("the speaker agent did not take the audio (see the log above)")
+            console.print(f"played on {type(target).__name__}")
+        except (SynthesisError, SinkError, NoSoundCardError) as exc:
+            fail(escape(str(exc)))
+
+    @app.command("speaker-agent")
+    def speaker_agent(
+        listen: Annotated[str, typer.Option("--listen", help="HOST:PORT to listen on.")] = "127.0.0.1:8765",
+        key: Annotated[str | None, typer.Option("--key", help="Shared HMAC key (default [speaker.sink] key).")] = None,
+    ) -> None:
+        """Receive signed audio from the station and play it on this machine's loudspeaker."""
+        from gridpatrol.cli import console, fail, state
+
+        settings = state.settings
+        secret = key or settings.speaker.sink.key
+        try:
+            if not secret:
+                raise SinkError("no key; pass --key or set [speaker.sink] key")
+            local = settings.speaker.sink.model_copy(update={"kind": "device"})
+            server = AgentServer(
+                parse_address(listen),
+                secret.encode(),
+                build_sink(local, settings.station.state_dir),
+                settings.station.state_dir / "speaker-agent",
+            )
+        except (SinkError, NoSoundCardError, OSError) as exc:
+            fail(escape(str(exc)))
+            return
+        console.print(f"speaker agent listening on {listen}")
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()

@@ -1,0 +1,83 @@
+"""Network sink to a real agent on loopback: delivery, wrong key, dropped connection, bounded queue."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from speaker.config import VoiceConfig
+from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_wav
+from speaker.sinks import FileSink
+from speaker.synth import render
+
+KEY = b"test-key"
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render("Please wear a mask.", VoiceConfig(voice="en"), tmp_path_factory.mktemp("w") / "mask.wav")
+
+
+@pytest.fixture
+def agent(tmp_path: Path) -> Iterator[AgentServer]:
+    server = AgentServer(("127.0.0.1", 0), KEY, FileSink(tmp_path / "played"), tmp_path / "spool")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _played(agent: AgentServer, n: int) -> list[Path]:
+    assert isinstance(agent.sink, FileSink)
+    deadline = time.monotonic() + 10
+    while len(files := sorted(agent.sink.directory.glob("*.wav"))) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return files
+
+
+def test_network_sink_delivers_identical_audio(agent: AgentServer, wav: Path) -> None:
+    sink = NetworkSink(agent.server_address[:2], KEY)
+    sink.play(wav)
+    sink.close()
+    files = _played(agent, 1)
+    assert sink.sent == 1 and len(files) == 1 and files[0].read_bytes() == wav.read_bytes()
+
+
+def test_wrong_key_is_refused(agent: AgentServer, wav: Path) -> None:
+    with pytest.raises(SinkError, match="wrong key"):
+        send_wav(agent.server_address[:2], b"other", wav.read_bytes())
+    assert agent.denied == 1 and _played(agent, 0) == []
+
+
+def test_agent_survives_dropped_connection(agent: AgentServer, wav: Path) -> None:
+    data = wav.read_bytes()
+    with socket.create_connection(agent.server_address[:2]) as sock:
+        sock.sendall(json.dumps({"size": len(data), "mac": "x"}).encode() + b"\n" + data[:100])
+    send_wav(agent.server_address[:2], KEY, data)
+    assert len(_played(agent, 1)) == 1
+
+
+def test_unreachable_agent_and_bounded_queue(wav: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = probe.getsockname()
+    with pytest.raises(SinkError, match="unreachable"):
+        send_wav(address, KEY, b"x")
+    sink = NetworkSink(address, KEY, max_queue=2)
+    for _ in range(6):
+        sink.play(wav)
+    sink.close()
+    assert sink.sent == 0 and sink.dropped + sink.failed == 6
+
+
+def test_parse_address() -> None:
+    assert parse_address("127.0.0.1:8765") == ("127.0.0.1", 8765)
+    with pytest.raises(SinkError, match="HOST:PORT"):
+        parse_address("localhost")
