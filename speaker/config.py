@@ -54,6 +54,15 @@ class SinkConfig(BaseModel):
     max_queue: int = Field(8, ge=1, le=256, title="Queue length", description="Clips held for the agent.")
 
 
+class GridOverride(BaseModel):
+    """Louder, quieter or fewer repeats in one grid cell (e.g. next to a hospital)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    volume: int | None = Field(None, ge=0, le=200, title="Volume", description="espeak-ng amplitude in this grid.")
+    max_repeats: int | None = Field(None, ge=0, title="Max repeats", description="Repeats in this grid; 0 = mute.")
+
+
 class SpeakerConfig(BaseModel):
     """Settings of the loudspeaker part (`[speaker]`)."""
 
@@ -74,3 +83,6 @@ class SpeakerConfig(BaseModel):
     )
     max_repeats: int = Field(3, ge=1, title="Max repeats", description="Times one grid hears one warning.")
     sink: SinkConfig = Field(default_factory=SinkConfig, title="Sink", description="Where audio goes.")
+    grids: dict[str, GridOverride] = Field(
+        default_factory=dict, title="Per-grid overrides", description="Grid id to volume/repeats for that grid."
+    )

@@ -43,7 +43,7 @@ class Policy:
     _last: dict[tuple[str, str], float] = field(default_factory=dict)
     _count: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def allow(self, kind: str, place: str) -> int | None:
+    def allow(self, kind: str, place: str, max_repeats: int | None = None) -> int | None:
         """The repeat number if (kind, place) may speak now, else ``None``; records the use when allowed."""
         if kind == "operator":
             return 1
@@ -53,7 +53,7 @@ class Policy:
         if last is not None and now - last < self.cooldown_s:
             return None
         count = self._count.get(key, 0)
-        if count >= self.max_repeats:
+        if count >= (self.max_repeats if max_repeats is None else max_repeats):
             return None
         self._last[key] = now
         self._count[key] = count + 1

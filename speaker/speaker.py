@@ -71,7 +71,8 @@ class Speaker:
                 f"no phrase for incident type {incident.kind!r} in {self.lang!r}; "
                 f'add [speaker.phrasebook.{incident.kind}] {self.lang} = "..."'
             )
-        repeat = self.policy.allow(incident.kind, str(incident.grid))
+        override = self.config.grids.get(str(incident.grid))
+        repeat = self.policy.allow(incident.kind, str(incident.grid), override.max_repeats if override else None)
         if repeat is None:
             return None
         text = templates[self.lang].format(count=incident.count, grid=incident.grid)
@@ -102,7 +103,11 @@ class Speaker:
                     return
                 _, _, broadcast = heapq.heappop(self._heap)
             try:
-                wav, _ = self.worker.render(broadcast.text, voice_for(self.config, broadcast.lang))
+                voice = voice_for(self.config, broadcast.lang)
+                override = self.config.grids.get(broadcast.grid or "")
+                if override is not None and override.volume is not None:
+                    voice = voice.model_copy(update={"volume": override.volume})
+                wav, _ = self.worker.render(broadcast.text, voice)
                 self.sink.play(wav)
                 self.played.append(broadcast)
             except Exception:

@@ -43,3 +43,9 @@ def test_cache_key_depends_on_settings_and_cache_hits(tmp_path: Path) -> None:
     first, hit1 = cache.get("Please wear a mask.", slow)
     second, hit2 = cache.get("Please wear a mask.", slow)
     assert (hit1, hit2) == (False, True) and first == second and first.stat().st_size > 1000
+
+
+def test_per_grid_max_repeats_override() -> None:
+    policy = Policy(cooldown_s=0, max_repeats=3, clock=FakeClock())
+    assert policy.allow("no_mask", "H1", max_repeats=0) is None
+    assert [policy.allow("no_mask", "B2", max_repeats=1), policy.allow("no_mask", "B2", max_repeats=1)] == [1, None]
