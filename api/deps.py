@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -134,3 +134,14 @@ CurrentUser = Annotated[Principal, Depends(get_user)]
 AdminUser = Annotated[Principal, Depends(get_admin)]
 StationDep = Annotated[Principal, Depends(get_station)]
 StationOrAdmin = Annotated[Principal, Depends(get_station_or_admin)]
+
+
+ModelT = TypeVar("ModelT")
+
+
+def get_or_404(session: Session, model: type[ModelT], key: str, what: str) -> ModelT:
+    """The row of ``model`` with primary key ``key``, or a 404 that says ``no <what> with id '<key>'``."""
+    row = session.get(model, key)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} with id {key!r}")
+    return row

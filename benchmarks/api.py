@@ -148,15 +148,19 @@ def api_ingest_rate(base: str, key: str, images: list[bytes], workers: int) -> f
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
+    return len(jobs) / run_threads(threads, errors)
+
+
+def run_threads(threads: list[threading.Thread], errors: list[BaseException]) -> float:
+    """Start the client threads together, wait for them, re-raise the first error; wall seconds taken."""
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - start
     if errors:
         raise errors[0]
-    return len(jobs) / elapsed
+    return time.perf_counter() - start
 
 
 def api_batch_rate(base: str, key: str, images: list[bytes], workers: int, size: int) -> float:
@@ -177,15 +181,7 @@ def api_batch_rate(base: str, key: str, images: list[bytes], workers: int, size:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(batches[w::workers],)) for w in range(workers)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        raise errors[0]
-    return len(jobs) / elapsed
+    return len(jobs) / run_threads(threads, errors)
 
 
 def fill(url: str, rows: int) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import AwareDatetime
 from sqlalchemy import select
 
-from api.deps import Caller, ServicesDep, SessionDep, StationDep
+from api.deps import Caller, ServicesDep, SessionDep, StationDep, get_or_404
 from api.models import Drone, TelemetryPoint
 from api.schemas import DroneCreate, DronePublic, TelemetryCreate, TelemetryPublic
 
@@ -74,8 +74,7 @@ def drone_track(
     limit: Annotated[int, Query(ge=1, le=20_000)] = 2000,
 ) -> list[TelemetryPoint]:
     """The drone's positions in time order (the last ``limit`` of them)."""
-    if session.get(Drone, drone_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no drone with id {drone_id!r}")
+    get_or_404(session, Drone, drone_id, "drone")
     stmt = select(TelemetryPoint).where(TelemetryPoint.drone_id == drone_id)
     if since is not None:
         stmt = stmt.where(TelemetryPoint.ts >= since)

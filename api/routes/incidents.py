@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.deps import Caller, CurrentUser, ServicesDep, SessionDep, StationDep
+from api.deps import Caller, CurrentUser, ServicesDep, SessionDep, StationDep, get_or_404
 from api.geo import GridIndex
 from api.models import Broadcast, Grid, Incident, ReviewEvent, Snapshot, utcnow
 from api.queries import FilterDep, after_cursor, encode_cursor
@@ -116,17 +116,10 @@ def list_incidents(
     return IncidentsPage(items=[IncidentPublic.model_validate(r) for r in rows], next_cursor=nxt)
 
 
-def _get(session: Session, incident_id: str) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident with id {incident_id!r}")
-    return incident
-
-
 @router.get("/{incident_id}", response_model=IncidentDetail)
 def get_incident(incident_id: str, session: SessionDep, _: Caller) -> IncidentDetail:
     """One incident with its review history and the broadcasts played for it."""
-    incident = _get(session, incident_id)
+    incident = get_or_404(session, Incident, incident_id, "incident")
     history = session.scalars(
         select(ReviewEvent).where(ReviewEvent.incident_id == incident_id).order_by(ReviewEvent.id)
     )
@@ -159,7 +152,7 @@ def review_incident(
     incident_id: str, body: IncidentUpdate, session: SessionDep, user: CurrentUser, services: ServicesDep
 ) -> Incident:
     """Confirm, dismiss or resolve an incident; the decision is kept in its history."""
-    incident = _get(session, incident_id)
+    incident = get_or_404(session, Incident, incident_id, "incident")
     _review(session, incident, body, user.name)
     session.commit()
     services.hub.publish("review", {"ids": [incident_id], "status": body.status, "reviewer": user.name})

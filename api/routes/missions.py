@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
-from api.deps import Caller, SessionDep, StationDep
+from api.deps import Caller, SessionDep, StationDep, get_or_404
 from api.models import Mission, TelemetryPoint, utcnow
 from api.schemas import MissionCreate, MissionPublic, MissionUpdate
 
@@ -44,23 +44,16 @@ def list_missions(session: SessionDep, _: Caller) -> list[Mission]:
     return list(session.scalars(select(Mission).order_by(Mission.created_at.desc()).limit(500)))
 
 
-def _get(session: SessionDep, mission_id: str) -> Mission:
-    mission = session.get(Mission, mission_id)
-    if mission is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no mission with id {mission_id!r}")
-    return mission
-
-
 @router.get("/{mission_id}", response_model=MissionPublic)
 def get_mission(mission_id: str, session: SessionDep, _: Caller) -> Mission:
     """One mission with its plan."""
-    return _get(session, mission_id)
+    return get_or_404(session, Mission, mission_id, "mission")
 
 
 @router.patch("/{mission_id}", response_model=MissionPublic)
 def update_mission(mission_id: str, body: MissionUpdate, session: SessionDep, station: StationDep) -> Mission:
     """Change a mission's status (uploaded, flying, paused, returning, done, aborted)."""
-    mission = _get(session, mission_id)
+    mission = get_or_404(session, Mission, mission_id, "mission")
     if mission.station != station.name:
         raise HTTPException(status.HTTP_409_CONFLICT, f"mission {mission_id} belongs to another station")
     mission.status = body.status
@@ -72,7 +65,7 @@ def update_mission(mission_id: str, body: MissionUpdate, session: SessionDep, st
 @router.get("/{mission_id}/track")
 def mission_track(mission_id: str, session: SessionDep, _: Caller) -> dict[str, Any]:
     """The flown track: a GeoJSON Feature (LineString of lon, lat, alt) from the mission's telemetry."""
-    _get(session, mission_id)
+    get_or_404(session, Mission, mission_id, "mission")
     pts = session.execute(
         select(TelemetryPoint.lon, TelemetryPoint.lat, TelemetryPoint.alt_m, TelemetryPoint.ts)
         .where(TelemetryPoint.mission_id == mission_id)
