@@ -1,0 +1,181 @@
+"""``gridpatrol run`` (a patrol with real or simulated drones) and ``gridpatrol demo`` (everything on one machine)."""
+
+from __future__ import annotations
+
+import select
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from gridpatrol.station.runtime import Station
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` and ``demo`` to the ``gridpatrol`` command line."""
+    app.command("run")(run_command)
+    app.command("demo")(demo_command)
+
+
+def _ask_return(yes: bool) -> bool:
+    """Ctrl-C: should the drones come back (True) or hold where they are (False)?"""
+    from gridpatrol.cli import console
+
+    if yes or not sys.stdin.isatty():
+        return True
+    answer = console.input("[bold]stop the patrol: [R]eturn home or [h]old position? [/]").strip().lower()
+    return not answer.startswith("h")
+
+
+def fly_patrol(station: Station, *, timeout_s: float | None, yes: bool, live: bool = True) -> tuple[dict[str, Any], bool]:
+    """Show the live view and take operator commands until every flight ends, a timeout, or Ctrl-C.
+
+    Returns:
+        The summary and whether every flight ended by itself (no timeout, no Ctrl-C).
+    """
+    from gridpatrol.cli import console
+    from gridpatrol.station.console import run_command as operator_command
+    from gridpatrol.station.dashboard import view
+
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    interactive = live and sys.stdin.isatty()
+    finished = False
+    try:
+        with Live(view(station), console=console, refresh_per_second=4, transient=False, disable=not live) as screen:
+            while True:
+                if station.flights_done():
+                    finished = True
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    station.note(f"the patrol ran past {timeout_s:.0f} s: calling the drones back")
+                    break
+                if interactive and select.select([sys.stdin], [], [], 0.25)[0]:
+                    line = sys.stdin.readline()
+                    if line.strip().lower() in {"q", "quit", "exit"}:
+                        break
+                    station.note(operator_command(station, line))
+                else:
+                    time.sleep(0.25)
+                screen.update(view(station))
+        return_home = True
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave drones unattended
+        return_home = _ask_return(yes)
+    summary = station.stop(return_home=return_home)
+    return summary, finished
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The end-of-patrol figures as tables."""
+    from gridpatrol.cli import console
+
+    drones = Table(title="flights")
+    for col in ("drone", "result", "items reached", "flight time", "frames analysed", "landed from home"):
+        drones.add_column(col)
+    for name, d in summary["drones"].items():
+        result = "[green]ok[/]" if d["ok"] else f"[red]{d['phase']}[/] {d['error'] or ''}"
+        flown = "-" if d["flight_time_s"] is None else f"{d['flight_time_s']:.0f} s"
+        home = "-" if d["landed_from_home_m"] is None else f"{d['landed_from_home_m']:.1f} m"
+        drones.add_row(name, result, f"{d['reached']}/{d['items']}", flown, str(d["frames"]), home)
+    console.print(drones)
+    inc = Table(title="incidents")
+    inc.add_column("type @ grid")
+    inc.add_column("count")
+    for key, n in summary["incidents_by_grid"].items():
+        inc.add_row(key, str(n))
+    console.print(inc)
+    w, f = summary["latency_warning_s"], summary["latency_found_s"]
+    console.print(
+        f"warnings played: {summary['warnings_played']}  |  frame -> incident p50 {f['p50']} s, p95 {f['p95']} s  |  "
+        f"frame -> warning p50 {w['p50']} s, p95 {w['p95']} s  |  outbox: {summary['outbox']}",
+        highlight=False,
+    )
+
+
+def run_command(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes: on Ctrl-C, return the drones home.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="Call the drones back after this many seconds.")] = None,
+) -> None:
+    """Fly a patrol: plan (or load plans), connect, upload and verify, fly, detect, warn and log.
+
+    Example: gridpatrol --config station.toml run
+    """
+    from flight.errors import FlightError
+    from gridpatrol.cli import console, fail, state
+    from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
+
+    settings = state.settings
+    run = settings.run
+    if not run.drones:
+        fail("no drones: add a [[run.drones]] table (id, connect, video) to station.toml for each drone")
+    camera = settings.planner.camera
+    try:
+        paths = None
+        if run.plan_dir is None:
+            _, plan = plan_for_run(run, settings, camera)
+            paths = write_missions(plan, run, Path(settings.station.state_dir) / "plans")
+        missions = checked_missions(run, paths, settings.fly)
+    except (FlightError, ValueError, OSError) as exc:
+        fail(str(exc))
+        return
+    station = Station(settings, run, missions, camera=camera, fly=settings.fly)
+    station.start(grids=run.grids)
+    console.print(f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False)
+    summary, _ = fly_patrol(station, timeout_s=timeout, yes=yes)
+    print_summary(summary)
+
+
+def demo_command(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's database, audio, plans and summary.")] = Path(
+        "out/demo"
+    ),
+    drones: Annotated[int, typer.Option(min=1, max=2, help="Simulated drones (each takes a CPU core for vision).")] = 2,
+    speedup: Annotated[float, typer.Option(min=1, max=50, help="Simulated seconds per second.")] = 8.0,
+    timeout: Annotated[float, typer.Option(help="Call the drones back after this many seconds.")] = 150.0,
+    keep_serving: Annotated[bool, typer.Option(help="Keep the review UI running after the patrol until Ctrl-C.")] = False,
+    live: Annotated[bool, typer.Option(help="Show the live view.")] = True,
+) -> None:
+    """Run a whole patrol on this machine: API and UI, two simulated drones, cameras, detection, warnings, log.
+
+    Example: gridpatrol demo
+    """
+    from gridpatrol.cli import console, fail, state
+    from gridpatrol.station import demo
+
+    settings = state.settings
+    try:
+        with demo.demo_patrol(out, settings, drones=drones, speedup=speedup) as patrol:
+            scene, api = patrol.scene, patrol.api
+            console.print(
+                f"planned {len(patrol.plan.sorties)} sorties over grids {', '.join(demo.DEMO_GRIDS)}; "
+                f"{len(scene.people)} people on the ground, {len(scene.groups())} groups",
+                highlight=False,
+            )
+            console.print(
+                f"[bold]review UI:[/] {api.url}/  (user {demo.ADMIN[0]}, password {demo.ADMIN[1]})", highlight=False
+            )
+            patrol.station.start(grids=demo.DEMO_GRIDS)
+            summary, finished = fly_patrol(patrol.station, timeout_s=timeout, yes=True, live=live)
+            summary["finished"] = finished
+            summary = demo.demo_report(patrol, summary)
+            print_summary(summary)
+            errs = [c["error_m"] for c in summary["crowd_errors_m"]]
+            console.print(
+                f"{summary['api_incidents']} incidents in the log; crowd positions within "
+                f"{max(errs) if errs else '-'} m of the real groups; {summary['demo_s']:.0f} s in all; "
+                f"audio in {patrol.out / 'audio'}, summary in {patrol.out / 'summary.json'}",
+                highlight=False,
+            )
+            if keep_serving:
+                console.print(f"review the incidents at {api.url}/ ; Ctrl-C to stop", highlight=False)
+                while True:
+                    time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, ValueError) as exc:
+        fail(str(exc))

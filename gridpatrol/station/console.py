@@ -1,0 +1,65 @@
+"""Operator commands typed while the patrol flies: ``pause drone-1``, ``say 请戴口罩``, ``investigate 3f2a``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flight.errors import FlightError
+
+if TYPE_CHECKING:
+    from gridpatrol.station.runtime import Station
+
+HELP = "pause D | resume D | rtl D | say [D:]TEXT | investigate ID | quit"
+
+
+def run_command(station: Station, line: str) -> str:
+    """Carry out one operator command and say what happened (never raises for a person's mistake).
+
+    Example:
+        >>> run_command(None, "fly away")  # doctest: +SKIP
+        'unknown command "fly"; commands: pause D | resume D | rtl D | say [D:]TEXT | investigate ID | quit'
+    """
+    words = line.strip().split(maxsplit=1)
+    if not words:
+        return ""
+    verb, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+    try:
+        if verb in {"pause", "hold"}:
+            station.pause(_drone(station, rest))
+            return f"{rest or 'drone'} paused"
+        if verb in {"resume", "continue"}:
+            station.resume(_drone(station, rest))
+            return f"{rest or 'drone'} resumed"
+        if verb in {"rtl", "return", "home"}:
+            return station.return_home(_drone(station, rest))
+        if verb in {"say", "speak"}:
+            if not rest:
+                return "say what? e.g. say 请佩戴口罩"
+            drone, _, text = rest.partition(":") if rest.split(":", 1)[0] in station.rigs else ("", "", rest)
+            station.speak(text.strip(), drone or None)
+            return f"speaking on {drone or 'every drone'}: {text.strip()}"
+        if verb in {"investigate", "inv"}:
+            return _investigate(station, rest)
+        if verb in {"help", "?"}:
+            return HELP
+    except (FlightError, KeyError, ValueError) as exc:
+        return f"could not {verb}: {exc}"
+    return f'unknown command "{verb}"; commands: {HELP}'
+
+
+def _drone(station: Station, text: str) -> str:
+    if text:
+        return text
+    if len(station.rigs) == 1:
+        return next(iter(station.rigs))
+    raise ValueError(f"which drone? one of {', '.join(station.rigs)}")
+
+
+def _investigate(station: Station, prefix: str) -> str:
+    if not prefix:
+        return "investigate which incident? give the first characters of its id (see the incidents table)"
+    ids = [r.incident.id for r in station.incidents if r.incident.id.startswith(prefix)]
+    if len(ids) != 1:
+        return f"{len(ids)} incidents start with {prefix!r}; give more characters"
+    job = station.investigate(ids[0])
+    return f"investigating {ids[0][:8]} with {job.rig.link.id}"

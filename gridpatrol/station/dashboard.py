@@ -1,0 +1,71 @@
+"""The live terminal view of a patrol: per drone mode, battery, progress, link, video; the latest incidents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from gridpatrol.station.runtime import Station
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} %"
+
+
+def drone_table(station: Station) -> Table:
+    """One row per drone: phase, mode, battery, altitude, mission progress, link, video."""
+    table = Table(title="drones", expand=True)
+    for col in ("drone", "phase", "mode", "battery", "alt", "progress", "link", "video", "people"):
+        table.add_column(col)
+    for rig in station.rigs.values():
+        st = rig.flight.status
+        s = st.state
+        reached = len([q for q in st.reached if q in st.nav_seqs])
+        battery = _pct(s.battery_pct if s else None)
+        if s is not None and s.battery_pct is not None and s.battery_pct < 30:
+            battery = f"[red]{battery}[/]"
+        phase = f"[red]{st.phase}[/]" if st.error else st.phase
+        if rig.investigation is not None and rig.investigation.running:
+            phase = f"[yellow]investigating: {rig.investigation.phase}[/]"
+        link = "[green]ok[/]" if st.link_ok else ("[red]lost[/]" if st.state is not None else "-")
+        video = rig.stream_state if rig.stream_state != "analysing" else f"{rig.fps:.1f} fps"
+        table.add_row(
+            rig.link.id,
+            phase,
+            s.mode if s else "-",
+            battery,
+            "-" if s is None or s.alt_rel_m is None else f"{s.alt_rel_m:.0f} m",
+            f"{reached}/{st.total}",
+            link,
+            video,
+            str(rig.people),
+        )
+    return table
+
+
+def incident_table(station: Station, last: int = 6) -> Table:
+    """The most recent incidents: time, drone, type, people, grid, whether a warning was played."""
+    table = Table(title="incidents", expand=True)
+    for col in ("time", "drone", "type", "people", "grid", "warning", "id"):
+        table.add_column(col)
+    for r in station.incidents[-last:]:
+        inc = r.incident
+        warned = "played" if r.played_wall else ("queued" if r.broadcast else "cooldown")
+        table.add_row(
+            inc.ts.strftime("%H:%M:%S"), r.drone_id, inc.type, str(inc.count), inc.grid_id or "-", warned, inc.id[:8]
+        )
+    return table
+
+
+def view(station: Station) -> Group:
+    """Everything the operator watches, for ``rich.live.Live``."""
+    help_line = Text(
+        "commands: pause D | resume D | rtl D | say TEXT | investigate ID | quit   (Ctrl-C: return or hold)",
+        style="dim",
+    )
+    messages = Text("\n".join(station.messages) or "-", style="cyan")
+    return Group(drone_table(station), incident_table(station), messages, help_line)

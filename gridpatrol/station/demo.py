@@ -1,0 +1,274 @@
+"""``gridpatrol demo``: a whole patrol on one machine, with no hardware and no internet.
+
+It starts the incident log API and review UI (SQLite) on localhost, plans the bundled example district for two
+drones, places people on the ground (groups where the drones hover, people alone elsewhere), starts one
+simulated ArduCopter per drone at its launch site at speed-up, and runs the station: each drone flies its
+mission while its simulated camera (real person photographs composited into the view) is analysed, warnings are
+rendered to WAV files and incidents go to the log. At the end it prints a summary and how close each crowd
+incident came to a real group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gridpatrol.config import Settings
+from gridpatrol.station.config import DroneLink, RunConfig
+from mission_planner.geo import LocalFrame
+from mission_planner.plan import Plan
+from mission_planner.profiles import CameraProfile
+
+#: The demo drones' camera: a 720p stream looking 45 degrees down, flown at 20 m.
+DEMO_CAMERA = CameraProfile(name="demo-720p", image_width_px=1280, image_height_px=720, gimbal_pitch_deg=-45.0)
+DEMO_GRIDS = ["5", "8"]
+DEMO_ALT_M = 20.0
+ADMIN = ("demo", "demo-password-1")
+
+
+@dataclass
+class DemoApi:
+    """The incident log started for the demo."""
+
+    url: str
+    station_key: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def api_env(data_dir: Path) -> dict[str, str]:
+    """The environment that points ``gridpatrol serve`` at the demo's own database."""
+    return {**os.environ, "GRIDPATROL_API__DATA_DIR": str(data_dir.resolve())}
+
+
+def start_api(out: Path, settings: Settings, timeout_s: float = 60.0) -> DemoApi:
+    """Create the demo's admin and station key, then serve the API and UI in a process of its own."""
+    from api.db import make_engine, migrate, session_factory
+    from api.routes.auth import add_station_key, add_user
+
+    data_dir = out / "api"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = settings.api.model_copy(update={"data_dir": data_dir.resolve()})
+    engine = make_engine(config.sqlalchemy_url())
+    migrate(engine)
+    with session_factory(engine)() as session:
+        add_user(session, ADMIN[0], ADMIN[1], "admin")
+        key = add_station_key(session, "demo-station")
+    engine.dispose()
+    port = free_port()
+    api = DemoApi(f"http://127.0.0.1:{port}", key, serve_api(data_dir, port, out / "api.log"), out / "api.log")
+    wait_api(api, timeout_s)
+    return api
+
+
+def serve_api(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """``gridpatrol serve`` on ``port`` with the database in ``data_dir``, in a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gridpatrol", "serve", "--port", str(port)],
+        env=api_env(data_dir),
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_api(api: DemoApi, timeout_s: float = 60.0) -> None:
+    """Wait until the API answers its health check.
+
+    Raises:
+        RuntimeError: it exited or did not answer in time (the message names its log).
+    """
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if api.process.poll() is not None:
+            raise RuntimeError(f"the incident log did not start; see {api.log_path}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{api.url}/api/health", timeout=1.0).status_code < 500:
+                return
+        time.sleep(0.3)
+    api.process.kill()
+    raise RuntimeError(f"the incident log did not answer on {api.url} within {timeout_s:.0f} s; see {api.log_path}")
+
+
+def restart_api(api: DemoApi, out: Path) -> None:
+    """Start the API again on the same port and database (after :func:`stop_api`)."""
+    port = int(api.url.rsplit(":", 1)[1])
+    api.process = serve_api(out / "api", port, api.log_path)
+    wait_api(api)
+
+
+def stop_api(api: DemoApi) -> None:
+    """Stop the demo's API process."""
+    api.process.terminate()
+    try:
+        api.process.wait(10)
+    except subprocess.TimeoutExpired:
+        api.process.kill()
+
+
+def crowd_spots(plan: Plan, frame: LocalFrame, camera: CameraProfile, alt_m: float) -> list[tuple[float, float]]:
+    """Where a group of people is seen while a drone hovers: ahead of each hover point along the way it came.
+
+    A camera tilted ``camera.gimbal_pitch_deg`` from a drone hovering at ``alt_m`` looks at the ground
+    ``alt_m / tan(-pitch)`` metres ahead; the drone faces the way it flew in. Returns (lon, lat) points.
+    """
+    ahead = alt_m / math.tan(math.radians(-camera.gimbal_pitch_deg)) if camera.gimbal_pitch_deg > -89 else 0.0
+    spots = []
+    for sortie in plan.sorties:
+        wps = sortie.waypoints
+        for prev, wp in zip(wps, wps[1:], strict=False):
+            if wp.hold_s <= 0:
+                continue
+            (x0, y0), (x1, y1) = (tuple(map(float, frame.to_local(p.lon, p.lat))) for p in (prev, wp))
+            d = math.hypot(x1 - x0, y1 - y0) or 1.0
+            lon, lat = frame.to_lonlat(x1 + (x1 - x0) / d * ahead, y1 + (y1 - y0) / d * ahead)
+            spots.append((float(lon), float(lat)))
+    return spots
+
+
+def demo_run_config(out: Path, drones: int, ports: list[int]) -> RunConfig:
+    """The ``[run]`` section of the demo: the example district's hotspot grids, simulated drones and cameras."""
+    return RunConfig(
+        district=Path(__file__).resolve().parents[2] / "examples" / "district.geojson",
+        grids=DEMO_GRIDS,
+        patterns=["hotspots"],
+        alt_m=DEMO_ALT_M,
+        fps=2.0,
+        scene=out / "scene.json",
+        drones=[DroneLink(id=f"drone-{i + 1}", connect=f"tcp:127.0.0.1:{ports[i]}") for i in range(drones)],
+    )
+
+
+@contextlib.contextmanager
+def simulators(homes: list[tuple[float, float]], speedup: float) -> Iterator[list[Any]]:
+    """One simulated ArduCopter per drone, standing at its launch site."""
+    from sim import Simulator
+
+    sims = [Simulator(vehicles=1, speedup=speedup, base_port=0, home=(lat, lon, 20.0)) for lat, lon in homes]
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(s) for s in sims]
+
+
+def score_crowds(incidents: list[dict[str, Any]], scene: Any) -> list[dict[str, Any]]:
+    """For each crowd incident, the distance (m) from its position to the nearest real group's centre."""
+    frame = scene.frame
+    centres = {}
+    for gid, people in scene.groups().items():
+        xs, ys = zip(*(tuple(map(float, frame.to_local(p.lon, p.lat))) for p in people), strict=True)
+        centres[gid] = (sum(xs) / len(xs), sum(ys) / len(ys))
+    rows = []
+    for inc in incidents:
+        if inc.get("type") != "crowd" or inc.get("lat") is None:
+            continue
+        x, y = (float(v) for v in frame.to_local(inc["lon"], inc["lat"]))
+        gid, (cx, cy) = min(centres.items(), key=lambda kv: math.hypot(kv[1][0] - x, kv[1][1] - y))
+        rows.append({"id": inc["id"], "group": gid, "error_m": round(math.hypot(cx - x, cy - y), 1)})
+    return rows
+
+
+def fresh_dir(out: Path) -> Path:
+    """Empty ``out`` of a previous demo (keeping the sprite and speech caches, which are slow to make)."""
+    keep = {"sprites", "speaker-cache"}
+    if out.exists():
+        for child in out.iterdir():
+            if child.name in keep:
+                continue
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON."""
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def fetch_api(url: str, path: str, params: dict[str, Any] | None = None) -> Any:
+    """GET an API resource as the demo's admin (what a reviewer's browser sees)."""
+    import httpx
+
+    with httpx.Client(base_url=url.rstrip("/") + "/api", timeout=10.0) as http:
+        token = http.post("/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}).json()["access_token"]
+        response = http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+        response.raise_for_status()
+        return response.json()
+
+
+@dataclass
+class DemoPatrol:
+    """Everything the demo started: the station (not yet started), its API, the scene and the simulators."""
+
+    out: Path
+    station: Any
+    api: DemoApi
+    scene: Any
+    plan: Plan
+    sims: list[Any]
+    started: float
+
+
+@contextlib.contextmanager
+def demo_patrol(
+    out: Path, settings: Settings, *, drones: int = 2, speedup: float = 8.0, seed: int = 7
+) -> Iterator[DemoPatrol]:
+    """Plan, lay out the scene, start the API and the simulators, and build the station; tear down after.
+
+    Used by ``gridpatrol demo``, the end-to-end test and ``benchmarks/station.py`` alike.
+    """
+    from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
+    from gridpatrol.station.runtime import Station
+    from sim.scene import GroundScene
+
+    started = time.monotonic()
+    out = fresh_dir(out)
+    camera = DEMO_CAMERA
+    draft = demo_run_config(out, drones, [5760] * drones)
+    district, plan = plan_for_run(draft, settings, camera)
+    spots = crowd_spots(plan, district.frame, camera, draft.alt_m)
+    scene = GroundScene.around(spots, groups=len(spots), singles=6, seed=seed, spread_m=8.0)
+    scene.save(out / "scene.json")
+    api = start_api(out, settings)
+    try:
+        with simulators([d.home for d in plan.drones], speedup) as sims:
+            ports = [int(s.endpoints[0].rsplit(":", 1)[1]) for s in sims]
+            run = demo_run_config(out, drones, ports)
+            missions = checked_missions(run, write_missions(plan, run, out / "plans"), settings.fly)
+            station = Station(
+                settings, run, missions, camera=camera, api_url=api.url, station_key=api.station_key, out_dir=out
+            )
+            yield DemoPatrol(out, station, api, scene, plan, sims, started)
+    finally:
+        stop_api(api)
+
+
+def demo_report(demo: DemoPatrol, summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with what the incident log holds and how close each crowd incident is to a real group."""
+    incidents = fetch_api(demo.api.url, "/incidents", {"limit": 500})["items"]
+    broadcasts = fetch_api(demo.api.url, "/broadcasts", {"limit": 500})
+    summary["api_incidents"] = len(incidents)
+    summary["api_broadcasts"] = len(broadcasts)
+    summary["crowd_errors_m"] = score_crowds(incidents, demo.scene)
+    summary["groups"] = len(demo.scene.groups())
+    summary["coverage_pct"] = {g.grid_id: round(g.coverage_pct, 1) for g in demo.plan.grids}
+    summary["demo_s"] = round(time.monotonic() - demo.started, 1)
+    write_json(demo.out / "summary.json", summary)
+    return summary

@@ -1,0 +1,425 @@
+"""The ground station at work: every drone flies its mission while its video is analysed, warnings are spoken
+and incidents are logged, and the operator can step in.
+
+Threads and processes (nothing slow blocks telemetry):
+
+- one flight thread per drone (:class:`flight.fly.MissionFlight`: upload and verify, arm, fly, watchdogs), its
+  MAVLink receive thread filling the drone's :class:`~gridpatrol.station.poses.PoseTracker`;
+- one analysis process per drone's video (:mod:`gridpatrol.station.vision_proc`), fed the drone's newest
+  camera pose;
+- one events thread: incident -> outbox (durable first) -> loudspeaker policy; each finished broadcast -> outbox;
+- the outbox's deliverer thread, which sends to the incident log API and waits out an API that is down;
+- each drone's :class:`speaker.speaker.Speaker` (playback thread, synthesis worker process).
+
+Example:
+    >>> station = Station(settings, run, missions, api_url=url, station_key=key)  # doctest: +SKIP
+    >>> station.start(); station.wait(); summary = station.stop(return_home=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flight.errors import FlightError
+from flight.fly import MissionFlight
+from flight.fly_config import FlyConfig
+from flight.safety import CheckedMission
+from gridpatrol.config import Settings
+from gridpatrol.deliverer import Deliverer
+from gridpatrol.outbox import Outbox
+from gridpatrol.station.config import DroneLink, RunConfig
+from gridpatrol.station.investigate import Investigation
+from gridpatrol.station.poses import PoseTracker
+from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
+from mission_planner.profiles import CameraProfile
+from speaker.broadcast import Broadcast
+from speaker.sinks import FileSink, Sink
+from speaker.speaker import Speaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DroneRig:
+    """Everything the station runs for one drone."""
+
+    link: DroneLink
+    checked: CheckedMission
+    flight: MissionFlight
+    poses: PoseTracker
+    speaker: Speaker
+    stream: StreamProcess | None = None
+    thread: threading.Thread | None = None
+    attached: bool = False
+    stream_state: str = "starting"
+    frames: int = 0
+    people: int = 0
+    frame_walls: deque[float] = field(default_factory=lambda: deque(maxlen=20))
+    investigation: Investigation | None = None
+    takeoff_t: float | None = None
+    landing_t: float | None = None
+
+    @property
+    def fps(self) -> float:
+        """Frames analysed per second lately."""
+        w = self.frame_walls
+        return (len(w) - 1) / (w[-1] - w[0]) if len(w) >= 2 and w[-1] > w[0] else 0.0
+
+
+@dataclass
+class IncidentRecord:
+    """An incident as the station saw it: the incident, when its frame was taken, what was said."""
+
+    incident: Any
+    drone_id: str
+    frame_wall: float
+    found_wall: float
+    broadcast: Broadcast | None = None
+    played_wall: float | None = None
+
+
+class Station:
+    """Flies, watches, warns and logs for a whole patrol (see the module docs).
+
+    Args:
+        settings: All station settings (``[speaker]``, ``[vision]``, ``[outbox]``, ``[fly]`` ...).
+        run: The ``[run]`` section.
+        missions: Per drone, its link settings and its checked mission.
+        camera: The camera profile of the drones.
+        api_url, station_key: The incident log API (defaults from ``[outbox]``).
+        sinks: A loudspeaker sink per drone id (default: WAV files under the state directory).
+        out_dir: Where audio, plans and the outbox live (default: ``[station] state_dir``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        run: RunConfig,
+        missions: list[tuple[DroneLink, CheckedMission]],
+        *,
+        camera: CameraProfile,
+        api_url: str | None = None,
+        station_key: str | None = None,
+        sinks: dict[str, Sink] | None = None,
+        out_dir: Path | None = None,
+        fly: FlyConfig | None = None,
+    ) -> None:
+        if not missions:
+            raise ValueError("no drones to fly: add [[run.drones]] tables to station.toml")
+        self.settings = settings
+        self.run = run
+        self.camera = camera
+        self.out_dir = Path(out_dir or settings.station.state_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        outbox_cfg = settings.outbox.model_copy(
+            update={k: v for k, v in {"api_url": api_url, "station_key": station_key}.items() if v is not None}
+        )
+        self.outbox = Outbox(self.out_dir / "outbox.sqlite")
+        self.deliverer = Deliverer.from_config(self.outbox, outbox_cfg)
+        self.fly = fly or FlyConfig()
+        self.events: Any = mp.get_context("spawn").Queue()
+        self.incidents: list[IncidentRecord] = []
+        self.broadcasts: list[Broadcast] = []
+        self.messages: deque[str] = deque(maxlen=8)
+        self._by_incident: dict[str, IncidentRecord] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.started_wall = 0.0
+        self.rigs: dict[str, DroneRig] = {}
+        for link, checked in missions:
+            sink = (sinks or {}).get(link.id) or FileSink(self.out_dir / "audio" / link.id)
+            speaker = Speaker(
+                settings.speaker,
+                sink,
+                self.out_dir / "speaker-cache",
+                drone_id=link.id,
+                on_broadcast=self._on_broadcast,
+            )
+            flight = MissionFlight(checked, link.connect, self.fly, on_event=self._on_watch_event)
+            flight.status.label = link.id
+            poses = PoseTracker(default_gimbal_pitch=camera.gimbal_pitch_deg)
+            self.rigs[link.id] = DroneRig(link, checked, flight, poses, speaker)
+
+    # --- start and stop ---------------------------------------------------------------------------------------
+
+    def start(self, grids: list[str] | None = None) -> None:
+        """Start the outbox, loudspeakers (pre-rendered), analysis processes, flights and the station's threads."""
+        self.started_wall = time.time()
+        self.deliverer.start()
+        for rig in self.rigs.values():
+            rig.speaker.start(grids=grids or [])
+        for rig in self.rigs.values():
+            rig.stream = StreamProcess(self._spec(rig), self.events)
+            rig.stream.start()
+        for rig in self.rigs.values():
+            rig.thread = threading.Thread(target=rig.flight.run, name=f"flight-{rig.link.id}", daemon=True)
+            rig.thread.start()
+        for target, name in ((self._feed_poses, "poses"), (self._handle_events, "events")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _spec(self, rig: DroneRig) -> StreamSpec:
+        s = self.settings
+        return StreamSpec(
+            drone_id=rig.link.id,
+            mission_id=rig.checked.path.stem,
+            source=rig.link.video,
+            camera=self.camera,
+            vision=s.vision,
+            district_path=self.run.district,
+            scene_path=self.run.scene,
+            data_dir=s.station.data_dir,
+            cache_dir=self.out_dir / "sprites",
+            fps=self.run.fps,
+        )
+
+    def flights_done(self) -> bool:
+        """Whether every drone's flight has ended (landed, failed or cancelled)."""
+        return all(r.flight.status.done for r in self.rigs.values())
+
+    def wait(self, timeout_s: float | None = None, poll_s: float = 0.2) -> bool:
+        """Wait until every flight has ended; ``False`` if ``timeout_s`` passed first."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while not self.flights_done():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(poll_s)
+        return True
+
+    def stop(self, return_home: bool = True, flush_timeout_s: float = 15.0) -> dict[str, Any]:
+        """A clean stop: drones return (or hold), streams close, speech ends, the outbox is flushed.
+
+        Returns:
+            The patrol summary (see :meth:`summary`).
+        """
+        for rig in self.rigs.values():
+            if not rig.flight.status.done:
+                if return_home:
+                    rig.flight.return_home()
+                else:
+                    self._hold(rig)
+        for rig in self.rigs.values():
+            if rig.stream is not None:
+                rig.stream.stop()
+        time.sleep(0.3)  # let the events thread take the streams' last incidents
+        for rig in self.rigs.values():
+            rig.speaker.stop()
+        self._stop.set()
+        for t in self._threads:
+            t.join(5.0)
+        self._drain_events()
+        flushed = self.deliverer.stop(flush_timeout=flush_timeout_s)
+        summary = self.summary()
+        summary["outbox_flushed"] = flushed
+        self.outbox.close()
+        return summary
+
+    def _hold(self, rig: DroneRig) -> None:
+        commander = rig.flight.commander
+        if commander is None:
+            rig.flight.abort.set()
+            return
+        try:
+            commander.pause()
+            self.note(f"{rig.link.id}: holding position (LOITER/BRAKE); the vehicle's failsafes stay armed")
+        except FlightError as exc:
+            self.note(f"{rig.link.id}: could not hold: {exc}")
+
+    # --- the threads ------------------------------------------------------------------------------------------
+
+    def _feed_poses(self) -> None:
+        period = 1.0 / max(self.run.fps * 2, 1.0)
+        while not self._stop.is_set():
+            for rig in self.rigs.values():
+                vehicle = rig.flight.vehicle
+                if vehicle is not None and not rig.attached:
+                    rig.poses.attach(vehicle)
+                    rig.attached = True
+                latest = rig.poses.latest()
+                if latest is not None and rig.stream is not None:
+                    rig.stream.feed(latest.pose())
+                self._track_flight_time(rig, latest)
+            self._stop.wait(period)
+
+    def _track_flight_time(self, rig: DroneRig, latest: Any) -> None:
+        if latest is None:
+            return
+        airborne = latest.alt_rel > 1.0
+        if airborne and rig.takeoff_t is None:
+            rig.takeoff_t = latest.time
+        if rig.takeoff_t is not None and not airborne and latest.time > rig.takeoff_t + 5:
+            rig.landing_t = latest.time
+
+    def _handle_events(self) -> None:
+        while not self._stop.is_set():
+            try:
+                event = self.events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self._handle(event)
+
+    def _drain_events(self) -> None:
+        while True:
+            try:
+                self._handle(self.events.get_nowait())
+            except queue.Empty:
+                return
+
+    def _handle(self, ev: StreamEvent) -> None:
+        rig = self.rigs.get(ev.drone_id)
+        if rig is None:
+            return
+        if ev.kind == "frame":
+            rig.frames += 1
+            rig.people = ev.people
+            rig.frame_walls.append(ev.wall)
+            rig.stream_state = "analysing"
+        elif ev.kind == "ready":
+            rig.stream_state = "ready"
+        elif ev.kind == "error":
+            rig.stream_state = "error"
+            self.note(f"{ev.drone_id}: video: {ev.error}")
+        elif ev.kind == "stopped":
+            rig.stream_state = "stopped" if rig.stream_state != "error" else "error"
+        elif ev.kind == "incident":
+            self._on_incident(rig, ev)
+
+    def _on_incident(self, rig: DroneRig, ev: StreamEvent) -> None:
+        inc = ev.incident
+        record = IncidentRecord(inc, rig.link.id, frame_wall=ev.frame_wall or ev.wall, found_wall=time.time())
+        with self._lock:
+            self.incidents.append(record)
+            self._by_incident[inc.id] = record
+        self.outbox.put_incident(inc.to_api(), inc.snapshot)  # durable before anything else happens
+        try:
+            record.broadcast = rig.speaker.warn(inc)
+        except Exception as exc:  # a phrasebook gap must not lose the incident
+            self.note(f"{rig.link.id}: could not warn for {inc.type}: {exc}")
+        where = f"grid {inc.grid_id}" if inc.grid_id else "outside the grids"
+        said = "warning queued" if record.broadcast else "no warning (cooldown)"
+        self.note(f"{rig.link.id}: {inc.type} x{inc.count} in {where}; {said}")
+
+    def _on_broadcast(self, broadcast: Broadcast) -> None:
+        """A clip has finished (played, cut off or failed): log it with its incident."""
+        self.outbox.put_broadcast(broadcast.to_api())
+        with self._lock:
+            self.broadcasts.append(broadcast)
+            record = self._by_incident.get(broadcast.incident_id or "")
+            if record is not None and broadcast.started_at is not None and record.played_wall is None:
+                record.played_wall = broadcast.started_at.timestamp()
+
+    def _on_watch_event(self, flight: MissionFlight, event: Any) -> None:
+        self.note(f"{flight.status.label}: {getattr(event, 'text', event)}")
+
+    def note(self, text: str) -> None:
+        """Show a line to the operator (the live view's message list) and log it."""
+        log.info("%s", text)
+        self.messages.append(time.strftime("%H:%M:%S ") + text)
+
+    # --- operator controls ------------------------------------------------------------------------------------
+
+    def rig(self, drone_id: str) -> DroneRig:
+        """The drone's parts, with a clear error for an unknown id."""
+        if drone_id not in self.rigs:
+            raise KeyError(f"no drone {drone_id!r}; the drones are {', '.join(self.rigs)}")
+        return self.rigs[drone_id]
+
+    def _commander(self, drone_id: str) -> Any:
+        c = self.rig(drone_id).flight.commander
+        if c is None:
+            raise FlightError(f"{drone_id} is not connected yet")
+        return c
+
+    def pause(self, drone_id: str) -> None:
+        """Hold the drone where it is (BRAKE or LOITER); the mission resumes with :meth:`resume`."""
+        self._commander(drone_id).pause()
+        self.note(f"{drone_id}: paused")
+
+    def resume(self, drone_id: str) -> None:
+        """Carry on with the mission from the item it was flying to."""
+        self._commander(drone_id).resume()
+        self.note(f"{drone_id}: resumed")
+
+    def return_home(self, drone_id: str) -> str:
+        """Bring the drone back (RTL), or cancel it before take-off."""
+        done = self.rig(drone_id).flight.return_home()
+        self.note(f"{drone_id}: {done}")
+        return done
+
+    def speak(self, text: str, drone_id: str | None = None, lang: str | None = None) -> list[Broadcast]:
+        """Say free text through one drone's loudspeaker (or all); it goes before any queued warning."""
+        rigs = [self.rig(drone_id)] if drone_id else list(self.rigs.values())
+        return [r.speaker.announce(text, lang=lang) for r in rigs]
+
+    def investigate(self, incident_id: str) -> Investigation:
+        """Fly to an incident, hover at a safe height, point the camera, repeat the warning, then resume.
+
+        Raises:
+            KeyError: No such incident. FlightError: the detour would leave the allowed airspace.
+        """
+        with self._lock:
+            record = self._by_incident.get(incident_id)
+        if record is None:
+            raise KeyError(f"no incident {incident_id!r} seen by this station")
+        rig = self.rig(record.drone_id)
+        if rig.investigation is not None and rig.investigation.running:
+            raise FlightError(f"{rig.link.id} is already investigating; wait for it to finish")
+        job = Investigation(self, rig, record)
+        job.check()
+        rig.investigation = job
+        job.start()
+        return job
+
+    # --- figures ----------------------------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """Incidents by type and grid, warnings played, flight figures per drone, latencies, outbox state."""
+        by_type = Counter(r.incident.type for r in self.incidents)
+        by_grid = Counter((r.incident.type, r.incident.grid_id or "-") for r in self.incidents)
+        played = [b for b in self.broadcasts if b.outcome == "played"]
+        lat_warn = sorted(r.played_wall - r.frame_wall for r in self.incidents if r.played_wall is not None)
+        lat_found = sorted(r.found_wall - r.frame_wall for r in self.incidents)
+        drones = {}
+        for rig in self.rigs.values():
+            st = rig.flight.status
+            flown = (rig.landing_t or 0) - rig.takeoff_t if rig.takeoff_t is not None and rig.landing_t else None
+            drones[rig.link.id] = {
+                "phase": st.phase,
+                "ok": st.ok,
+                "error": st.error,
+                "reached": len([q for q in st.reached if q in st.nav_seqs]),
+                "items": st.total,
+                "flight_time_s": None if flown is None else round(flown, 1),
+                "frames": rig.frames,
+                "landed_from_home_m": st.landed_from_home_m,
+            }
+        return {
+            "incidents": dict(by_type),
+            "incidents_by_grid": {f"{t}@{g}": n for (t, g), n in sorted(by_grid.items())},
+            "warnings_played": len(played),
+            "broadcasts": len(self.broadcasts),
+            "drones": drones,
+            "latency_found_s": _percentiles(lat_found),
+            "latency_warning_s": _percentiles(lat_warn),
+            "outbox": self.outbox.counts(),
+            "wall_s": round(time.time() - self.started_wall, 1),
+        }
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "n": 0}
+    def pick(q: float) -> float:
+        return round(values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))], 3)
+    return {"p50": pick(0.5), "p95": pick(0.95), "n": len(values)}

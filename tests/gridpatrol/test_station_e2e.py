@@ -1,0 +1,87 @@
+"""End to end: plan, fly two simulated drones, render their cameras, detect, speak to files, log to the API.
+
+One patrol at speed-up checks the whole chain against the scene's truth: the crowd incidents in the API lie
+within a stated distance of the real groups, each group is warned once, both drones fly every item and land
+home, and stopping the API for a while in the middle of the patrol loses nothing (the outbox resends).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from gridpatrol.config import Settings
+from gridpatrol.station import demo
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+#: A crowd incident must lie this close to the centre of a real group (m): geolocation at 20 m, 45 degrees down.
+MAX_CROWD_ERROR_M = 6.0
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    out = tmp_path_factory.mktemp("station") / "demo"
+    settings = Settings()
+    with demo.demo_patrol(out, settings, drones=2, speedup=8.0) as patrol:
+        station = patrol.station
+        station.start(grids=demo.DEMO_GRIDS)
+        # take the incident log down for a while once the drones are out, then bring it back
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(r.flight.status.phase == "mission" for r in station.rigs.values()):
+            time.sleep(0.5)
+        demo.stop_api(patrol.api)
+        down_until = time.monotonic() + 15
+        while time.monotonic() < down_until and not station.flights_done():
+            time.sleep(0.5)
+        pending_while_down = station.outbox.counts().get("pending", 0)
+        demo.restart_api(patrol.api, out)
+        finished = station.wait(timeout_s=300)
+        summary = station.stop(return_home=True, flush_timeout_s=30)
+        summary["finished"] = finished
+        summary["pending_while_down"] = pending_while_down
+        summary["station_incidents"] = [r.incident.id for r in station.incidents]
+        summary["station_broadcasts"] = [(b.incident_id, b.kind, b.outcome) for b in station.broadcasts]
+        result = demo.demo_report(patrol, summary)
+        result["api_incident_ids"] = [i["id"] for i in demo.fetch_api(patrol.api.url, "/incidents", {"limit": 500})["items"]]
+        result["wav_files"] = sorted(str(p) for p in (out / "audio").rglob("*.wav"))
+    return result
+
+
+def test_both_drones_fly_every_item_and_land_home(report: dict) -> None:
+    assert report["finished"], report["drones"]
+    for name, d in report["drones"].items():
+        assert d["ok"], (name, d)
+        assert d["reached"] == d["items"] > 0
+        assert d["landed_from_home_m"] is not None and d["landed_from_home_m"] < 5.0
+
+
+def test_crowds_found_where_the_groups_stand(report: dict) -> None:
+    crowds = report["crowd_errors_m"]
+    assert crowds, f"no crowd incident in the API; station saw {report['incidents']}"
+    found_groups = {c["group"] for c in crowds}
+    assert len(found_groups) >= 1
+    for c in crowds:
+        assert c["error_m"] <= MAX_CROWD_ERROR_M, c
+
+
+def test_each_group_warned_once(report: dict) -> None:
+    crowd_ids = {c["id"]: c["group"] for c in report["crowd_errors_m"]}
+    played = [inc for inc, kind, outcome in report["station_broadcasts"] if kind == "crowd" and outcome == "played"]
+    per_group: dict[str, int] = {}
+    for inc in played:
+        if inc in crowd_ids:
+            per_group[crowd_ids[inc]] = per_group.get(crowd_ids[inc], 0) + 1
+    assert per_group, "no crowd warning was played"
+    assert all(n == 1 for n in per_group.values()), per_group
+    assert report["wav_files"], "no warning reached the file sink"
+
+
+def test_nothing_lost_while_the_api_was_down(report: dict) -> None:
+    assert sorted(report["api_incident_ids"]) == sorted(report["station_incidents"])
+    assert report["outbox"].get("pending", 0) == 0 and report["outbox"].get("dead", 0) == 0, report["outbox"]
+    assert report["api_broadcasts"] == len(report["station_broadcasts"])
