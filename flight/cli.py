@@ -99,10 +99,10 @@ def fly_command(
     for f in flights:
         st = f.status
         console.print(f"{st.label}: [bold]{st.phase}[/] {st.detail}" + (f" [red]{st.error}[/]" if st.error else ""))
-    if failed:
-        fail("; ".join(f"{st.label}: {st.error or st.phase}" for st in failed), code=1)
     if interrupted:
         raise typer.Exit(130)
+    if failed:
+        fail("; ".join(f"{st.label}: {st.error or f'{st.phase} {st.detail}'}" for st in failed), code=1)
 
 
 def _print_event(flight: MissionFlight, event: WatchEvent) -> None:

@@ -96,7 +96,7 @@ class Commander:
         retries: int = 3,
     ) -> None:
         self.vehicle = vehicle
-        self.autopilot: Autopilot = autopilot or getattr(vehicle, "autopilot", "ardupilot")
+        self.autopilot: Autopilot = autopilot or vehicle.autopilot
         self.ack_timeout_s = ack_timeout_s
         self.retries = retries
 

@@ -57,7 +57,7 @@ class FlightStatus:
 
     label: str
     url: str
-    total: int
+    nav_seqs: list[int]
     phase: str = "waiting"
     detail: str = ""
     state: VehicleState | None = None
@@ -69,9 +69,19 @@ class FlightStatus:
     landed_from_home_m: float | None = None
 
     @property
+    def total(self) -> int:
+        """How many navigation items the mission has."""
+        return len(self.nav_seqs)
+
+    @property
+    def missing(self) -> list[int]:
+        """Navigation items of the mission not (yet) reached."""
+        return [q for q in self.nav_seqs if q not in self.reached]
+
+    @property
     def ok(self) -> bool:
-        """Whether the flight ended landed, without errors."""
-        return self.done and self.error is None and self.phase == "landed"
+        """Whether the flight ended landed, without errors, with every mission item reached."""
+        return self.done and self.error is None and self.phase == "landed" and not self.missing
 
 
 class FlightAborted(FlightError):
@@ -99,7 +109,7 @@ class MissionFlight:
         self.url = url
         self.config = config
         self.on_event = on_event
-        self.status = FlightStatus(checked.path.stem, url, checked.waypoints)
+        self.status = FlightStatus(checked.path.stem, url, checked.nav_seqs)
         self.link: MavLink | None = None
         self.vehicle: Vehicle | None = None
         self.commander: Commander | None = None
@@ -111,6 +121,8 @@ class MissionFlight:
     # -- the steps -------------------------------------------------------------------------------------------
 
     def _phase(self, phase: str, detail: str = "") -> None:
+        if (phase, detail) == (self.status.phase, self.status.detail):
+            return
         self.status.phase, self.status.detail = phase, detail
         log.info("%s: %s %s", self.status.label, phase, detail)
 
@@ -219,7 +231,7 @@ class MissionFlight:
         self._phase("landed", self._landing_detail())
 
     def _landing_detail(self) -> str:
-        missing = [q for q in self.checked.nav_seqs if q not in self.status.reached]
+        missing = self.status.missing
         where = (
             f"{self.status.landed_from_home_m:.1f} m from home" if self.status.landed_from_home_m is not None else ""
         )

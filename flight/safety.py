@@ -209,7 +209,7 @@ def allowed_area(fence: list[MissionItem], frame: LocalFrame, label: str) -> Are
     area = shapely.union_all(inside)
     if outside:
         area = area.difference(shapely.union_all(outside))
-    return area  # type: ignore[no-any-return]
+    return area
 
 
 def _zone_area(zone: GeoFenceZone, frame: LocalFrame) -> Area:

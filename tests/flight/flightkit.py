@@ -38,15 +38,18 @@ RATES = {
 
 
 @lru_cache(maxsize=4)
-def small_plan(grid: str = "1", drones: int = 1) -> Plan:
-    """A real plan of one small grid of the example district (perimeter pattern: a short sortie)."""
+def small_plan(grids: tuple[str, ...] = ("1",), drones: int = 1) -> Plan:
+    """A real plan of small grids of the example district (perimeter pattern: short sorties, ~2 km each).
+
+    Grids 1 and 4 with two drones: drone-1 flies grid 1 from launch site A, drone-2 grid 4 from B.
+    """
     district = load_district(DISTRICT)
-    return plan_patrol(district, PlanRequest(grids=[grid], drones=drones, alt_m=40, patterns=["perimeter"]))
+    return plan_patrol(district, PlanRequest(grids=list(grids), drones=drones, alt_m=40, patterns=["perimeter"]))
 
 
-def write_plans(out: Path, grid: str = "1", drones: int = 1) -> list[Path]:
+def write_plans(out: Path, grids: tuple[str, ...] = ("1",), drones: int = 1) -> list[Path]:
     """Write the plan's outputs as ``gridpatrol plan`` does; returns each drone's first ``.plan``."""
-    write_plan_outputs(small_plan(grid, drones), load_district(DISTRICT), out)
+    write_plan_outputs(small_plan(grids, drones), load_district(DISTRICT), out)
     return sorted(out.glob("*-s1.plan"))
 
 

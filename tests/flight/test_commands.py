@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import SPEEDUP, connected, wait_until  # noqa: E402
+from flightkit import SPEEDUP, connected, sim_at, wait_until, write_plans
 
-from flight.commands import ArmRefused, Commander, distance_m  # noqa: E402
-from flight.errors import CommandRejected  # noqa: E402
-from flight.vehicle import Vehicle  # noqa: E402
-from mission_planner.geo import LocalFrame  # noqa: E402
-from sim import Simulator  # noqa: E402
+from flight.commands import ArmRefused, Commander, distance_m
+from flight.errors import CommandRejected
+from flight.vehicle import Vehicle
+from mission_planner.geo import LocalFrame
+from sim import Simulator
 
 HOME = (30.5440, 114.2950, 20.0)
 FRAME = LocalFrame(HOME[1], HOME[0])
@@ -54,7 +54,7 @@ def test_set_mode_by_name_confirmed_by_heartbeat(sim: Simulator, vehicle: Vehicl
 
 
 def test_refused_mode_says_why(sim: Simulator, vehicle: Vehicle) -> None:
-    with pytest.raises(CommandRejected, match="mode AUTO on vehicle 1.*AUTO needs a mission"):
+    with pytest.raises(CommandRejected, match=r"mode AUTO on vehicle 1.*AUTO needs a mission"):
         Commander(vehicle).set_mode("AUTO")
     assert sim.vehicle(0).mode == "STABILIZE"
 
@@ -128,6 +128,33 @@ def test_gimbal_and_camera_on_a_ground_point(sim: Simulator, vehicle: Vehicle) -
 def test_disarm_refused_in_flight_is_explained(sim: Simulator, vehicle: Vehicle) -> None:
     cmd = Commander(vehicle)
     _airborne(cmd, 10.0)
-    with pytest.raises(CommandRejected, match="disarm on vehicle 1.*Disarm refused: vehicle is flying"):
+    with pytest.raises(CommandRejected, match=r"disarm on vehicle 1.*Disarm refused: vehicle is flying"):
         cmd.disarm()
     assert sim.vehicle(0).armed
+
+
+def test_pause_and_resume_at_the_current_item(tmp_path: Path) -> None:
+    from flight.mission_protocol import MISSION, upload_verified
+    from mission_planner.qgc_plan import read_qgc_plan
+
+    plan_file = write_plans(tmp_path)[0]
+    with sim_at(plan_file) as sim, connected(sim) as vehicle:
+        upload_verified(vehicle, read_qgc_plan(plan_file).mission, MISSION)
+        cmd = Commander(vehicle)
+        _airborne(cmd, 40.0)
+        cmd.start_mission()
+        truth = sim.vehicle(0)
+        wait_until("the first waypoint", lambda: len(truth.reached) >= 2, timeout=30)
+        wait_until("cruising", lambda: math.hypot(*truth.velocity[:2]) > 4.0, timeout=10)
+        cmd.pause()
+        assert truth.mode == "BRAKE" and math.hypot(*truth.velocity[:2]) < 0.5
+        item = truth.runner.current
+        where = truth.position
+        sim.wait_sim_time(5.0)
+        assert distance_m(*truth.position[:2], *where[:2]) < 1.0 and len(truth.reached) == 2  # it stays put
+        assert cmd.resume() == item
+        assert truth.mode == "AUTO" and truth.runner.current == item  # the same item, not a restart
+        wait_until("the next waypoint", lambda: len(truth.reached) >= 3, timeout=30)
+        assert truth.reached[2][0] == item
+        cmd.return_home()
+        cmd.wait_landed(timeout_s=60)

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import connected, edit_plan, sim_at, write_plans  # noqa: E402
+from flightkit import connected, edit_plan, sim_at, write_plans
 
-from flight.fly_config import SafetyConfig  # noqa: E402
-from flight.safety import (  # noqa: E402
+from flight.fly_config import SafetyConfig
+from flight.safety import (
     UnsafeMissionError,
     UnvalidatedPlanError,
     ardupilot_failsafe_params,
@@ -23,7 +23,7 @@ from flight.safety import (  # noqa: E402
     check_plan_file,
     check_start,
 )
-from mission_planner.qgc_plan import read_qgc_plan  # noqa: E402
+from mission_planner.qgc_plan import read_qgc_plan
 
 SCHOOL_EAST = (30.5873, 114.2990)  # east of the school no-fly zone, at the launch site's latitude
 WEST_OF_FENCE = (30.5877, 114.2880)
@@ -52,7 +52,7 @@ def test_planner_output_passes_every_check(plan_file: Path) -> None:
 
 def test_edited_plan_is_refused_as_unvalidated(plan_file: Path, tmp_path: Path) -> None:
     edited = edit_plan(plan_file, tmp_path / "edited.plan", _move_waypoint(1, 30.5880, 114.2905), restamp=False)
-    with pytest.raises(UnvalidatedPlanError, match="validation stamp.*re-plan"):
+    with pytest.raises(UnvalidatedPlanError, match=r"validation stamp.*re-plan"):
         check_plan_file(edited, SafetyConfig())
 
 
@@ -84,7 +84,8 @@ def test_items_the_checker_cannot_follow_are_refused(plan_file: Path) -> None:
     plan = read_qgc_plan(plan_file)
     jump = plan.mission[2].__class__(len(plan.mission), 2, 177, param1=2, param2=-1)  # DO_JUMP forever
     with pytest.raises(UnsafeMissionError, match="command 177"):
-        check_mission(plan.__class__(plan.mission + [jump], plan.fence, plan.rally, plan.home, True), SafetyConfig(), label="x")
+        looping = plan.__class__([*plan.mission, jump], plan.fence, plan.rally, plan.home, True)
+        check_mission(looping, SafetyConfig(), label="x")
 
 
 def test_plan_without_fence_is_refused(plan_file: Path) -> None:
@@ -114,7 +115,7 @@ def test_missing_file_and_junk_are_refused_with_the_path(tmp_path: Path) -> None
         check_plan_file(tmp_path / "nope.plan", SafetyConfig())
     junk = tmp_path / "junk.plan"
     junk.write_text("{not json")
-    with pytest.raises(UnsafeMissionError, match="junk.plan is not valid JSON"):
+    with pytest.raises(UnsafeMissionError, match=r"junk\.plan is not valid JSON"):
         check_plan_file(junk, SafetyConfig())
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import SPEEDUP, connected, wait_until  # noqa: E402
+from flightkit import SPEEDUP, connected, wait_until
 
-from flight.commands import Commander  # noqa: E402
-from flight.vehicle import Vehicle  # noqa: E402
-from flight.watchdog import Watchdog, WatchEvent  # noqa: E402
-from mission_planner.geo import LocalFrame  # noqa: E402
-from sim import Simulator  # noqa: E402
+from flight.commands import Commander
+from flight.vehicle import Vehicle
+from flight.watchdog import Watchdog, WatchEvent
+from mission_planner.geo import LocalFrame
+from sim import Simulator
 
 HOME = (30.5440, 114.2950, 20.0)
 FRAME = LocalFrame(HOME[1], HOME[0])
