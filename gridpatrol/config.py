@@ -27,6 +27,7 @@ from pydantic_settings import (
 
 from api.config import ApiConfig
 from flight.config import FlightConfig
+from flight.fly_config import FlyConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
 from speaker.config import SpeakerConfig
@@ -104,6 +105,9 @@ class Settings(BaseSettings):
     sim: SimConfig = Field(default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`.")
     speaker: SpeakerConfig = Field(
         default_factory=SpeakerConfig, title="Loudspeaker", description="Voices and phrasebook of the warnings."
+    )
+    fly: FlyConfig = Field(
+        default_factory=FlyConfig, title="Flying", description="Fence, failsafes and timeouts of `gridpatrol fly`."
     )
 
     @classmethod

@@ -1,0 +1,140 @@
+"""``gridpatrol fly``: fly planned missions, one per drone, with live progress and Ctrl-C to bring them home."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from flight.fly import FlightStatus, MissionFlight
+    from flight.watchdog import WatchEvent
+
+REFRESH_HZ = 4
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``fly`` command to the ``gridpatrol`` command line."""
+    app.command("fly")(fly_command)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def progress_table(statuses: list[FlightStatus]) -> Table:
+    """One row per drone: link, mode, battery, altitude, mission item, phase."""
+    table = Table(title="gridpatrol fly", title_justify="left")
+    for col in ("drone", "link", "mode", "armed", "battery %", "alt m", "item", "phase"):
+        table.add_column(col, justify="right" if col in ("battery %", "alt m", "item") else "left")
+    for st in statuses:
+        s = st.state
+        link = "[green]ok[/]" if st.link_ok else ("[red]LOST[/]" if s is not None else "-")
+        done = len([q for q in st.reached])
+        phase = f"[red]{st.phase}[/]" if st.error else st.phase
+        table.add_row(
+            st.label,
+            link,
+            s.mode if s is not None else "-",
+            ("yes" if s.armed else "no") if s is not None else "-",
+            _fmt(s.battery_pct if s else None, ".0f"),
+            _fmt(s.alt_rel_m if s else None, ".1f"),
+            f"{min(done, st.total)}/{st.total}",
+            f"{phase} {st.detail}".strip(),
+        )
+    return table
+
+
+def fly_command(
+    plans: Annotated[
+        list[Path],
+        typer.Argument(help="Planned missions (.plan from `gridpatrol plan`), one per drone; a folder: its *-s1.plan."),
+    ],
+    connect: Annotated[
+        list[str],
+        typer.Option("--connect", help="The link of each drone, in the order of the plans (tcp:HOST:PORT, udpin:...)."),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Answer yes: take off without asking; on Ctrl-C return home.")
+    ] = False,
+) -> None:
+    """Fly planned patrol missions: check, upload and verify, arm, take off, fly AUTO, land.
+
+    Example: gridpatrol fly out/demo/drone-1-s1.plan --connect tcp:127.0.0.1:5760
+    """
+    from flight.errors import FlightError
+    from flight.fly import FlyConfig, MissionFlight, load_missions
+    from gridpatrol.cli import console, fail, state
+
+    config = getattr(state.settings, "fly", None)
+    cfg = config if isinstance(config, FlyConfig) else FlyConfig()
+    try:
+        missions = load_missions(plans, cfg.safety)
+    except FlightError as exc:
+        fail(f"refusing to fly: {exc}")
+        return
+    if len(missions) != len(connect):
+        fail(
+            f"--connect: {len(missions)} mission(s) ({', '.join(m.path.name for m in missions)}) but "
+            f"{len(connect)} --connect link(s); give one --connect per mission, in the same order"
+        )
+    for m, url in zip(missions, connect, strict=True):
+        console.print(f"[green]checked[/] {m.path}: {m.waypoints} waypoints inside the fence -> {url}")
+    if not yes and not typer.confirm(f"Arm and fly {len(missions)} drone(s) now?", default=False):
+        fail("not flying (answered no)", code=1)
+    flights = [
+        MissionFlight(m, url, cfg, on_event=lambda f, e: _print_event(f, e))
+        for m, url in zip(missions, connect, strict=True)
+    ]
+    threads = [threading.Thread(target=f.run, name=f"fly-{f.status.label}", daemon=True) for f in flights]
+    for t in threads:
+        t.start()
+    interrupted = _watch(flights, threads, yes)
+    failed = [f.status for f in flights if not f.status.ok]
+    for f in flights:
+        st = f.status
+        console.print(f"{st.label}: [bold]{st.phase}[/] {st.detail}" + (f" [red]{st.error}[/]" if st.error else ""))
+    if interrupted:
+        raise typer.Exit(130)
+    if failed:
+        fail("; ".join(f"{st.label}: {st.error or f'{st.phase} {st.detail}'}" for st in failed), code=1)
+
+
+def _print_event(flight: MissionFlight, event: WatchEvent) -> None:
+    from gridpatrol.cli import console
+
+    colour = "green" if event.kind == "link_back" else "bold red"
+    console.print(f"[{colour}]{flight.status.label}: {event.text}[/]")
+
+
+def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: bool) -> bool:
+    """Show progress until every flight ends; Ctrl-C asks whether to RTL. Returns whether it was interrupted."""
+    from gridpatrol.cli import console
+
+    interrupted = False
+    statuses = [f.status for f in flights]
+    with Live(progress_table(statuses), console=console, refresh_per_second=REFRESH_HZ) as live:
+        while any(t.is_alive() for t in threads):
+            try:
+                live.update(progress_table(statuses))
+                time.sleep(1 / REFRESH_HZ)
+            except KeyboardInterrupt:
+                interrupted = True
+                live.stop()
+                if yes or typer.confirm("Interrupted: return every drone home (RTL) now?", default=True):
+                    for f in flights:
+                        console.print(f"{f.status.label}: {f.return_home()}")
+                    console.print("waiting for the drones to land (Ctrl-C again to leave them to their failsafes)")
+                else:
+                    console.print(
+                        "[yellow]drones keep flying their missions; when this station stops, their lost-link "
+                        "failsafe returns them home[/]"
+                    )
+                live.start()
+        live.update(progress_table(statuses))
+    return interrupted

@@ -1,0 +1,319 @@
+"""Fly one planned mission on one vehicle, start to landing, safely; the engine behind ``gridpatrol fly``.
+
+:class:`MissionFlight` runs these steps, each of which must succeed before the next:
+
+1. the ``.plan`` was checked before connecting (:func:`flight.safety.check_plan_file`: planner stamp, every
+   leg inside the fence, outside no-fly zones, below the ceiling);
+2. connect, wait for a 3-D GPS fix and a healthy EKF, refuse unless the vehicle stands at the plan's launch
+   site (:func:`flight.safety.check_start`);
+3. upload the fence and rally points, set the vehicle's fence and failsafe parameters, upload the mission,
+   each verified by read-back;
+4. arm (pre-arm failures reported as the vehicle states them), take off, fly AUTO, with the
+   :class:`~flight.watchdog.Watchdog` watching battery, link and fence;
+5. follow the mission item by item (MISSION_ITEM_REACHED) until the vehicle has landed and disarmed; a
+   mission that ends in the air is followed by an RTL.
+
+:attr:`MissionFlight.status` is what a progress display shows; :meth:`MissionFlight.return_home` is the
+operator's "bring it back" (Ctrl-C in the CLI).
+
+Example:
+    >>> checked = check_plan_file(Path("out/demo/drone-1-s1.plan"), FlyConfig().safety)  # doctest: +SKIP
+    >>> flight = MissionFlight(checked, "tcp:127.0.0.1:5760", FlyConfig())  # doctest: +SKIP
+    >>> flight.run()  # doctest: +SKIP
+    >>> flight.status.phase, flight.status.reached == checked.nav_seqs  # doctest: +SKIP
+    ('landed', True)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flight.commands import Commander, distance_m
+from flight.errors import FlightError
+from flight.fly_config import FlyConfig, SafetyConfig
+from flight.px4 import role_mode, to_px4_mission
+from flight.safety import CheckedMission, arm_fence_and_failsafes, check_plan_file, check_start
+from flight.state import VehicleState
+from flight.watchdog import Watchdog, WatchEvent
+
+if TYPE_CHECKING:
+    from flight.link import MavLink
+    from flight.vehicle import Vehicle
+
+log = logging.getLogger(__name__)
+
+TAKEOFF = 22
+LAND_COMMANDS = {20, 21}  # RTL, LAND: the mission ends on the ground
+
+
+@dataclass
+class FlightStatus:
+    """What a progress display shows for one vehicle (updated by the flight's thread)."""
+
+    label: str
+    url: str
+    nav_seqs: list[int]
+    phase: str = "waiting"
+    detail: str = ""
+    state: VehicleState | None = None
+    link_ok: bool = False
+    reached: list[int] = field(default_factory=list)
+    events: list[WatchEvent] = field(default_factory=list)
+    error: str | None = None
+    done: bool = False
+    landed_from_home_m: float | None = None
+
+    @property
+    def total(self) -> int:
+        """How many navigation items the mission has."""
+        return len(self.nav_seqs)
+
+    @property
+    def missing(self) -> list[int]:
+        """Navigation items of the mission not (yet) reached."""
+        return [q for q in self.nav_seqs if q not in self.reached]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the flight ended landed, without errors, with every mission item reached."""
+        return self.done and self.error is None and self.phase == "landed" and not self.missing
+
+
+class FlightAborted(FlightError):
+    """The operator stopped the flight before take-off."""
+
+
+class MissionFlight:
+    """One mission on one vehicle (see the module docs).
+
+    Args:
+        checked: The mission, already through :func:`flight.safety.check_plan_file`.
+        url: The vehicle's link (``tcp:127.0.0.1:5760``, ``udpin:0.0.0.0:14550``, ``serial:/dev/ttyACM0:115200``).
+        config: Timeouts and safety settings.
+        on_event: Called for each watchdog event (from the watchdog thread).
+    """
+
+    def __init__(
+        self,
+        checked: CheckedMission,
+        url: str,
+        config: FlyConfig,
+        on_event: Any = None,
+    ) -> None:
+        self.checked = checked
+        self.url = url
+        self.config = config
+        self.on_event = on_event
+        self.status = FlightStatus(checked.path.stem, url, checked.nav_seqs)
+        self.link: MavLink | None = None
+        self.vehicle: Vehicle | None = None
+        self.commander: Commander | None = None
+        self.watchdog: Watchdog | None = None
+        self.abort = threading.Event()
+        self.returning = threading.Event()
+        self._airborne = False
+
+    # -- the steps -------------------------------------------------------------------------------------------
+
+    def _phase(self, phase: str, detail: str = "") -> None:
+        if (phase, detail) == (self.status.phase, self.status.detail):
+            return
+        self.status.phase, self.status.detail = phase, detail
+        log.info("%s: %s %s", self.status.label, phase, detail)
+
+    def _check_abort(self) -> None:
+        if self.abort.is_set():
+            raise FlightAborted("stopped by the operator before take-off")
+
+    def connect(self) -> Vehicle:
+        """Open the link and wait for the vehicle's heartbeat."""
+        from flight.link import MavLink
+
+        self._phase("connecting", self.url)
+        self.link = MavLink(self.url, heartbeat_timeout_s=self.config.heartbeat_timeout_s)
+        vehicle = self.link.wait_vehicle(timeout=self.config.connect_timeout_s)
+        self.vehicle = vehicle
+        self.commander = Commander(vehicle)
+        vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
+        vehicle.request_rates({"FENCE_STATUS": 1.0, "EXTENDED_SYS_STATE": 1.0})
+        return vehicle
+
+    def _on_reached(self, msg: Any) -> None:  # receive thread
+        seq = int(msg.seq)
+        if not self.status.reached or self.status.reached[-1] != seq:
+            self.status.reached.append(seq)
+
+    def prepare(self) -> None:
+        """Wait for GPS, check the launch site, upload fence, failsafes and mission (all verified)."""
+        vehicle, commander = self._need()
+        self._phase("waiting for GPS", "3-D fix and EKF")
+        state = commander.wait_for(
+            "a 3-D GPS fix and a healthy EKF",
+            lambda s: s.has_position and (s.gps_fix or 0) >= 3 and bool(s.ekf_ok),
+            self.config.ready_timeout_s,
+            "check the GPS antenna and wait for satellites",
+        )
+        assert state.lat is not None and state.lon is not None
+        offset = check_start(self.checked, state.lat, state.lon, self.config.safety)
+        self._check_abort()
+        self._phase("uploading fence", f"{len(self.checked.plan.fence)} items, {offset:.0f} m from launch site")
+        arm_fence_and_failsafes(
+            vehicle,
+            self.checked,
+            self.config.safety,
+            commander.autopilot,
+            report=lambda t: self._phase("uploading fence", t),
+        )
+        self._check_abort()
+        from flight.mission_protocol import MISSION, upload_verified
+
+        items = self.checked.plan.mission
+        if commander.autopilot == "px4":
+            items = to_px4_mission(items)
+        self._phase("uploading mission", f"{len(items)} items")
+        upload_verified(vehicle, items, MISSION)
+        self._phase("uploaded", "mission, fence and failsafes verified")
+
+    def launch(self) -> None:
+        """Arm, take off to the mission's take-off altitude, and start the mission in AUTO."""
+        _, commander = self._need()
+        self._check_abort()
+        takeoff_alt = next((i.z for i in self.checked.plan.mission if i.command == TAKEOFF), self.checked.cruise_alt_m)
+        self._phase("arming")
+        commander.set_role("takeoff")
+        commander.arm()
+        self._airborne = True
+        if self.abort.is_set():  # Ctrl-C between arming and take-off: disarm on the ground
+            commander.disarm()
+            self._airborne = False
+            raise FlightAborted("stopped by the operator before take-off (disarmed)")
+        self._phase("taking off", f"to {takeoff_alt:g} m")
+        commander.takeoff(takeoff_alt)
+        if self.returning.is_set():
+            return
+        self._phase("mission", f"item 1/{self.status.total}")
+        commander.start_mission(1)
+
+    def follow(self) -> None:
+        """Follow the flight until the vehicle has landed and disarmed (RTL if the mission ends in the air)."""
+        vehicle, commander = self._need()
+        deadline = time.monotonic() + self.config.flight_timeout_s
+        last_nav = self.checked.nav_seqs[-1] if self.checked.nav_seqs else None
+        ends_landed = self.checked.plan.mission[-1].command in LAND_COMMANDS
+        mission_mode = role_mode(commander.autopilot, "mission")
+        while True:
+            s = vehicle.state
+            self.status.state, self.status.link_ok = s, vehicle.link_ok
+            if not s.armed and s.alt_rel_m is not None and s.alt_rel_m < 1.0:
+                break
+            if time.monotonic() > deadline:
+                self._phase("returning", "flight timeout")
+                self._safe_rtl()
+                deadline = time.monotonic() + self.config.flight_timeout_s
+            if s.mode == mission_mode and not self.returning.is_set():
+                k = len([q for q in self.status.reached if q in self.checked.nav_seqs])
+                self._phase("mission", f"item {min(k + 1, self.status.total)}/{self.status.total}")
+                if not ends_landed and last_nav is not None and last_nav in self.status.reached:
+                    self._phase("returning", "mission complete")
+                    self._safe_rtl()
+            elif s.mode != mission_mode:
+                self._phase("returning" if s.mode == role_mode(commander.autopilot, "return") else s.mode.lower(), "")
+            time.sleep(0.05)
+        home = s.home or self.checked.plan.home
+        if s.lat is not None and s.lon is not None:
+            self.status.landed_from_home_m = distance_m(s.lat, s.lon, home[0], home[1])
+        self._airborne = False
+        self._phase("landed", self._landing_detail())
+
+    def _landing_detail(self) -> str:
+        missing = self.status.missing
+        where = (
+            f"{self.status.landed_from_home_m:.1f} m from home" if self.status.landed_from_home_m is not None else ""
+        )
+        if missing:
+            return f"{where}; items not reached: {', '.join(map(str, missing))}"
+        return f"{where}; all {self.status.total} items reached"
+
+    def _safe_rtl(self) -> None:
+        _, commander = self._need()
+        try:
+            commander.return_home()
+        except FlightError as exc:
+            self.status.error = f"RTL failed: {exc}"
+            log.error("%s: RTL failed: %s", self.status.label, exc)
+
+    def _need(self) -> tuple[Vehicle, Commander]:
+        if self.vehicle is None or self.commander is None:
+            raise FlightError(f"{self.status.label}: not connected")
+        return self.vehicle, self.commander
+
+    # -- whole flight and operator actions -------------------------------------------------------------------
+
+    def run(self) -> FlightStatus:
+        """All the steps; errors end up in :attr:`status` (``error``), never as exceptions."""
+        try:
+            vehicle = self.connect()
+            self.prepare()
+            _, commander = self._need()
+            with Watchdog(vehicle, commander, reserve_pct=self.config.safety.reserve_pct, on_event=self._event) as dog:
+                self.watchdog = dog
+                self.launch()
+                self.follow()
+        except FlightAborted as exc:
+            self._phase("cancelled", str(exc))
+        except FlightError as exc:
+            self.status.error = str(exc)
+            self._phase("failed", str(exc))
+            if self._airborne:
+                self._safe_rtl()
+                self._phase("failed", f"{exc}; RTL commanded")
+        finally:
+            self.status.done = True
+            if self.vehicle is not None:
+                self.status.state, self.status.link_ok = self.vehicle.state, self.vehicle.link_ok
+            if self.link is not None:
+                self.link.close()
+        return self.status
+
+    def _event(self, event: WatchEvent) -> None:
+        self.status.events.append(event)
+        if self.on_event is not None:
+            self.on_event(self, event)
+
+    def return_home(self) -> str:
+        """The operator's "bring it back": RTL if airborne, else stop before take-off; returns what was done."""
+        self.abort.set()
+        if not self._airborne or self.commander is None:
+            return "stopped before take-off"
+        self.returning.set()
+        self._phase("returning", "operator")
+        self._safe_rtl()
+        return "RTL commanded"
+
+
+def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMission]:
+    """Check every plan before anything connects (see :func:`flight.safety.check_plan_file`).
+
+    A folder stands for the first sortie of each drone in it (``drone-1-s1.plan``, ``drone-2-s1.plan``, ...),
+    as ``gridpatrol plan`` writes them.
+
+    Raises:
+        UnsafeMissionError: the first plan that must not fly, or a folder without plans.
+    """
+    from flight.safety import UnsafeMissionError
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*-s1.plan"))
+            if not found:
+                raise UnsafeMissionError(f"{path}: no '*-s1.plan' files; run `gridpatrol plan --out {path}` first")
+            files += found
+        else:
+            files.append(path)
+    return [check_plan_file(f, config) for f in files]

@@ -1,0 +1,375 @@
+"""Flight safety before take-off: refuse unsafe missions, then arm the vehicle's own fence and failsafes.
+
+Two layers, both before anything reaches the vehicle's mission store:
+
+1. **The planner's stamp.** A ``.plan`` written by ``gridpatrol plan`` carries SHA-256 digests of its mission and
+   fence; a file whose digests no longer match (hand-edited, or from another tool) is refused
+   (:class:`UnvalidatedPlanError`).
+2. **Every leg again.** The mission is turned into the 3-D track the vehicle will fly (take-off climb, each leg,
+   the landing) and checked with the planner's own leg validator
+   (:func:`mission_planner.safety.validate_legs`) against the fence that will be uploaded: inside the inclusion
+   zones, outside every exclusion (no-fly) zone, below the ceiling. Rally points must lie inside too.
+
+Then :func:`arm_fence_and_failsafes` uploads the fence and rally points (verified by read-back), and sets the
+vehicle-side fence and failsafe parameters (fence action, ceiling, battery, lost link, EKF), each read back.
+
+Example:
+    >>> from pathlib import Path
+    >>> checked = check_plan_file(Path("out/demo/drone-1-s1.plan"), SafetyConfig())  # doctest: +SKIP
+    >>> checked.waypoints  # doctest: +SKIP
+    14
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import shapely
+from shapely.geometry import Point, Polygon
+
+from flight.errors import FlightError
+from flight.fly_config import SafetyConfig
+from flight.modes import Autopilot
+from mission_planner.district import Area
+from mission_planner.errors import UnsafeLegError
+from mission_planner.geo import LocalFrame
+from mission_planner.mavlink_items import items_to_zones
+from mission_planner.mission_items import MissionItem
+from mission_planner.plan import GeoFenceZone
+from mission_planner.qgc_plan import PlanFileError, QgcPlanFile, read_qgc_plan
+from mission_planner.safety import validate_legs
+
+if TYPE_CHECKING:
+    from flight.vehicle import Vehicle
+
+log = logging.getLogger(__name__)
+
+XYZ = tuple[float, float, float]
+
+# MAV_CMD navigation items the track builder understands (anything else with a position is refused).
+WAYPOINT, LOITER_UNLIM, LOITER_TURNS, LOITER_TIME, RTL, LAND, TAKEOFF, LOITER_TO_ALT, SPLINE = (
+    16, 17, 18, 19, 20, 21, 22, 31, 82,
+)  # fmt: skip
+POINT_NAVS = {WAYPOINT, LOITER_UNLIM, LOITER_TURNS, LOITER_TIME, LOITER_TO_ALT, SPLINE}
+# DO items that do not move the vehicle (speed, gimbal, ROI, camera trigger, servo/relay).
+HARMLESS_DO = {178, 205, 1000, 195, 197, 201, 206, 203, 183, 181, 184, 2000, 2001, 530}
+ABSOLUTE_FRAMES = {0, 5}  # MAV_FRAME_GLOBAL(_INT): altitude above mean sea level
+
+
+class UnsafeMissionError(FlightError):
+    """A mission that must not fly: it leaves the fence, enters a no-fly zone, flies too high, or cannot be
+    checked. The message names the file, the mission item and the fix."""
+
+
+class UnvalidatedPlanError(UnsafeMissionError):
+    """A ``.plan`` file without a valid planner stamp (edited after planning, or not from ``gridpatrol plan``)."""
+
+
+@dataclass(frozen=True)
+class CheckedMission:
+    """A mission that passed every check, with what was learnt on the way.
+
+    Attributes:
+        path: The ``.plan`` file.
+        plan: Its items (mission item 0 is the planned home).
+        track: The 3-D track in metres (east, north, altitude above home) in the plan's local frame.
+        track_seqs: For each track point, the mission item it comes from (0 for the start).
+        allowed: Where the vehicle may fly (inclusion zones minus exclusions), metres.
+        frame: The local frame of ``track`` and ``allowed`` (centred on the planned home).
+        cruise_alt_m: The highest mission altitude (what RTL should climb to at least).
+    """
+
+    path: Path
+    plan: QgcPlanFile
+    track: list[XYZ]
+    track_seqs: list[int]
+    allowed: Area
+    frame: LocalFrame
+    cruise_alt_m: float
+
+    @property
+    def nav_seqs(self) -> list[int]:
+        """Mission items the vehicle must reach in order (navigation items), as MISSION_ITEM_REACHED reports."""
+        return [i.seq for i in self.plan.mission[1:] if i.command in POINT_NAVS | {TAKEOFF, LAND, RTL}]
+
+    @property
+    def waypoints(self) -> int:
+        """How many navigation items the mission has."""
+        return len(self.nav_seqs)
+
+
+def check_plan_file(path: Path, config: SafetyConfig) -> CheckedMission:
+    """Read a ``.plan`` and refuse it unless the planner stamped it and every leg is inside the fence.
+
+    Raises:
+        UnvalidatedPlanError: no planner stamp, or the digests do not match the mission/fence.
+        UnsafeMissionError: a leg leaves the fence or enters an exclusion zone, an altitude is above the ceiling,
+            an item cannot be checked, the file has no fence, or it is not a readable plan.
+    """
+    try:
+        plan = read_qgc_plan(path)
+    except FileNotFoundError:
+        raise UnsafeMissionError(f"{path}: no such file; give a .plan written by `gridpatrol plan`") from None
+    except PlanFileError as exc:
+        raise UnsafeMissionError(str(exc)) from None
+    if not plan.validated:
+        raise UnvalidatedPlanError(
+            f"{path}: the planner's validation stamp is missing or its digests do not match the mission and "
+            "fence (edited after planning?); re-plan it with `gridpatrol plan` so every leg is checked again"
+        )
+    return check_mission(plan, config, label=str(path), path=path)
+
+
+def check_mission(plan: QgcPlanFile, config: SafetyConfig, *, label: str, path: Path | None = None) -> CheckedMission:
+    """Check every leg of ``plan.mission`` against ``plan.fence`` with the planner's validator.
+
+    Raises:
+        UnsafeMissionError: naming the mission items of the first unsafe leg.
+    """
+    if len(plan.mission) < 2:
+        raise UnsafeMissionError(f"{label}: the mission is empty; plan it with `gridpatrol plan`")
+    lat0, lon0, _ = plan.home
+    frame = LocalFrame(lon0, lat0)
+    allowed = allowed_area(plan.fence, frame, label)
+    track, seqs = mission_track(plan.mission, frame, label)
+    for (_, _, z), seq in zip(track, seqs, strict=True):
+        if z > config.fence_alt_max_m:
+            raise UnsafeMissionError(
+                f"{label}: mission item {seq} flies at {z:.1f} m, above the fence ceiling of "
+                f"{config.fence_alt_max_m:g} m (fence_alt_max_m); re-plan lower or raise the ceiling"
+            )
+    names = _exclusion_names(plan.fence, frame)
+    try:
+        validate_legs(track, allowed, max_alt_m=config.fence_alt_max_m, label=label, zone_names=names)
+    except UnsafeLegError as exc:
+        raise UnsafeMissionError(_name_items(str(exc), track, seqs, allowed, names, config, label)) from None
+    for rally in plan.rally:
+        x, y = frame.to_local(rally.y, rally.x)
+        if not allowed.covers(Point(float(x), float(y))):
+            raise UnsafeMissionError(
+                f"{label}: rally point {rally.seq} ({rally.x:.6f}, {rally.y:.6f}) is outside the fence or in a "
+                "no-fly zone; an RTL would fly there. Move the launch site or the fence and re-plan"
+            )
+    cruise = max(z for _, _, z in track)
+    return CheckedMission(path or Path(label), plan, track, seqs, allowed, frame, cruise)
+
+
+def _name_items(
+    message: str,
+    track: list[XYZ],
+    seqs: list[int],
+    allowed: Area,
+    names: dict[str, Area],
+    cfg: SafetyConfig,
+    label: str,
+) -> str:
+    """Re-run the validator one leg at a time to say which mission items the unsafe leg joins."""
+    for k in range(len(track) - 1):
+        try:
+            validate_legs(track[k : k + 2], allowed, max_alt_m=cfg.fence_alt_max_m, label=label, zone_names=names)
+        except UnsafeLegError as exc:
+            what = re.sub(r"^leg 0 -> 1 ", "", str(exc).removeprefix(f"{label}: "))
+            return f"{label}: mission item {seqs[k]} -> {seqs[k + 1]} {what}; refusing to upload it"
+    return f"{message}; refusing to upload it"
+
+
+def _exclusion_names(fence: list[MissionItem], frame: LocalFrame) -> dict[str, Area]:
+    """Exclusion zones by a name an operator can find in the plan ("exclusion zone 2 (circle 60 m)")."""
+    out: dict[str, Area] = {}
+    for zone in items_to_zones(fence):
+        if not zone.inclusion:
+            kind = f"circle {zone.radius_m:g} m" if zone.center is not None else f"polygon of {len(zone.polygon or [])}"
+            out[f"{len(out) + 1} ({kind})"] = _zone_area(zone, frame)
+    return out
+
+
+def allowed_area(fence: list[MissionItem], frame: LocalFrame, label: str) -> Area:
+    """Where a vehicle may fly under these fence items: inclusion zones minus exclusion zones, in metres.
+
+    Raises:
+        UnsafeMissionError: no inclusion zone (a mission without a fence is never flown), or unreadable items.
+    """
+    try:
+        zones = items_to_zones(fence)
+    except ValueError as exc:
+        raise UnsafeMissionError(f"{label}: unreadable fence: {exc}") from None
+    inside = [_zone_area(z, frame) for z in zones if z.inclusion]
+    outside = [_zone_area(z, frame) for z in zones if not z.inclusion]
+    if not inside:
+        raise UnsafeMissionError(
+            f"{label}: the plan has no inclusion fence; gridpatrol never flies without one (add a fence to the "
+            "district and re-plan)"
+        )
+    area = shapely.union_all(inside)
+    if outside:
+        area = area.difference(shapely.union_all(outside))
+    return area
+
+
+def _zone_area(zone: GeoFenceZone, frame: LocalFrame) -> Area:
+    if zone.polygon is not None:
+        return frame.geom_to_local(Polygon([(lon, lat) for lat, lon in zone.polygon]))
+    assert zone.center is not None and zone.radius_m is not None
+    x, y = frame.to_local(zone.center[1], zone.center[0])
+    return Point(float(x), float(y)).buffer(zone.radius_m, quad_segs=16)
+
+
+def mission_track(mission: list[MissionItem], frame: LocalFrame, label: str) -> tuple[list[XYZ], list[int]]:
+    """The 3-D path a vehicle flies through ``mission`` (ArduPilot semantics), and each point's item number.
+
+    Item 0 is home (altitude 0 above it). Lat/lon 0 means "here", altitude 0 "the present altitude" (except a
+    landing); RTL returns at the present altitude to home and lands; DO items that do not move the vehicle are
+    skipped. Anything else is refused, because what cannot be checked must not fly.
+
+    Raises:
+        UnsafeMissionError: an item the checker does not understand (DO_JUMP, DO_SET_HOME, unknown commands).
+    """
+    home = mission[0]
+    home_amsl = home.z
+    here: XYZ = (0.0, 0.0, 0.0)
+    track: list[XYZ] = [here]
+    seqs = [0]
+
+    def xy(item: MissionItem) -> tuple[float, float]:
+        if item.x == 0 and item.y == 0:
+            return here[0], here[1]
+        x, y = frame.to_local(item.y, item.x)
+        return float(x), float(y)
+
+    def alt(item: MissionItem) -> float:
+        if item.z == 0 and item.command != LAND:
+            return here[2]
+        return item.z - home_amsl if item.frame in ABSOLUTE_FRAMES else item.z
+
+    def go(point: XYZ, seq: int) -> None:
+        nonlocal here
+        track.append(point)
+        seqs.append(seq)
+        here = point
+
+    for item in mission[1:]:
+        cmd = item.command
+        if cmd == TAKEOFF:
+            go((here[0], here[1], alt(item)), item.seq)
+        elif cmd in POINT_NAVS:
+            go((*xy(item), alt(item)), item.seq)
+        elif cmd == LAND:
+            x, y = xy(item)
+            if (x, y) != here[:2]:
+                go((x, y, here[2]), item.seq)
+            go((x, y, 0.0), item.seq)
+        elif cmd == RTL:
+            go((0.0, 0.0, here[2]), item.seq)
+            go((0.0, 0.0, 0.0), item.seq)
+        elif cmd in HARMLESS_DO:
+            continue
+        else:
+            raise UnsafeMissionError(
+                f"{label}: mission item {item.seq} has command {cmd}, which the safety check cannot follow "
+                "(jumps, home changes and unknown commands are refused); re-plan with `gridpatrol plan`"
+            )
+    return track, seqs
+
+
+def check_start(checked: CheckedMission, lat: float, lon: float, config: SafetyConfig) -> float:
+    """Refuse to fly from anywhere but the plan's launch site; returns the offset in metres.
+
+    The planner checked the legs from the launch site; from elsewhere, the first leg is unchecked.
+
+    Raises:
+        UnsafeMissionError: the vehicle is too far from the launch site, or outside the fence.
+    """
+    x, y = checked.frame.to_local(lon, lat)
+    offset = math.hypot(float(x), float(y))
+    if offset > config.max_home_offset_m:
+        raise UnsafeMissionError(
+            f"{checked.path}: the vehicle is {offset:.0f} m from the plan's launch site (at most "
+            f"{config.max_home_offset_m:g} m allowed); carry it to the launch site or fly the plan made for its site"
+        )
+    if not checked.allowed.covers(Point(float(x), float(y))):
+        raise UnsafeMissionError(f"{checked.path}: the vehicle stands outside the fence or inside a no-fly zone")
+    return offset
+
+
+# -- vehicle-side fence and failsafes ------------------------------------------------------------------------
+
+_ARDU_FENCE_ACTION = {"report": 0, "rtl": 1, "land": 2, "brake": 4}
+_ARDU_BATT_ACTION = {"report": 0, "land": 1, "rtl": 2, "brake": 1}  # no BRAKE failsafe: land instead
+_ARDU_GCS_ACTION = {"report": 0, "rtl": 1, "land": 5, "brake": 5}
+FENCE_TYPE_ALT_POLYGON = 5  # max altitude (1) + polygons (4); no circle around home (the district may be larger)
+
+
+def ardupilot_failsafe_params(config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
+    """ArduCopter parameters for ``config`` (``FENCE_ENABLE`` last: it needs the fence uploaded first)."""
+    rtl_alt = config.rtl_alt_m if config.rtl_alt_m is not None else cruise_alt_m
+    return {
+        "FENCE_TYPE": FENCE_TYPE_ALT_POLYGON,
+        "FENCE_ACTION": _ARDU_FENCE_ACTION[config.fence_action],
+        "FENCE_ALT_MAX": config.fence_alt_max_m,
+        "FENCE_MARGIN": config.fence_margin_m,
+        "BATT_LOW_VOLT": config.battery_low_volt,
+        "BATT_FS_LOW_ACT": _ARDU_BATT_ACTION[config.battery_low_action],
+        "BATT_CRT_VOLT": config.battery_critical_volt,
+        "BATT_FS_CRT_ACT": _ARDU_BATT_ACTION[config.battery_critical_action],
+        "FS_GCS_ENABLE": _ARDU_GCS_ACTION[config.gcs_failsafe_action],
+        "FS_GCS_TIMEOUT": config.gcs_timeout_s,
+        "FS_EKF_ACTION": 1,  # land when the position estimate is lost
+        "RTL_ALT": round(min(rtl_alt, config.fence_alt_max_m - config.fence_margin_m) * 100),  # cm
+        "FENCE_ENABLE": 1,
+    }
+
+
+def failsafe_params(autopilot: Autopilot, config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
+    """The fence/failsafe parameters to set on ``autopilot``, in the order to set them."""
+    if autopilot == "px4":
+        from flight.px4 import px4_failsafe_params
+
+        return px4_failsafe_params(config, cruise_alt_m)
+    return ardupilot_failsafe_params(config, cruise_alt_m)
+
+
+def set_params_verified(
+    vehicle: Vehicle, params: dict[str, float], report: Callable[[str], None] | None = None
+) -> None:
+    """Set each parameter and check the vehicle's read-back (float32 precision).
+
+    Raises:
+        FlightError: a parameter did not take the value (named, with what the vehicle holds).
+    """
+    for name, value in params.items():
+        got = vehicle.set_param(name, float(value))
+        if got is not None and not math.isclose(float(got), float(value), rel_tol=1e-5, abs_tol=1e-3):
+            raise FlightError(f"parameter {name}: set {value:g} but the vehicle holds {float(got):g}")
+        if report is not None:
+            report(f"{name} = {value:g}")
+
+
+def arm_fence_and_failsafes(
+    vehicle: Vehicle,
+    checked: CheckedMission,
+    config: SafetyConfig,
+    autopilot: Autopilot = "ardupilot",
+    report: Callable[[str], None] | None = None,
+) -> None:
+    """Upload the fence and rally points (verified by read-back), then set and read back the failsafe params.
+
+    Raises:
+        MissionError / MissionVerifyError: the upload failed or reads back differently.
+        FlightError: a parameter did not take its value.
+    """
+    from flight.mission_protocol import FENCE, RALLY, upload_verified
+
+    say = report or (lambda text: None)
+    upload_verified(vehicle, checked.plan.fence, FENCE)
+    say(f"fence uploaded and verified ({len(checked.plan.fence)} items)")
+    if checked.plan.rally:
+        upload_verified(vehicle, checked.plan.rally, RALLY)
+        say(f"rally points uploaded and verified ({len(checked.plan.rally)})")
+    set_params_verified(vehicle, failsafe_params(autopilot, config, checked.cruise_alt_m))
+    say("fence and failsafe parameters set and read back")

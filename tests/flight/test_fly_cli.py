@@ -1,0 +1,153 @@
+"""Planned patrols flown end to end against the real simulator: in-process (:class:`MissionFlight`) and through
+``gridpatrol fly`` in a subprocess, with refusals, a low battery and Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+from flightkit import REPO, edit_plan, launch_site, sim_at, wait_until, write_plans
+
+from flight.commands import distance_m
+from flight.fly import MissionFlight, load_missions
+from flight.fly_config import FlyConfig, SafetyConfig
+from flight.safety import check_plan_file
+from gridpatrol.cli import app
+from sim import Simulator
+
+CLI_TIMEOUT_S = 150
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """drone-1 over grid 1 from launch site A, drone-2 over grid 4 from B."""
+    return write_plans(tmp_path_factory.mktemp("patrol"), grids=("1", "4"), drones=2)
+
+
+def _reached(sim: Simulator) -> list[int]:
+    return [seq for seq, _t in sim.vehicle(0).reached]
+
+
+def _landed_home(sim: Simulator) -> float:
+    v = sim.vehicle(0)
+    lat, lon, alt, _ = v.position
+    assert not v.armed and alt < 0.5
+    return distance_m(lat, lon, v.home[0], v.home[1])
+
+
+def test_patrol_flies_every_waypoint_in_order_and_lands_home(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
+        status = flight.run()
+        assert status.ok, (status.phase, status.detail, status.error)
+        assert _reached(sim) == checked.nav_seqs  # every navigation item, in order, once
+        assert status.reached == checked.nav_seqs  # and the ground station saw each MISSION_ITEM_REACHED
+        assert len(sim.vehicle(0).mission) == len(checked.plan.mission)
+        assert _landed_home(sim) < 2.0
+        assert f"all {checked.waypoints} items reached" in status.detail
+        assert sim.vehicle(0).params["FENCE_ENABLE"] == 1
+
+
+def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    config = FlyConfig(safety=SafetyConfig(battery_low_volt=0, battery_critical_volt=0, reserve_pct=25))
+    with sim_at(plans[0]) as sim:
+        flight = MissionFlight(checked, sim.endpoints[0], config)
+        runner = threading.Thread(target=flight.run)
+        runner.start()
+        wait_until("the second waypoint", lambda: len(_reached(sim)) >= 3, timeout=60)
+        sim.vehicle(0).sag_battery(70)
+        runner.join(timeout=90)
+        status = flight.status
+        assert status.done and status.phase == "landed", (status.phase, status.detail, status.error)
+        assert [e.kind for e in status.events] == ["battery_rtl"]
+        assert not any("Battery 1 is low" in t for _, _, t in sim.vehicle(0).statustext)  # the watchdog did it
+        assert status.missing and not status.ok  # it came back before finishing: not a completed patrol
+        assert _landed_home(sim) < 2.0
+
+
+def _run_cli(args: list[str], *, timeout: float = CLI_TIMEOUT_S, **kw: object) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="160", YOLO_OFFLINE="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "gridpatrol", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kw,  # type: ignore[call-overload]
+    )
+
+
+def test_cli_flies_two_drones_end_to_end(plans: list[Path]) -> None:
+    folder = plans[0].parent
+    with sim_at(plans[0]) as sim_a, sim_at(plans[1]) as sim_b:
+        proc = _run_cli(["fly", str(folder), "--connect", sim_a.endpoints[0], "--connect", sim_b.endpoints[0], "--yes"])
+        out, _ = proc.communicate(timeout=CLI_TIMEOUT_S)
+        assert proc.returncode == 0, out
+        for plan, sim in ((plans[0], sim_a), (plans[1], sim_b)):
+            checked = check_plan_file(plan, SafetyConfig())
+            assert _reached(sim) == checked.nav_seqs
+            assert _landed_home(sim) < 2.0
+            assert f"{plan.stem}: landed" in out
+        assert "all" in out and "items reached" in out
+
+
+def test_cli_ctrl_c_returns_home(plans: list[Path]) -> None:
+    with sim_at(plans[0]) as sim:
+        proc = _run_cli(["fly", str(plans[0]), "--connect", sim.endpoints[0], "--yes"])
+        try:
+            wait_until("the patrol under way", lambda: len(_reached(sim)) >= 2, timeout=90)
+            proc.send_signal(signal.SIGINT)
+            wait_until("RTL", lambda: sim.vehicle(0).mode in ("RTL", "LAND") or not sim.vehicle(0).armed, timeout=20)
+            out, _ = proc.communicate(timeout=CLI_TIMEOUT_S)
+        finally:
+            proc.kill()
+        assert proc.returncode == 130, out
+        assert "RTL commanded" in out
+        assert _landed_home(sim) < 2.0
+        checked = check_plan_file(plans[0], SafetyConfig())
+        assert _reached(sim) != checked.nav_seqs  # it came home before the patrol ended
+
+
+@pytest.mark.parametrize("why", ["edited", "outside"])
+def test_cli_refuses_before_anything_reaches_the_vehicle(plans: list[Path], tmp_path: Path, why: str) -> None:
+    west = (launch_site(plans[0])[0], 114.2880)  # west of the fence
+
+    def move(doc: dict[str, Any]) -> None:
+        wp = next(i for i in doc["mission"]["items"] if i["command"] == 16)
+        wp["params"][4], wp["params"][5] = west
+
+    bad = edit_plan(plans[0], tmp_path / f"{why}.plan", move, restamp=why == "outside")
+    with sim_at(plans[0]) as sim:
+        result = CliRunner().invoke(app, ["fly", str(bad), "--connect", sim.endpoints[0], "--yes"])
+        assert result.exit_code == 2, result.output
+        assert "refusing to fly" in result.output
+        assert ("validation stamp" if why == "edited" else "leaves the fence") in result.output
+        sim.wait_sim_time(2.0)
+        v = sim.vehicle(0)
+        assert (len(v.mission), len(v.fence), len(v.rally)) == (1, 0, 0)  # only home, as at power-on
+        assert v.params["MIS_TOTAL"] == 0  # no mission upload ever completed
+        assert v.last_gcs_heartbeat is None  # it refused before even connecting
+        assert v.params["FENCE_ENABLE"] == 0 and not v.armed
+
+
+def test_cli_needs_one_link_per_mission(plans: list[Path]) -> None:
+    result = CliRunner().invoke(app, ["fly", str(plans[0]), str(plans[1]), "--connect", "tcp:127.0.0.1:9", "--yes"])
+    assert result.exit_code == 2
+    assert "2 mission(s)" in result.output and "1 --connect" in result.output
+
+
+def test_folder_without_plans_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match=r"no '\*-s1\.plan' files"):
+        load_missions([tmp_path], SafetyConfig())
