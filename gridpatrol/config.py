@@ -29,6 +29,7 @@ from api.config import ApiConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
 from speaker.config import SpeakerConfig
+from vision.config import VisionConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,6 +101,9 @@ class Settings(BaseSettings):
     sim: SimConfig = Field(default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`.")
     speaker: SpeakerConfig = Field(
         default_factory=SpeakerConfig, title="Loudspeaker", description="Voices and phrasebook of the warnings."
+    )
+    vision: VisionConfig = Field(
+        default_factory=VisionConfig, title="Vision", description="People, crowds and masks in drone video."
     )
 
     @classmethod

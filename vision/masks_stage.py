@@ -1,0 +1,60 @@
+"""The face-mask stage, loaded only if the mask model's modules (``vision.masks``, ``vision.mask_votes``) exist.
+
+The pipeline works without them: a warning is logged and no faces are checked. With them, each tracked person's
+face is checked per frame and the votes of recent checks decide, once per track, that a person wears no mask.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import supervision as sv
+
+from vision.config import MaskStageConfig
+
+log = logging.getLogger(__name__)
+
+
+class MaskStage:
+    """Face checks per frame and one verdict per track (see ``vision.masks`` for the model)."""
+
+    def __init__(self, cfg: MaskStageConfig) -> None:
+        self.cfg = cfg
+        self.checker: Any = None
+        self.votes: Any = None
+        self.reason = "disabled in [vision.masks]"
+        if not cfg.enabled:
+            return
+        try:
+            from vision.mask_votes import MaskVotes
+            from vision.masks import MaskChecker
+        except ImportError as exc:
+            self.reason = f"mask model code not installed ({exc})"
+            log.warning("face-mask stage unavailable: %s; faces are not checked", self.reason)
+            return
+        weights = str(cfg.weights) if cfg.weights else None
+        self.checker = MaskChecker(weights, min_face_px=cfg.min_face_px, conf=cfg.conf)
+        self.votes = MaskVotes(window=cfg.window, min_votes=cfg.min_votes, min_share=cfg.min_share)
+        self.reason = ""
+
+    @property
+    def available(self) -> bool:
+        """True when faces are checked."""
+        return self.checker is not None
+
+    def check(self, frame: np.ndarray, people: sv.Detections, t: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
+        """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask."""
+        if self.checker is None or len(people) == 0:
+            return [], []
+        faces = list(self.checker.check(frame, people))
+        verdicts: list[tuple[Any, Any]] = []
+        for face in faces:
+            tid = getattr(face, "tracker_id", None)
+            if tid is None or int(tid) < 0:
+                continue
+            verdict = self.votes.add(int(tid), face, t)
+            if verdict is not None:
+                verdicts.append((face, verdict))
+        return faces, verdicts
