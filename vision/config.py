@@ -43,7 +43,7 @@ class DetectorConfig(_Section):
     tile_px: int = Field(0, ge=0, le=4096, title="Tile size (px)", description="0 chooses it from altitude and camera.")
     tile_overlap: float = Field(0.2, ge=0, lt=0.9, title="Tile overlap", description="Share of a tile its neighbour overlaps.")
     min_model_px: float = Field(
-        40.0,
+        64.0,
         gt=0,
         le=640,
         title="Smallest reliable person (px)",

@@ -64,7 +64,7 @@ class FrameResult:
             row: dict[str, Any] = {
                 "box": [round(float(v), 1) for v in p.xyxy[i]],
                 "confidence": round(float(p.confidence[i]), 4) if p.confidence is not None else None,
-                "track_id": int(p.tracker_id[i]) if p.tracker_id is not None else None,
+                "track_id": int(p.tracker_id[i]) if p.tracker_id is not None and p.tracker_id[i] >= 0 else None,
             }
             for key in ("lat", "lon", "error_m"):
                 if key in p.data and math.isfinite(float(p.data[key][i])):
@@ -173,8 +173,10 @@ class Pipeline:
             max_range_m=geo.max_range_m,
         )
         lap("geolocate")
-        xy = np.column_stack([people.data["x_m"], people.data["y_m"]]) if len(people) else np.empty((0, 2))
-        events = self.crowds.update(t, people.tracker_id, xy, people.confidence)
+        tracked = people.tracker_id >= 0
+        xy = np.column_stack([people.data["x_m"], people.data["y_m"]])[tracked] if len(people) else np.empty((0, 2))
+        conf = people.confidence[tracked] if people.confidence is not None else None
+        events = self.crowds.update(t, people.tracker_id[tracked], xy, conf)
         lap("crowd")
         faces, verdicts = self.masks.check(image, people, t)
         lap("mask")

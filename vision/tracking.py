@@ -1,9 +1,9 @@
 """Stable ids for people across frames: ultralytics' ByteTrack on ``supervision.Detections``.
 
 supervision 0.31 no longer ships ``sv.ByteTrack``, so the ultralytics implementation is used through a small
-adapter (it needs the ``lap`` package, a dependency of the ``vision`` extra). Each returned detection is the
-original box (with its ``data``) and a ``tracker_id``; detections the tracker did not confirm are dropped, so a
-brand-new person appears from their second frame on.
+adapter (it needs the ``lap`` package, a dependency of the ``vision`` extra). Every detection is returned (with its
+``data``) and a ``tracker_id``: the track's id, or -1 for a detection no confirmed track holds yet (a brand-new
+person gets an id from their second frame on, or at once in the tracker's first frame).
 
 Example:
     >>> import numpy as np, supervision as sv
@@ -60,17 +60,15 @@ class PersonTracker:
         self._tracker = BYTETracker(args)
 
     def update(self, dets: sv.Detections) -> sv.Detections:
-        """The detections that belong to confirmed tracks, each with its ``tracker_id``."""
+        """All detections, each with its ``tracker_id`` (-1 where no confirmed track holds it)."""
         n = len(dets)
         conf = dets.confidence if dets.confidence is not None else np.ones(n, dtype=np.float32)
         cls = dets.class_id if dets.class_id is not None else np.zeros(n, dtype=int)
         out = self._tracker.update(_Boxes(dets.xyxy.astype(np.float32), conf.astype(np.float32), cls.astype(float)))
-        if len(out) == 0:
-            return empty() if n == 0 else _with_ids(dets[np.zeros(n, dtype=bool)], np.empty(0, dtype=int))
-        idx = out[:, 7].astype(int)
-        return _with_ids(dets[idx], out[:, 4].astype(int))
-
-
-def _with_ids(dets: sv.Detections, ids: np.ndarray) -> sv.Detections:
-    dets.tracker_id = ids
-    return dets
+        if n == 0:
+            return empty()
+        ids = np.full(n, -1, dtype=int)
+        if len(out):
+            ids[out[:, 7].astype(int)] = out[:, 4].astype(int)
+        dets.tracker_id = ids
+        return dets
