@@ -69,15 +69,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def detect(
-        source: Annotated[str, typer.Argument(help="Video file, image folder, URL (rtsp/rtmp/http/udp://:5600) or webcam 0.")],
-        camera: Annotated[Path | None, typer.Option("--camera", help="Camera profile (JSON/TOML of CameraProfile).")] = None,
+        source: Annotated[
+            str, typer.Argument(help="Video file, image folder, URL (rtsp/rtmp/http/udp://:5600) or webcam 0.")
+        ],
+        camera: Annotated[
+            Path | None, typer.Option("--camera", help="Camera profile (JSON/TOML of CameraProfile).")
+        ] = None,
         altitude: Annotated[float | None, typer.Option("--altitude", help="Height above ground (m).")] = None,
         gimbal_pitch: Annotated[float | None, typer.Option("--gimbal-pitch", help="Degrees, -90 nadir.")] = None,
         heading: Annotated[float, typer.Option("--heading", help="Camera azimuth, degrees from north.")] = 0.0,
         lat: Annotated[float, typer.Option("--lat", help="Drone latitude (for map positions).")] = 0.0,
         lon: Annotated[float, typer.Option("--lon", help="Drone longitude.")] = 0.0,
         district: Annotated[Path | None, typer.Option("--district", help="District GeoJSON/KML (grid ids).")] = None,
-        fps: Annotated[float | None, typer.Option("--fps", help="Frames analysed per second (0: all of a file).")] = None,
+        fps: Annotated[
+            float | None, typer.Option("--fps", help="Frames analysed per second (0: all of a file).")
+        ] = None,
         tiling: Annotated[str | None, typer.Option("--tiling", help="auto, on or off.")] = None,
         no_masks: Annotated[bool, typer.Option("--no-masks", help="Skip the face-mask stage.")] = False,
         max_frames: Annotated[int, typer.Option("--max-frames", help="Stop after this many frames (0: no limit).")] = 0,
@@ -93,6 +99,7 @@ def register(app: typer.Typer) -> None:
 
         os.environ.setdefault("YOLO_OFFLINE", "1")
         from mission_planner.errors import PlanningError
+        from vision.detections import track_ids
         from vision.detector import ModelError
         from vision.geolocate import Pose
         from vision.incidents import annotate
@@ -123,11 +130,22 @@ def register(app: typer.Typer) -> None:
             alt = altitude if altitude is not None else settings.planner.alt_m
             if alt <= 0:
                 fail("--altitude must be above 0 m")
-            pose = Pose(lat=lat, lon=lon, alt_rel=alt, yaw=heading,
-                        gimbal_pitch=gimbal_pitch if gimbal_pitch is not None else cam.gimbal_pitch_deg)
-            pipe = Pipeline(cfg, cam, area, drone_id=drone_id, mission_id=mission_id, data_dir=settings.station.data_dir)
-            frames = open_source(source, fps=0.0 if fps == 0 else cfg.analyse_fps, timeout_s=cfg.open_timeout_s,
-                                 reconnect_s=cfg.reconnect_s)
+            pose = Pose(
+                lat=lat,
+                lon=lon,
+                alt_rel=alt,
+                yaw=heading,
+                gimbal_pitch=gimbal_pitch if gimbal_pitch is not None else cam.gimbal_pitch_deg,
+            )
+            pipe = Pipeline(
+                cfg, cam, area, drone_id=drone_id, mission_id=mission_id, data_dir=settings.station.data_dir
+            )
+            frames = open_source(
+                source,
+                fps=0.0 if fps == 0 else cfg.analyse_fps,
+                timeout_s=cfg.open_timeout_s,
+                reconnect_s=cfg.reconnect_s,
+            )
         except (ValueError, PlanningError, ModelError, SourceError) as exc:
             fail(str(exc))
             return
@@ -137,19 +155,24 @@ def register(app: typer.Typer) -> None:
         total = len(getattr(frames, "files", [])) or None
         people_seen: set[int] = set()
         n_incidents = 0
-        columns = (TextColumn("[bold]detect"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.fields[info]}"))
+        columns = (
+            TextColumn("[bold]detect"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+        )
         try:
             with frames, Progress(*columns, console=console, transient=False) as progress:
                 task = progress.add_task("frames", total=total, info="")
                 for frame in frames:
                     result = pipe.process(frame.image, frame.t, pose)
                     record = {"frame": frame.index, **result.to_json()}
-                    if hasattr(frames, "files"):
-                        record["file"] = str(frames.files[frame.index + len(frames.skipped)])
+                    if frame.name:
+                        record["file"] = frame.name
                     out = annotate(frame.image, result.people) if save is not None else None
                     writer.write(record, out)
-                    people_seen.update(int(i) for i in result.people.tracker_id if i >= 0)
+                    people_seen.update(int(i) for i in track_ids(result.people) if i >= 0)
                     n_incidents += len(result.incidents)
                     info = f"{len(result.people)} people, {n_incidents} incidents, {result.timings_ms['total']:.0f} ms"
                     progress.update(task, advance=1, info=info)

@@ -31,7 +31,9 @@ class DetectorConfig(_Section):
         title="Detector model",
         description="YOLO weights (.pt) or an *_openvino_model folder; relative paths are under the data directory.",
     )
-    imgsz: int = Field(640, ge=32, le=4096, title="Input size (px)", description="Network input; 640 for the INT8 export.")
+    imgsz: int = Field(
+        640, ge=32, le=4096, title="Input size (px)", description="Network input; 640 for the INT8 export."
+    )
     conf: float = Field(0.25, ge=0.01, le=1, title="Confidence threshold", description="Keep people scored above this.")
     iou: float = Field(0.5, gt=0, le=1, title="NMS IoU", description="Overlap above which two boxes are one person.")
     device: str = Field("cpu", title="Device", description="Inference device: cpu, cuda:0, intel:gpu ...")
@@ -41,7 +43,9 @@ class DetectorConfig(_Section):
         description="auto slices frames into tiles when people are expected to be too small for the network.",
     )
     tile_px: int = Field(0, ge=0, le=4096, title="Tile size (px)", description="0 chooses it from altitude and camera.")
-    tile_overlap: float = Field(0.2, ge=0, lt=0.9, title="Tile overlap", description="Share of a tile its neighbour overlaps.")
+    tile_overlap: float = Field(
+        0.2, ge=0, lt=0.9, title="Tile overlap", description="Share of a tile its neighbour overlaps."
+    )
     min_model_px: float = Field(
         64.0,
         gt=0,
@@ -57,8 +61,12 @@ class TrackerConfig(_Section):
 
     high_thresh: float = Field(0.25, gt=0, le=1, title="High threshold", description="First-stage match score.")
     low_thresh: float = Field(0.1, ge=0, le=1, title="Low threshold", description="Second-stage (recovery) score.")
-    new_track_thresh: float = Field(0.25, gt=0, le=1, title="New track threshold", description="Start a new track above.")
-    buffer_frames: int = Field(30, ge=1, le=1000, title="Track buffer (frames)", description="Keep lost tracks this long.")
+    new_track_thresh: float = Field(
+        0.25, gt=0, le=1, title="New track threshold", description="Start a new track above."
+    )
+    buffer_frames: int = Field(
+        30, ge=1, le=1000, title="Track buffer (frames)", description="Keep lost tracks this long."
+    )
     match_thresh: float = Field(0.8, gt=0, le=1, title="Match threshold", description="Association cost cut-off.")
 
 
@@ -91,7 +99,9 @@ class MaskStageConfig(_Section):
     weights: Path | None = Field(
         None, title="Mask model", description="Face-mask weights; empty uses the mask module's default."
     )
-    min_face_px: float = Field(24.0, gt=0, le=1000, title="Smallest face (px)", description="Smaller faces: unverifiable.")
+    min_face_px: float = Field(
+        24.0, gt=0, le=1000, title="Smallest face (px)", description="Smaller faces: unverifiable."
+    )
     conf: float = Field(0.25, gt=0, le=1, title="Mask confidence", description="Keep face boxes scored above this.")
     window: int = Field(7, ge=1, le=100, title="Vote window", description="Recent checks per track that vote.")
     min_votes: int = Field(3, ge=1, le=100, title="Minimum votes", description="Checks needed before a verdict.")

@@ -48,6 +48,13 @@ def from_ultralytics(result: Any) -> sv.Detections:
     return dets
 
 
+def track_ids(dets: sv.Detections) -> np.ndarray:
+    """Track id per detection as ints (-1 where untracked or when the detections were never tracked)."""
+    if dets.tracker_id is None:
+        return np.full(len(dets), -1, dtype=int)
+    return np.asarray(dets.tracker_id, dtype=int)
+
+
 def feet_px(dets: sv.Detections) -> np.ndarray:
     """Bottom-centre of each box (N, 2): where a standing person touches the ground."""
     return dets.get_anchors_coordinates(sv.Position.BOTTOM_CENTER).astype(float)

@@ -79,7 +79,7 @@ def choose_tile(
         person_px = camera.expected_person_px(pose, cfg.person_height_m) * (w / camera.width)
         if person_px * cfg.imgsz / longest >= cfg.min_model_px:
             return None
-        tile = cfg.tile_px or int(math.ceil(person_px * cfg.imgsz / cfg.min_model_px))
+        tile = cfg.tile_px or math.ceil(person_px * cfg.imgsz / cfg.min_model_px)
     tile = max(cfg.imgsz // 2, min(tile, longest))
     return None if tile >= longest else tile
 

@@ -33,14 +33,20 @@ from mission_planner.profiles import CameraProfile
 
 
 class PoseLike(Protocol):
-    """Anything shaped like :class:`sim.vehicle.CameraPose` (duck typing)."""
+    """Anything shaped like :class:`sim.vehicle.CameraPose` (duck typing; read-only attributes)."""
 
-    lat: float
-    lon: float
-    alt_rel: float
-    yaw: float
-    gimbal_pitch: float
-    gimbal_yaw: float
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def alt_rel(self) -> float: ...
+    @property
+    def yaw(self) -> float: ...
+    @property
+    def gimbal_pitch(self) -> float: ...
+    @property
+    def gimbal_yaw(self) -> float: ...
 
 
 @dataclass(frozen=True)

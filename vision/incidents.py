@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from vision.detections import track_ids
+
 IncidentType = Literal["no_mask", "crowd"]
 
 
@@ -95,14 +97,16 @@ def annotate(frame: np.ndarray, people: sv.Detections, highlight: set[int] | Non
     if len(people) == 0:
         return image
     image = _BOX.annotate(image, people)
-    ids = people.tracker_id if people.tracker_id is not None else np.full(len(people), -1)
+    ids = track_ids(people)
     conf = people.confidence if people.confidence is not None else np.zeros(len(people))
     labels = [f"#{int(i)} {c:.2f}" for i, c in zip(ids, conf, strict=True)]
     image = _LABEL.annotate(image, people, labels=labels)
     if highlight:
         sel = np.isin(ids, list(highlight))
         if sel.any():
-            image = _HIGHLIGHT.annotate(image, people[sel])
+            chosen = people[sel]
+            assert isinstance(chosen, sv.Detections)
+            image = _HIGHLIGHT.annotate(image, chosen)
     return image
 
 

@@ -33,7 +33,7 @@ from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
 from vision.config import VisionConfig
 from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
-from vision.detections import GridIndex, attach_ground
+from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
 from vision.geolocate import CameraModel, Pose, PoseLike
 from vision.incidents import Incident, annotate, encode_jpeg
@@ -173,10 +173,11 @@ class Pipeline:
             max_range_m=geo.max_range_m,
         )
         lap("geolocate")
-        tracked = people.tracker_id >= 0
+        ids = track_ids(people)
+        tracked = ids >= 0
         xy = np.column_stack([people.data["x_m"], people.data["y_m"]])[tracked] if len(people) else np.empty((0, 2))
         conf = people.confidence[tracked] if people.confidence is not None else None
-        events = self.crowds.update(t, people.tracker_id[tracked], xy, conf)
+        events = self.crowds.update(t, ids[tracked], xy, conf)
         lap("crowd")
         faces, verdicts = self.masks.check(image, people, t)
         lap("mask")
@@ -202,8 +203,8 @@ class Pipeline:
         crowd = event.crowd
         assert self.frame is not None
         lon, lat = self.frame.to_lonlat(*crowd.centroid)
-        sel = np.isin(people.tracker_id, list(crowd.members))
-        err = people.data["error_m"][sel]
+        sel = np.isin(track_ids(people), list(crowd.members))
+        err = np.asarray(people.data["error_m"], dtype=float)[sel]
         return Incident(
             type="crowd",
             ts=self.timestamp(t),
@@ -229,7 +230,7 @@ class Pipeline:
         self, face: Any, verdict: Any, image: np.ndarray, people: sv.Detections, t: float
     ) -> Incident:
         tid = int(face.tracker_id)
-        idx = np.flatnonzero(people.tracker_id == tid)
+        idx = np.flatnonzero(track_ids(people) == tid)
         i = int(idx[0]) if len(idx) else -1
         lat = float(people.data["lat"][i]) if i >= 0 else None
         lon = float(people.data["lon"][i]) if i >= 0 else None
@@ -247,6 +248,9 @@ class Pipeline:
             drone_id=self.drone_id,
             mission_id=self.mission_id,
             snapshot=self._snapshot(image, people, {tid}),
-            details={"label": face.label, "face_px": round(float(face.face_px), 1),
-                     "error_m": round(err, 2) if math.isfinite(err) else None},
+            details={
+                "label": face.label,
+                "face_px": round(float(face.face_px), 1),
+                "error_m": round(err, 2) if math.isfinite(err) else None,
+            },
         )

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -38,11 +39,12 @@ class SourceError(RuntimeError):
 
 @dataclass(frozen=True)
 class Frame:
-    """One frame: BGR pixels, timestamp (seconds) and its index among the frames delivered."""
+    """One frame: BGR pixels, timestamp (seconds), index among the frames delivered, source file (folders)."""
 
     image: np.ndarray
     t: float
     index: int
+    name: str = ""
 
 
 def normalise_url(spec: str) -> str:
@@ -125,7 +127,7 @@ class FolderSource(FrameSource):
                 log.warning("skipping %s: not an image or corrupt", file)
                 self.skipped.append(file)
                 continue
-            yield Frame(image, i * self.period, index)
+            yield Frame(image, i * self.period, index, str(file))
             index += 1
 
 
@@ -173,6 +175,7 @@ class LiveSource(FrameSource):
         self._latest: tuple[np.ndarray, float, int] | None = None
         self._stop = threading.Event()
         self.grabbed = 0
+        self.drops = 0
         self.reconnects = 0
         self._thread = threading.Thread(target=self._read, daemon=True, name="vision-reader")
         self._thread.start()
@@ -182,6 +185,7 @@ class LiveSource(FrameSource):
             ok, image = self.cap.read()
             if not ok:
                 self.cap.release()
+                self.drops += 1
                 log.warning("video source %r dropped; reopening in %.1f s", self.target, self.reconnect_s)
                 while not self._stop.wait(self.reconnect_s):
                     try:
@@ -203,7 +207,7 @@ class LiveSource(FrameSource):
             if wait > 0 and self._stop.wait(wait):
                 return
             with self._cond:
-                self._cond.wait_for(lambda: self._stop.is_set() or self._newer(seen), 1.0)
+                self._cond.wait_for(functools.partial(self._ready, seen), 1.0)
                 latest = self._latest
                 if latest is None or latest[2] <= seen:
                     continue
@@ -212,8 +216,8 @@ class LiveSource(FrameSource):
             yield Frame(image, t, index)
             index += 1
 
-    def _newer(self, seen: int) -> bool:
-        return self._latest is not None and self._latest[2] > seen
+    def _ready(self, seen: int) -> bool:
+        return self._stop.is_set() or (self._latest is not None and self._latest[2] > seen)
 
     def close(self) -> None:
         self._stop.set()

@@ -10,10 +10,10 @@ import pytest
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-from gridpatrol.config import default_data_dir  # noqa: E402
-from vision.config import DetectorConfig  # noqa: E402
-from vision.detector import PersonDetector  # noqa: E402
-from vision.synthetic import assets_dir  # noqa: E402
+from gridpatrol.config import default_data_dir
+from vision.config import DetectorConfig
+from vision.detector import PersonDetector
+from vision.synthetic import assets_dir
 
 
 @pytest.fixture(scope="session")

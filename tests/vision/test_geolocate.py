@@ -32,7 +32,7 @@ def test_nadir_centre_is_directly_below() -> None:
 
 @pytest.mark.parametrize("heading", [0.0, 90.0, 225.0])
 def test_oblique_45_centre_is_alt_ahead(heading: float) -> None:
-    x, y, ok = CAM.ground_xy(CENTRE, Pose(0, 0, 30.0, yaw=heading, gimbal_pitch=-45.0), 0.0, 0.0)
+    x, y, _ = CAM.ground_xy(CENTRE, Pose(0, 0, 30.0, yaw=heading, gimbal_pitch=-45.0), 0.0, 0.0)
     h = math.radians(heading)
     assert (x[0], y[0]) == pytest.approx((30.0 * math.sin(h), 30.0 * math.cos(h)), abs=1e-6)
 
@@ -75,11 +75,15 @@ def test_attach_ground_with_sim_camera_pose() -> None:
     import supervision as sv
 
     frame = LocalFrame(116.4, 39.9)
-    pose = CameraPose(lat=39.9, lon=116.4, alt_rel=40.0, roll=5.0, pitch=-3.0, yaw=0.0, gimbal_pitch=-90.0,
-                      gimbal_yaw=0.0, time=1.0)
+    pose = CameraPose(
+        lat=39.9, lon=116.4, alt_rel=40.0, roll=5.0, pitch=-3.0, yaw=0.0, gimbal_pitch=-90.0, gimbal_yaw=0.0, time=1.0
+    )
     # a person whose feet are at the image centre and one 100 px right of it
-    dets = sv.Detections(xyxy=np.array([[950.0, 500, 970, 540], [1050, 500, 1070, 540]]),
-                         confidence=np.array([0.9, 0.8]), class_id=np.array([0, 0]))
+    dets = sv.Detections(
+        xyxy=np.array([[950.0, 500, 970, 540], [1050, 500, 1070, 540]]),
+        confidence=np.array([0.9, 0.8]),
+        class_id=np.array([0, 0]),
+    )
     attach_ground(dets, CAM, pose, frame)
     x, y = frame.to_local(dets.data["lon"], dets.data["lat"])
     assert (float(x[0]), float(y[0])) == pytest.approx((0.0, 0.0), abs=1e-3)
