@@ -1,0 +1,1 @@
+"""Vision: people, masks, crowds and geolocation from the drone's camera."""
