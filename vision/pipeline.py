@@ -74,7 +74,7 @@ class FrameResult:
             people.append(row)
         faces = [
             {
-                "person_index": int(f.person_index),
+                "person_index": None if f.person_index is None else int(f.person_index),
                 "track_id": None if f.tracker_id is None else int(f.tracker_id),
                 "box": None if f.xyxy is None else [round(float(v), 1) for v in f.xyxy],
                 "label": f.label,

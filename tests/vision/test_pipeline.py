@@ -92,3 +92,15 @@ def test_frames_of_another_size_rescale_the_camera(detector: PersonDetector, bus
     assert len(a) == len(b)
     order_a, order_b = np.argsort(a.xyxy[:, 0]), np.argsort(b.xyxy[:, 0])
     assert np.allclose(a.data["lat"][order_a], b.data["lat"][order_b], atol=3e-6)
+
+
+def test_missing_mask_weights_report_faces_unverifiable(detector: PersonDetector, bus: np.ndarray, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("vision.masks")
+    cfg = VisionConfig(masks=MaskStageConfig(weights=tmp_path / "missing.pt"))
+    pipe = Pipeline(cfg, BUS_CAMERA, detector=detector)
+    assert not pipe.masks.available and "unverifiable" in pipe.masks.reason
+    result = pipe.process(bus, 0.0, Pose(lat=30.5, lon=114.3, alt_rel=6.0, gimbal_pitch=-30.0))
+    assert len(result.faces) == len(result.people) >= 4
+    assert {f.label for f in result.faces} == {"unverifiable"}
+    assert result.incidents == []
+    assert result.to_json()["faces"][0]["label"] == "unverifiable"
