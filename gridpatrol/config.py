@@ -31,6 +31,7 @@ from flight.fly_config import FlyConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
 from speaker.config import SpeakerConfig
+from vision.config import VisionConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,6 +109,8 @@ class Settings(BaseSettings):
     )
     fly: FlyConfig = Field(
         default_factory=FlyConfig, title="Flying", description="Fence, failsafes and timeouts of `gridpatrol fly`."
+    vision: VisionConfig = Field(
+        default_factory=VisionConfig, title="Vision", description="People, crowds and masks in drone video."
     )
 
     @classmethod

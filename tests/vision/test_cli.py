@@ -1,0 +1,56 @@
+"""``gridpatrol detect`` on an image folder writes valid JSON lines; bad sources fail with a clear message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from gridpatrol.cli import app
+from vision.synthetic import assets_dir
+
+
+def test_detect_image_folder_writes_jsonl(tmp_path: Path) -> None:
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for name in ("bus.jpg", "zidane.jpg"):
+        shutil.copy(assets_dir() / name, frames / name)
+    out, ann = tmp_path / "out.jsonl", tmp_path / "annotated"
+    result = CliRunner().invoke(
+        app,
+        [
+            "detect",
+            str(frames),
+            "--altitude",
+            "6",
+            "--gimbal-pitch",
+            "-30",
+            "--jsonl",
+            str(out),
+            "--save",
+            str(ann),
+            "--no-masks",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [Path(r["file"]).name for r in records] == ["bus.jpg", "zidane.jpg"]
+    assert len(records[0]["people"]) >= 4 and len(records[1]["people"]) == 2
+    person = records[0]["people"][0]
+    assert len(person["box"]) == 4 and 0 < person["confidence"] <= 1 and person["track_id"] >= 1
+    assert {"lat", "lon", "error_m"} <= set(person)
+    assert records[0]["faces"] == [] and records[0]["incidents"] == []
+    assert sorted(p.name for p in ann.iterdir()) == ["frame_000000.jpg", "frame_000001.jpg"]
+
+
+def test_detect_dead_url_fails_clearly() -> None:
+    result = CliRunner().invoke(app, ["detect", "rtsp://127.0.0.1:1/x", "--no-masks"])
+    assert result.exit_code == 2
+    assert "cannot open video source" in result.output
+
+
+def test_detect_missing_file_fails_clearly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["detect", str(tmp_path / "none.mp4")])
+    assert result.exit_code == 2 and "does not exist" in result.output

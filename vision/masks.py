@@ -1,0 +1,255 @@
+"""Face-mask checks on the people the detector found, honest about faces too small to judge.
+
+Design: the mask model (YOLO11n fine-tuned on the face-mask set, ``vision/models/mask_yolo11n.pt``) runs on one
+crop per person, the head and upper body (top part of the person box, widened to a square and padded), which the
+model's letterbox upscales, so a face that is small in a 1920x1080 drone frame is seen at the size the model was
+trained on. A person whose face cannot be judged gets one ``FaceCheck`` labelled ``unverifiable`` with confidence 0:
+when the face is estimated (from the person box) or measured (from the face box) below ``min_face_px``, or when no
+face is found in the crop (seen from behind, from straight above, occluded). The runtime can use
+``min_face_px_slant_range`` to descend or zoom until faces become checkable.
+
+Example:
+    >>> checker = MaskChecker()  # doctest: +SKIP
+    >>> for c in checker.check(frame, people):  # doctest: +SKIP
+    ...     print(c.tracker_id, c.label, round(c.confidence, 2), round(c.face_px))
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import supervision as sv
+
+    from mission_planner.profiles import CameraProfile
+
+MaskLabel = Literal["with_mask", "without_mask", "mask_weared_incorrect", "unverifiable"]
+MODEL_LABELS: tuple[MaskLabel, MaskLabel, MaskLabel] = ("with_mask", "without_mask", "mask_weared_incorrect")
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "models" / "mask_yolo11n.pt"
+DEFAULT_IMGSZ = 416
+# A standing adult is about 1.7 m tall with a 0.22 m face (chin to hairline and a bit): face ~ 0.13 x body height.
+# Shoulders are about 0.45 m wide: face ~ 0.35 x box width for an upper-body box cut by the frame edge.
+FACE_PER_PERSON_HEIGHT = 0.13
+FACE_PER_PERSON_WIDTH = 0.35
+
+
+@dataclass(frozen=True)
+class FaceCheck:
+    """One face's verdict in one frame.
+
+    Attributes:
+        person_index: index into the people ``Detections`` whose box holds the face (None if no person box).
+        tracker_id: that person's tracker id, if the detections were tracked.
+        xyxy: face box in frame pixels (for ``unverifiable`` without a face found: the estimated head region).
+        label: the model's class, or ``unverifiable`` when the face cannot be judged.
+        confidence: the model's confidence; 0 for ``unverifiable``.
+        face_px: face height in pixels (measured, or estimated from the person box when no face was found).
+    """
+
+    person_index: int | None
+    tracker_id: int | None
+    xyxy: tuple[float, float, float, float]
+    label: MaskLabel
+    confidence: float
+    face_px: float
+
+    @property
+    def verifiable(self) -> bool:
+        """Whether the model judged this face (its label is a vote)."""
+        return self.label != "unverifiable"
+
+
+def face_px_at_range(camera: CameraProfile, slant_range_m: float, *, face_height_m: float = 0.22) -> float:
+    """Height in pixels of a face ``slant_range_m`` metres from the camera (pinhole, square pixels).
+
+    The focal length in pixels comes from the sensor width and image width, as ``CameraProfile.gsd_cm`` does.
+
+    Example:
+        >>> from mission_planner.profiles import CameraProfile
+        >>> round(face_px_at_range(CameraProfile(), 40.0), 1)
+        7.7
+    """
+    if slant_range_m <= 0:
+        raise ValueError(f"slant_range_m must be above 0 m, got {slant_range_m}")
+    focal_px = camera.focal_length_mm * camera.image_width_px / camera.sensor_width_mm
+    return face_height_m * focal_px / slant_range_m
+
+
+def min_face_px_slant_range(camera: CameraProfile, *, min_face_px: float = 24.0, face_height_m: float = 0.22) -> float:
+    """The largest slant range (m) at which a face is still ``min_face_px`` tall with this camera.
+
+    Beyond it mask checks are ``unverifiable``; the runtime can descend, zoom (a longer ``focal_length_mm``) or
+    tilt the gimbal (faces are not visible from straight above at all) to get within it.
+
+    Example:
+        >>> from mission_planner.profiles import CameraProfile
+        >>> round(min_face_px_slant_range(CameraProfile()), 1)
+        12.8
+    """
+    if min_face_px <= 0 or face_height_m <= 0:
+        raise ValueError(f"min_face_px and face_height_m must be above 0, got {min_face_px} and {face_height_m}")
+    return face_px_at_range(camera, 1.0, face_height_m=face_height_m) / min_face_px
+
+
+def head_crop(
+    xyxy: tuple[float, float, float, float] | np.ndarray, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """Integer crop ``(x1, y1, x2, y2)`` of a person's head and upper body, clipped to the frame.
+
+    The top half of the person box (the whole box when it is wider than tall), widened to a square, padded by 10 %.
+    """
+    x1, y1, x2, y2 = (float(v) for v in xyxy)
+    w, h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
+    ch = h if w >= h else max(0.5 * h, min(w, h))
+    side = max(ch, w) * 1.1
+    cx = (x1 + x2) / 2
+    top = y1 - 0.05 * ch
+    bx1, by1 = int(max(0.0, cx - side / 2)), int(max(0.0, top))
+    bx2, by2 = int(min(float(width), cx + side / 2)), int(min(float(height), top + side))
+    return bx1, by1, max(bx2, bx1 + 1), max(by2, by1 + 1)
+
+
+def estimated_face_px(xyxy: tuple[float, float, float, float] | np.ndarray) -> float:
+    """Generous estimate of the face height (px) of a person box, to skip people whose face is surely too small."""
+    x1, y1, x2, y2 = (float(v) for v in xyxy)
+    return max((y2 - y1) * FACE_PER_PERSON_HEIGHT, (x2 - x1) * FACE_PER_PERSON_WIDTH)
+
+
+class MaskChecker:
+    """Runs the mask model on people's head crops and returns one ``FaceCheck`` per person.
+
+    Args:
+        weights: the mask model; default the committed ``vision/models/mask_yolo11n.pt``.
+        min_face_px: faces shorter than this (frame pixels) are ``unverifiable``; 24 px is about where the model's
+            without_mask recall holds up (see docs/benchmarks.md, Masks).
+        conf: minimum model confidence for a face.
+        imgsz: model input size; crops are letterboxed (upscaled) to it.
+
+    Raises:
+        FileNotFoundError: when the weights file is missing, naming it and how to make it.
+    """
+
+    def __init__(
+        self,
+        weights: Path | None = None,
+        *,
+        min_face_px: float = 24.0,
+        conf: float = 0.25,
+        imgsz: int = DEFAULT_IMGSZ,
+    ) -> None:
+        path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"mask model weights {path} not found; pass weights= or recreate them with "
+                "`python -m vision.train_masks` (see vision/models/README.md)"
+            )
+        if min_face_px <= 0:
+            raise ValueError(f"min_face_px must be above 0, got {min_face_px}")
+        if not 0 < conf < 1:
+            raise ValueError(f"conf must be between 0 and 1, got {conf}")
+        os.environ.setdefault("YOLO_OFFLINE", "1")
+        from ultralytics import YOLO
+
+        self.weights = path
+        self.min_face_px = float(min_face_px)
+        self.conf = float(conf)
+        self.imgsz = int(imgsz)
+        self._model = YOLO(str(path), task="detect")
+        names = [self._model.names[i] for i in sorted(self._model.names)]
+        if tuple(names) != MODEL_LABELS:
+            raise ValueError(f"mask model {path} has classes {names}, expected {list(MODEL_LABELS)}")
+
+    def detect_faces(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        """Raw model output per BGR image: an array of rows ``x1, y1, x2, y2, confidence, class`` (agnostic NMS)."""
+        if not images:
+            return []
+        results = self._model.predict(
+            images, imgsz=self.imgsz, conf=self.conf, agnostic_nms=True, verbose=False, device="cpu"
+        )
+        out = []
+        for r in results:
+            boxes = r.boxes
+            out.append(
+                np.concatenate(
+                    [boxes.xyxy.numpy(), boxes.conf.numpy()[:, None], boxes.cls.numpy()[:, None]], axis=1
+                ).astype(np.float64)
+                if len(boxes)
+                else np.zeros((0, 6))
+            )
+        return out
+
+    def check_frame(self, frame: np.ndarray) -> list[FaceCheck]:
+        """Faces in a whole frame without person boxes (close-range cameras); ``person_index`` is None."""
+        _check_frame_array(frame)
+        rows = self.detect_faces([frame])[0]
+        return [self._face(None, None, row) for row in rows]
+
+    def check(self, frame: np.ndarray, people: sv.Detections) -> list[FaceCheck]:
+        """One ``FaceCheck`` per person box in ``people`` (BGR uint8 HxWx3 frame).
+
+        People whose face is estimated too small are not sent to the model; the others' head crops go in one
+        batch. In each crop the face kept is the most confident one whose centre lies in the person box's upper
+        part (faces of neighbours in the same crop are theirs to check).
+        """
+        _check_frame_array(frame)
+        height, width = frame.shape[:2]
+        tracker_ids = people.tracker_id
+        checks: dict[int, FaceCheck] = {}
+        todo: list[tuple[int, tuple[int, int, int, int]]] = []
+        for i, box in enumerate(np.asarray(people.xyxy, dtype=np.float64)):
+            tid = int(tracker_ids[i]) if tracker_ids is not None else None
+            est = estimated_face_px(box)
+            if est < self.min_face_px:
+                checks[i] = self._unverifiable(i, tid, box, est)
+            else:
+                todo.append((i, head_crop(box, width, height)))
+        crops = [frame[y1:y2, x1:x2] for _, (x1, y1, x2, y2) in todo]
+        for (i, (cx1, cy1, _, _)), rows in zip(todo, self.detect_faces(crops), strict=True):
+            box = np.asarray(people.xyxy[i], dtype=np.float64)
+            tid = int(tracker_ids[i]) if tracker_ids is not None else None
+            best = _pick_face(rows, box, (cx1, cy1))
+            if best is None:
+                checks[i] = self._unverifiable(i, tid, box, estimated_face_px(box))
+            else:
+                checks[i] = self._face(i, tid, best)
+        return [checks[i] for i in range(len(people))]
+
+    def _face(self, index: int | None, tid: int | None, row: np.ndarray) -> FaceCheck:
+        x1, y1, x2, y2, conf, cls = (float(v) for v in row[:6])
+        face_px = y2 - y1
+        if face_px < self.min_face_px:
+            return FaceCheck(index, tid, (x1, y1, x2, y2), "unverifiable", 0.0, face_px)
+        return FaceCheck(index, tid, (x1, y1, x2, y2), MODEL_LABELS[int(cls)], conf, face_px)
+
+    def _unverifiable(self, index: int, tid: int | None, box: np.ndarray, face_px: float) -> FaceCheck:
+        x1, y1, x2, y2 = (float(v) for v in box)
+        head = (x1, y1, x2, min(y2, y1 + max(face_px, 1.0) * 1.5))
+        return FaceCheck(index, tid, head, "unverifiable", 0.0, face_px)
+
+
+def _pick_face(rows: np.ndarray, person: np.ndarray, offset: tuple[int, int]) -> np.ndarray | None:
+    """The most confident face (rows in crop pixels) whose centre is in the person box's upper 60 %."""
+    if len(rows) == 0:
+        return None
+    frame_rows = rows.copy()
+    frame_rows[:, [0, 2]] += offset[0]
+    frame_rows[:, [1, 3]] += offset[1]
+    px1, py1, px2, py2 = (float(v) for v in person)
+    cx = (frame_rows[:, 0] + frame_rows[:, 2]) / 2
+    cy = (frame_rows[:, 1] + frame_rows[:, 3]) / 2
+    inside = (cx >= px1) & (cx <= px2) & (cy >= py1 - 0.05 * (py2 - py1)) & (cy <= py1 + 0.6 * (py2 - py1))
+    if not inside.any():
+        return None
+    candidates = frame_rows[inside]
+    return cast(np.ndarray, candidates[int(np.argmax(candidates[:, 4]))])
+
+
+def _check_frame_array(frame: Any) -> None:
+    if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        got = f"{type(frame).__name__} {getattr(frame, 'shape', '')} {getattr(frame, 'dtype', '')}"
+        raise ValueError(f"frame must be a BGR uint8 array of shape HxWx3, got {got}")

@@ -1,0 +1,87 @@
+"""The face-mask stage, loaded only if the mask model's modules (``vision.masks``, ``vision.mask_votes``) exist.
+
+The pipeline works without them: a warning is logged and no faces are checked. When the code is there but the
+weights are missing or unreadable, a warning is logged and every person's face is reported ``unverifiable``.
+With both, each tracked person's face is checked per frame and the votes of recent checks decide, once per track,
+that a person wears no mask.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import supervision as sv
+
+from vision.config import MaskStageConfig
+
+log = logging.getLogger(__name__)
+
+
+class MaskStage:
+    """Face checks per frame and one verdict per track (see ``vision.masks`` for the model)."""
+
+    def __init__(self, cfg: MaskStageConfig) -> None:
+        self.cfg = cfg
+        self.checker: Any = None
+        self.votes: Any = None
+        self.reason = "disabled in [vision.masks]"
+        if not cfg.enabled:
+            return
+        try:
+            from vision.mask_votes import MaskVotes
+            from vision.masks import MaskChecker
+        except ImportError as exc:
+            self.reason = f"mask model code not installed ({exc})"
+            log.warning("face-mask stage unavailable: %s; faces are not checked", self.reason)
+            return
+        self.votes = MaskVotes(window=cfg.window, min_votes=cfg.min_votes, min_share=cfg.min_share)
+        try:
+            self.checker = MaskChecker(cfg.weights, min_face_px=cfg.min_face_px, conf=cfg.conf)
+        except (FileNotFoundError, ValueError, RuntimeError) as exc:
+            self.reason = f"mask model not loaded ({exc}); faces reported unverifiable"
+            log.warning("face-mask stage: %s", self.reason)
+            self.checker = _Unverifiable()
+            return
+        self.reason = ""
+
+    @property
+    def available(self) -> bool:
+        """True when a mask model checks faces."""
+        return self.checker is not None and not isinstance(self.checker, _Unverifiable)
+
+    def check(self, frame: np.ndarray, people: sv.Detections, t: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
+        """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask."""
+        if self.checker is None or len(people) == 0:
+            return [], []
+        faces = list(self.checker.check(frame, people))
+        verdicts: list[tuple[Any, Any]] = []
+        for face in faces:
+            tid = getattr(face, "tracker_id", None)
+            if tid is None or int(tid) < 0:
+                continue
+            verdict = self.votes.add(int(tid), face, t)
+            if verdict is not None:
+                verdicts.append((face, verdict))
+        return faces, verdicts
+
+
+class _Unverifiable:
+    """Stands in for a MaskChecker whose weights are missing: every face is ``unverifiable`` (never a vote)."""
+
+    def check(self, frame: np.ndarray, people: sv.Detections) -> list[Any]:
+        from vision.masks import FaceCheck, estimated_face_px, head_crop
+
+        h, w = frame.shape[:2]
+        ids = people.tracker_id
+        out = []
+        for i, box in enumerate(np.asarray(people.xyxy, dtype=float)):
+            tid = int(ids[i]) if ids is not None else None
+            x1, y1, x2, y2 = head_crop(box, w, h)
+            out.append(
+                FaceCheck(
+                    i, tid, (float(x1), float(y1), float(x2), float(y2)), "unverifiable", 0.0, estimated_face_px(box)
+                )
+            )
+        return out

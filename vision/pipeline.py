@@ -1,0 +1,256 @@
+"""One stream's analysis: detect people, track them, place them on the map, find crowds and unmasked faces.
+
+A :class:`Pipeline` is built from plain settings (a :class:`~vision.config.VisionConfig`, a camera profile, an
+optional district), so a station can start one per stream in its own process from pickled settings. Each call
+of :meth:`Pipeline.process` takes a frame, its timestamp and the camera pose and returns a :class:`FrameResult`
+with the tracked people (``supervision.Detections`` carrying ground positions), the face checks, the incidents
+that are new in this frame (each reported once per person or crowd) and the time each stage took.
+
+Timestamps: ``t`` is seconds. Values above 1e9 are taken as Unix epoch seconds (live streams); smaller values
+are offsets from the moment the pipeline was built (video files, image folders).
+
+Example:
+    >>> from mission_planner.profiles import CameraProfile
+    >>> pipe = Pipeline(VisionConfig(), CameraProfile(), drone_id="d1")  # doctest: +SKIP
+    >>> result = pipe.process(frame_bgr, 0.0, Pose(lat=39.9, lon=116.4, alt_rel=40))  # doctest: +SKIP
+    >>> [(int(i), float(lat)) for i, lat in zip(result.people.tracker_id, result.people.data["lat"])]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import supervision as sv
+
+from mission_planner.district import District
+from mission_planner.geo import LocalFrame
+from mission_planner.profiles import CameraProfile
+from vision.config import VisionConfig
+from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
+from vision.detections import GridIndex, attach_ground, track_ids
+from vision.detector import PersonDetector, choose_tile
+from vision.geolocate import CameraModel, Pose, PoseLike
+from vision.incidents import Incident, annotate, encode_jpeg
+from vision.masks_stage import MaskStage
+from vision.tracking import PersonTracker
+
+STAGES = ("detect", "track", "geolocate", "crowd", "mask", "incidents")
+
+
+@dataclass
+class FrameResult:
+    """What one analysed frame gave: people, faces, new incidents, crowd events and per-stage timings (ms)."""
+
+    t: float
+    people: sv.Detections
+    faces: list[Any] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    events: list[CrowdEvent] = field(default_factory=list)
+    crowds: list[Crowd] = field(default_factory=list)
+    tile: int | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly record: people (box, confidence, track id, ground position), faces, incidents."""
+        p = self.people
+        people = []
+        for i in range(len(p)):
+            row: dict[str, Any] = {
+                "box": [round(float(v), 1) for v in p.xyxy[i]],
+                "confidence": round(float(p.confidence[i]), 4) if p.confidence is not None else None,
+                "track_id": int(p.tracker_id[i]) if p.tracker_id is not None and p.tracker_id[i] >= 0 else None,
+            }
+            for key in ("lat", "lon", "error_m"):
+                if key in p.data and math.isfinite(float(p.data[key][i])):
+                    row[key] = round(float(p.data[key][i]), 7 if key != "error_m" else 2)
+            if "grid_id" in p.data and p.data["grid_id"][i]:
+                row["grid_id"] = str(p.data["grid_id"][i])
+            people.append(row)
+        faces = [
+            {
+                "person_index": None if f.person_index is None else int(f.person_index),
+                "track_id": None if f.tracker_id is None else int(f.tracker_id),
+                "box": None if f.xyxy is None else [round(float(v), 1) for v in f.xyxy],
+                "label": f.label,
+                "confidence": round(float(f.confidence), 4),
+                "face_px": round(float(f.face_px), 1),
+            }
+            for f in self.faces
+        ]
+        return {
+            "t": self.t,
+            "tile": self.tile,
+            "people": people,
+            "faces": faces,
+            "incidents": [i.summary() for i in self.incidents],
+            "crowd_events": [{"kind": e.kind, "crowd_id": e.crowd.id, "count": e.crowd.count} for e in self.events],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Pipeline:
+    """Detect, track, geolocate, group and check masks, frame by frame, for one camera (see the module doc)."""
+
+    def __init__(
+        self,
+        config: VisionConfig,
+        camera: CameraProfile,
+        district: District | None = None,
+        *,
+        drone_id: str | None = None,
+        mission_id: str | None = None,
+        data_dir: Path | None = None,
+        detector: PersonDetector | None = None,
+    ) -> None:
+        self.config = config
+        self.camera = camera
+        self.district = district
+        self.drone_id, self.mission_id = drone_id, mission_id
+        self.detector = detector or PersonDetector(config.detector, data_dir)
+        self.tracker = PersonTracker(config.tracker)
+        self.crowds = CrowdMonitor(config.crowd)
+        self.masks = MaskStage(config.masks)
+        self.frame: LocalFrame | None = district.frame if district is not None else None
+        self.grids = GridIndex(district) if district is not None and district.grids else None
+        self._models: dict[tuple[int, int], CameraModel] = {}
+        self._no_mask_done: set[int] = set()
+        self._t0 = time.time()
+
+    def camera_model(self, width: int, height: int) -> CameraModel:
+        """Intrinsics for frames of this size (the profile rescaled when the stream differs)."""
+        key = (width, height)
+        if key not in self._models:
+            self._models[key] = CameraModel.from_profile(self.camera, width, height)
+        return self._models[key]
+
+    def _local_frame(self, pose: Pose) -> LocalFrame:
+        if self.frame is None:
+            self.frame = LocalFrame(pose.lon, pose.lat)
+        else:
+            x, y = self.frame.to_local(pose.lon, pose.lat)
+            if math.hypot(float(x), float(y)) > 20_000 and self.district is None:
+                self.frame = LocalFrame(pose.lon, pose.lat)
+        return self.frame
+
+    def timestamp(self, t: float) -> datetime:
+        """The wall-clock time of a frame timestamp (see the module doc)."""
+        return datetime.fromtimestamp(t if t > 1e9 else self._t0 + t, tz=UTC)
+
+    def process(self, image: np.ndarray, t: float, pose: PoseLike) -> FrameResult:
+        """Analyse one BGR frame taken at ``t`` from ``pose``; returns people, faces and new incidents."""
+        p = Pose.of(pose)
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = (now - clock) * 1000.0
+            clock = now
+
+        h, w = image.shape[:2]
+        cam = self.camera_model(w, h)
+        tile = choose_tile(self.config.detector, cam, p, (w, h))
+        dets = self.detector.detect(image, tile)
+        lap("detect")
+        people = self.tracker.update(dets)
+        lap("track")
+        geo = self.config.geolocation
+        people = attach_ground(
+            people,
+            cam,
+            p,
+            self._local_frame(p),
+            grids=self.grids,
+            attitude_sigma_deg=geo.attitude_sigma_deg,
+            pixel_sigma_px=geo.pixel_sigma_px,
+            max_range_m=geo.max_range_m,
+        )
+        lap("geolocate")
+        ids = track_ids(people)
+        tracked = ids >= 0
+        xy = np.column_stack([people.data["x_m"], people.data["y_m"]])[tracked] if len(people) else np.empty((0, 2))
+        conf = people.confidence[tracked] if people.confidence is not None else None
+        events = self.crowds.update(t, ids[tracked], xy, conf)
+        lap("crowd")
+        faces, verdicts = self.masks.check(image, people, t)
+        lap("mask")
+        incidents = [self._crowd_incident(e, image, people, t) for e in events if e.kind == "opened"]
+        for face, verdict in verdicts:
+            tid = int(face.tracker_id)
+            if tid not in self._no_mask_done:
+                self._no_mask_done.add(tid)
+                incidents.append(self._no_mask_incident(face, verdict, image, people, t))
+        lap("incidents")
+        timings["total"] = sum(timings.values())
+        return FrameResult(t, people, faces, incidents, events, self.crowds.reported, tile, timings)
+
+    def _snapshot(self, image: np.ndarray, people: sv.Detections, ids: set[int]) -> bytes:
+        return encode_jpeg(annotate(image, people, ids), self.config.snapshot_quality, self.config.snapshot_max_px)
+
+    def _grid_of(self, x: float, y: float) -> str | None:
+        if self.grids is None or not (math.isfinite(x) and math.isfinite(y)):
+            return None
+        return str(self.grids.lookup(np.array([x]), np.array([y]))[0]) or None
+
+    def _crowd_incident(self, event: CrowdEvent, image: np.ndarray, people: sv.Detections, t: float) -> Incident:
+        crowd = event.crowd
+        assert self.frame is not None
+        lon, lat = self.frame.to_lonlat(*crowd.centroid)
+        sel = np.isin(track_ids(people), list(crowd.members))
+        err = np.asarray(people.data["error_m"], dtype=float)[sel]
+        return Incident(
+            type="crowd",
+            ts=self.timestamp(t),
+            confidence=crowd.confidence,
+            count=crowd.count,
+            lat=float(lat),
+            lon=float(lon),
+            grid_id=self._grid_of(*crowd.centroid),
+            track_ids=tuple(sorted(crowd.members)),
+            drone_id=self.drone_id,
+            mission_id=self.mission_id,
+            snapshot=self._snapshot(image, people, crowd.members),
+            details={
+                "crowd_id": crowd.id,
+                "radius_m": round(crowd.radius_m, 2),
+                "density_per_m2": round(crowd.density, 3),
+                "duration_s": round(crowd.duration_s, 1),
+                "error_m": round(float(np.mean(err)), 2) if len(err) and np.isfinite(err).all() else None,
+            },
+        )
+
+    def _no_mask_incident(
+        self, face: Any, verdict: Any, image: np.ndarray, people: sv.Detections, t: float
+    ) -> Incident:
+        tid = int(face.tracker_id)
+        idx = np.flatnonzero(track_ids(people) == tid)
+        i = int(idx[0]) if len(idx) else -1
+        lat = float(people.data["lat"][i]) if i >= 0 else None
+        lon = float(people.data["lon"][i]) if i >= 0 else None
+        grid = str(people.data["grid_id"][i]) if i >= 0 and people.data["grid_id"][i] else None
+        err = float(people.data["error_m"][i]) if i >= 0 else math.inf
+        return Incident(
+            type="no_mask",
+            ts=self.timestamp(t),
+            confidence=float(getattr(verdict, "confidence", face.confidence)),
+            count=1,
+            lat=lat,
+            lon=lon,
+            grid_id=grid,
+            track_ids=(tid,),
+            drone_id=self.drone_id,
+            mission_id=self.mission_id,
+            snapshot=self._snapshot(image, people, {tid}),
+            details={
+                "label": face.label,
+                "face_px": round(float(face.face_px), 1),
+                "error_m": round(err, 2) if math.isfinite(err) else None,
+            },
+        )
