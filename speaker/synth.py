@@ -103,20 +103,34 @@ def _pyttsx3_engine() -> Any:
 
 
 def _render_pyttsx3(text: str, voice: VoiceConfig, out: Path) -> Path:
+    """Render with pyttsx3's espeak driver.
+
+    A pyttsx3 2.99 pitfall is worked around (found by the tests: the rate stopped changing after the first
+    rendering): the driver runs libespeak-ng in asynchronous retrieval mode, where a property change is a
+    command queued in espeak's FIFO; ``runAndWait`` then calls the driver's ``stop()``, which sees espeak
+    busy with that command and calls ``espeak_Cancel``, dropping the change. So the properties are set on
+    the driver directly and ``espeak_Synchronize`` waits until espeak has applied them, and again until
+    the audio is done.
+    """
+    from pyttsx3.drivers import _espeak
+
     engine = _pyttsx3_engine()
     if voice.voice.lower() not in _PYTTSX3_VOICES:
         raise SynthesisError(
             f"espeak-ng has no voice {voice.voice!r}; list them with `espeak-ng --voices` "
             "(Mandarin is `cmn`, English `en`)"
         )
-    engine.setProperty("voice", voice.voice)
-    engine.setProperty("rate", voice.rate)
-    engine.setProperty("volume", voice.volume / 100.0)  # the driver scales 0..2 to espeak's amplitude 0..200
-    engine.setProperty("pitch", voice.pitch)
+    driver = engine.proxy._driver
+    driver.setProperty("voice", voice.voice)
+    driver.setProperty("rate", voice.rate)
+    driver.setProperty("volume", voice.volume / 100.0)  # the driver scales 0..2 to espeak's amplitude 0..200
+    driver.setProperty("pitch", voice.pitch)
+    _espeak.Synchronize()
     out.unlink(missing_ok=True)
     with contextlib.redirect_stdout(io.StringIO()):  # the driver prints "Audio saved to ..."
         engine.save_to_file(text, str(out))
         engine.runAndWait()
+        _espeak.Synchronize()
     return _check_output(out, "pyttsx3")
 
 
