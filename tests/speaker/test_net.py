@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from speaker.config import VoiceConfig
-from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_wav
-from speaker.sinks import FileSink
+from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_cut, send_wav
+from speaker.sinks import DeviceSink, FileSink
 from speaker.synth import render
 
 KEY = b"test-key"
@@ -75,6 +75,40 @@ def test_unreachable_agent_and_bounded_queue(wav: Path) -> None:
         sink.play(wav)
     sink.close()
     assert sink.sent == 0 and sink.dropped + sink.failed == 6
+
+
+def test_cut_stops_what_the_agent_plays_and_drops_its_queue(
+    tmp_path: Path, wav: Path, realtime_player: list[str]
+) -> None:
+    player = DeviceSink(realtime_player)
+    server = AgentServer(("127.0.0.1", 0), KEY, player, tmp_path / "spool")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sink = NetworkSink(server.server_address[:2], KEY)
+    try:
+        for _ in range(3):
+            sink.play(wav)
+        deadline = time.monotonic() + 10
+        while player._proc is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sink.stop()
+        while server.cuts == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert server.cuts == 1 and player.cut == 1 and player._proc is None  # nothing else starts playing
+        assert sink.cuts == 1 and sink.sent + sink.dropped == 3
+    finally:
+        sink.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_cut_with_wrong_key_or_replayed_is_refused(agent: AgentServer) -> None:
+    with pytest.raises(SinkError, match="wrong key"):
+        send_cut(agent.server_address[:2], b"other")
+    with pytest.raises(SinkError, match="stale"):
+        send_cut(agent.server_address[:2], KEY, at=time.time() - 120)
+    send_cut(agent.server_address[:2], KEY)
+    assert agent.denied == 2 and agent.cuts == 1
 
 
 def test_parse_address() -> None:
