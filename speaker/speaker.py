@@ -103,6 +103,7 @@ class Speaker:
         self._heap: list[_Job] = []
         self._seq = itertools.count()
         self._cv = threading.Condition()
+        self._policy_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._running = False
         self._playing: _Job | None = None
@@ -205,7 +206,8 @@ class Speaker:
         tracks = [str(t) for t in getattr(incident, "track_ids", ()) or ()]
         override = self.config.grids.get(grid or "")
         limit = override.max_repeats if override is not None else None
-        repeat = self.policy.allow(kind, grid or "", limit, tracks)
+        with self._policy_lock:  # warn may be called from several vision threads
+            repeat = self.policy.allow(kind, grid or "", limit, tracks)
         if repeat is None:
             return None
         broadcast = Broadcast(

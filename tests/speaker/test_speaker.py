@@ -64,6 +64,8 @@ def speaker(tmp_path: Path, config: SpeakerConfig, cache_dir: Path) -> Iterator[
     spk.records = records  # type: ignore[attr-defined]
     spk.start(grids=["B7", "B8"])
     yield spk
+    assert isinstance(spk.sink, GateSink)
+    spk.sink.gate.set()
     spk.stop()
 
 
