@@ -1,4 +1,4 @@
-"""Pre-rendered phrases on disk, keyed by the text and every voice setting that changes the sound."""
+"""Rendered phrases on disk, keyed by the engine, the text and every voice setting that changes the sound."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 
 from speaker.config import VoiceConfig
-from speaker.synth import render
+from speaker.synth import Engine, render
 
 
-def cache_key(text: str, voice: VoiceConfig) -> str:
-    """A stable hex key for ``text`` spoken by ``voice`` (changing rate, pitch or volume changes the key)."""
-    payload = f"{text}\x00{voice.model_dump_json()}".encode()
+def cache_key(text: str, voice: VoiceConfig, engine: Engine = "espeak-ng") -> str:
+    """A stable hex key for ``text`` spoken by ``voice`` on ``engine`` (changing rate, pitch or volume changes it)."""
+    payload = f"{engine}\x00{text}\x00{voice.model_dump_json()}".encode()
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
@@ -24,12 +24,19 @@ class PhraseCache:
         >>> cache.get("请佩戴口罩", VoiceConfig(voice="cmn"))  # doctest: +SKIP
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, engine: Engine = "espeak-ng", timeout_s: float = 30.0) -> None:
         self.root = root
+        self.engine: Engine = engine
+        self.timeout_s = timeout_s
 
     def path_for(self, text: str, voice: VoiceConfig) -> Path:
         """Where the rendering of ``text`` by ``voice`` lives (it may not exist yet)."""
-        return self.root / f"{cache_key(text, voice)}.wav"
+        return self.root / f"{cache_key(text, voice, self.engine)}.wav"
+
+    def lookup(self, text: str, voice: VoiceConfig) -> Path | None:
+        """The cached WAV, or ``None`` when it has not been rendered (no synthesis)."""
+        path = self.path_for(text, voice)
+        return path if path.exists() else None
 
     def get(self, text: str, voice: VoiceConfig) -> tuple[Path, bool]:
         """The WAV for ``text`` and whether it was already cached; renders atomically on a miss."""
@@ -37,6 +44,9 @@ class PhraseCache:
         if path.exists():
             return path, True
         tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
-        render(text, voice, tmp)
-        tmp.replace(path)
+        try:
+            render(text, voice, tmp, self.engine, self.timeout_s)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return path, False

@@ -1,21 +1,25 @@
-"""``gridpatrol say`` and ``gridpatrol speaker-agent``."""
+"""``gridpatrol say``, ``gridpatrol speaker-prerender`` and ``gridpatrol speaker-agent``."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from speaker.config import SinkConfig
+from speaker.config import SinkConfig, SpeakerConfig
 from speaker.net import AgentServer, NetworkSink, SinkError, parse_address
 from speaker.sinks import DeviceSink, FileSink, NoSoundCardError, Sink
-from speaker.synth import SynthesisError, render, voice_for
+from speaker.synth import SynthesisError, voice_for
+from speaker.worker import SynthesisWorker
 
 
 def build_sink(config: SinkConfig, state_dir: Path, kind: str | None = None) -> Sink:
     """The sink named by ``kind`` (default: the configured one), falling back as configured without a sound card."""
+    from gridpatrol.cli import console
+
     kind = kind or config.kind
     if kind == "network":
         if not config.key:
@@ -24,12 +28,19 @@ def build_sink(config: SinkConfig, state_dir: Path, kind: str | None = None) -> 
     if kind == "device":
         try:
             return DeviceSink()
-        except NoSoundCardError:
+        except NoSoundCardError as exc:
             if config.fallback == "none":
                 raise
+            console.print(f"[yellow]{escape(str(exc))}[/]; falling back to the file sink")
     elif kind != "file":
         raise SinkError(f"unknown sink {kind!r}; use device, file or network")
     return FileSink(state_dir / config.directory)
+
+
+def _worker(config: SpeakerConfig, state_dir: Path) -> SynthesisWorker:
+    worker = SynthesisWorker(state_dir / "speaker-cache", config.engine, config.synth_timeout_s)
+    worker.start()
+    return worker
 
 
 def register(app: typer.Typer) -> None:
@@ -42,25 +53,66 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option("--out", help="WAV file to write.")] = None,
         sink: Annotated[str | None, typer.Option("--sink", help="device, file or network.")] = None,
     ) -> None:
-        """Speak TEXT with the configured voice into a WAV file or onto a sink."""
+        """Speak TEXT with the configured voice and engine into a WAV file or onto a sink."""
         from gridpatrol.cli import console, fail, state
 
         settings = state.settings
+        worker: SynthesisWorker | None = None
         try:
             voice = voice_for(settings.speaker, lang)
+            target = None if out is not None else build_sink(settings.speaker.sink, settings.station.state_dir, sink)
+            worker = _worker(settings.speaker, settings.station.state_dir)
+            wav, _ = worker.render(text, voice)
             if out is not None:
-                console.print(f"wrote {render(text, voice, out)}")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(wav, out)
+                console.print(f"wrote {out}")
                 return
-            target = build_sink(settings.speaker.sink, settings.station.state_dir, sink)
-            wav = render(text, voice, settings.station.state_dir / "speaker-say.wav")
+            assert target is not None
             target.play(wav)
             if isinstance(target, NetworkSink):
                 target.close()
                 if target.sent != 1:
                     fail("the speaker agent did not take the audio (see the log above)")
             console.print(f"played on {type(target).__name__}")
-        except (SynthesisError, SinkError, NoSoundCardError) as exc:
+        except (SynthesisError, SinkError, NoSoundCardError, OSError) as exc:
             fail(escape(str(exc)))
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    @app.command("speaker-prerender")
+    def speaker_prerender(
+        grid: Annotated[list[str] | None, typer.Option("--grid", help="Grid id to pre-render (repeatable).")] = None,
+    ) -> None:
+        """Render every phrasebook entry and announcement into the cache now, with progress."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from gridpatrol.cli import console, fail, state
+        from speaker.speaker import Speaker
+
+        settings = state.settings
+        speaker = Speaker(
+            settings.speaker,
+            FileSink(settings.station.state_dir / "speaker-out"),
+            settings.station.state_dir / "speaker-cache",
+        )
+        columns = (TextColumn("pre-rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=console, transient=True) as bar:
+                task = bar.add_task("prerender", total=None)
+                report = speaker.prerender(
+                    grid or [], lambda done, total, _: bar.update(task, completed=done, total=total)
+                )
+        except SynthesisError as exc:
+            fail(escape(str(exc)))
+            return
+        finally:
+            speaker.worker.stop()
+        console.print(
+            f"{report.total} phrases ready in {speaker.cache.root}: {report.rendered} rendered now, "
+            f"{report.cached} already cached ({report.seconds:.1f} s)"
+        )
 
     @app.command("speaker-agent")
     def speaker_agent(

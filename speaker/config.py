@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from speaker.phrases import Template, TemplateError
 
 
 class VoiceConfig(BaseModel):
@@ -26,10 +28,14 @@ def _default_voices() -> dict[str, VoiceConfig]:
 def _default_phrases() -> dict[str, dict[str, str]]:
     return {
         "no_mask": {"zh": "请佩戴口罩", "en": "Please wear a mask."},
-        "crowd": {
-            "zh": "网格{grid}有{count}人聚集，请保持距离",
-            "en": "{count} people are gathered in grid {grid}. Please keep your distance.",
-        },
+        "crowd": {"zh": "请勿聚集，保持一米以上距离", "en": "Please do not gather. Keep more than one metre apart."},
+    }
+
+
+def _default_announcements() -> dict[str, dict[str, str]]:
+    return {
+        "landing": {"zh": "无人机即将降落，请避让", "en": "The drone is landing. Please stand clear."},
+        "thanks": {"zh": "感谢您的配合", "en": "Thank you for your cooperation."},
     }
 
 
@@ -73,16 +79,73 @@ class SpeakerConfig(BaseModel):
         title="Voices",
         description="Language code (as given to `gridpatrol say --lang`) to espeak-ng voice and speech parameters.",
     )
+    engine: Literal["pyttsx3", "espeak-ng"] = Field(
+        "pyttsx3",
+        title="TTS engine",
+        description="`pyttsx3` (its espeak driver on libespeak-ng1, in the worker process) or `espeak-ng` "
+        "(the binary, a process per rendering).",
+    )
+    synth_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        title="Synthesis timeout",
+        description="Seconds one rendering may take before the worker process is killed and restarted.",
+    )
     phrasebook: dict[str, dict[str, str]] = Field(
         default_factory=_default_phrases,
         title="Phrasebook",
         description="Incident type to language to template; `{count}` and `{grid}` are filled in.",
     )
+    announcements: dict[str, dict[str, str]] = Field(
+        default_factory=_default_announcements,
+        title="Operator announcements",
+        description="Name to language to text of the street team's canned announcements (pre-rendered).",
+    )
+    prerender_counts: tuple[int, int] = Field(
+        (2, 30),
+        title="Pre-rendered counts",
+        description="Lowest and highest `{count}` pre-rendered as a fragment; others are synthesised when needed.",
+    )
+    prerender_grids: list[str] = Field(
+        default_factory=list,
+        title="Pre-rendered grids",
+        description="Grid ids to pre-render for `{grid}` (besides those of `grids` and those given to `start`).",
+    )
     cooldown_s: float = Field(
-        30.0, ge=0, title="Cooldown", description="Seconds of silence for one incident type at one grid."
+        30.0, ge=0, title="Cooldown", description="Seconds of silence for one incident type at one grid or track."
+    )
+    track_overlap: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        title="Track overlap",
+        description="Keep quiet when at least this share of an incident's tracks heard the same line within the "
+        "cooldown (anywhere).",
     )
     max_repeats: int = Field(3, ge=1, title="Max repeats", description="Times one grid hears one warning.")
+    lang: str = Field("zh", title="Warning language", description="Language code of incident warnings.")
     sink: SinkConfig = Field(default_factory=SinkConfig, title="Sink", description="Where audio goes.")
     grids: dict[str, GridOverride] = Field(
         default_factory=dict, title="Per-grid overrides", description="Grid id to volume/repeats for that grid."
     )
+
+    @model_validator(mode="after")
+    def _check(self) -> SpeakerConfig:
+        low, high = self.prerender_counts
+        if not 0 <= low <= high <= 1000:
+            raise ValueError("prerender_counts must be [low, high] with 0 <= low <= high <= 1000, e.g. [2, 30]")
+        for kind, texts in self.phrasebook.items():
+            for lang, text in texts.items():
+                try:
+                    Template.parse(text)
+                except TemplateError as exc:
+                    raise ValueError(f"[speaker.phrasebook.{kind}] {lang}: {exc}") from None
+        for section in ("phrasebook", "announcements"):
+            for name, texts in getattr(self, section).items():
+                for lang in texts:
+                    if lang not in self.voices:
+                        raise ValueError(f"[speaker.{section}.{name}] {lang}: no [speaker.voices.{lang}]; add it")
+        if self.lang not in self.voices:
+            raise ValueError(f"lang {self.lang!r} has no [speaker.voices.{self.lang}]; add it or change lang")
+        return self

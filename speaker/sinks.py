@@ -1,4 +1,4 @@
-"""Where rendered audio goes. Every sink has ``play(wav: Path) -> None``."""
+"""Where rendered audio goes. Every sink has ``play(wav)`` and ``stop()`` (cut off what is playing)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ class Sink(Protocol):
     """Something that plays or stores a WAV file."""
 
     def play(self, wav: Path) -> None:
-        """Play or store ``wav``; blocks until the sink has taken it."""
+        """Play or store ``wav``; blocks until the sink has taken it (or :meth:`stop` cut it off)."""
+
+    def stop(self) -> None:
+        """Cut off the clip now playing, from any thread; nothing happens when none is."""
 
 
 class FileSink:
@@ -31,6 +34,9 @@ class FileSink:
             self._n += 1
             target = self.directory / f"{self._n:06d}.wav"
         shutil.copyfile(wav, target)
+
+    def stop(self) -> None:
+        """Nothing to cut off: a copy is instant."""
 
 
 class NoSoundCardError(RuntimeError):
@@ -56,11 +62,44 @@ def find_player() -> list[str]:
 
 
 class DeviceSink:
-    """Plays on the local sound card with ``paplay``/``aplay``."""
+    """Plays on the local sound card with ``paplay``/``aplay``; :meth:`stop` kills the player to cut a clip off.
 
-    def __init__(self) -> None:
-        self.command = find_player()
+    Args:
+        command: The player command (default: :func:`find_player`); the WAV path is appended.
+    """
+
+    def __init__(self, command: list[str] | None = None) -> None:
+        self.command = command or find_player()
+        self.cut = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
 
     def play(self, wav: Path) -> None:
-        """Play ``wav`` and wait until it has finished."""
-        subprocess.run([*self.command, str(wav)], check=True, timeout=60)
+        """Play ``wav`` and wait until it has finished or was cut off.
+
+        Raises:
+            RuntimeError: The player failed (not when it was stopped).
+        """
+        with self._lock:
+            self._proc = proc = subprocess.Popen([*self.command, str(wav)], stderr=subprocess.PIPE)
+            self._stopped = False
+        try:
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise RuntimeError(f"{self.command[0]} took over 120 s on {wav}") from None
+        finally:
+            with self._lock:
+                self._proc = None
+        if proc.returncode != 0 and not self._stopped:
+            raise RuntimeError(f"{self.command[0]} failed ({proc.returncode}): {err.decode(errors='replace').strip()}")
+
+    def stop(self) -> None:
+        """Kill the player if a clip is playing."""
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                self._stopped = True
+                self._proc.kill()
+                self.cut += 1

@@ -1,7 +1,14 @@
-"""The station's loudspeaker: ``start()``, ``warn(incident)``, ``announce(text, lang)``, ``stop()``.
+"""The station's loudspeaker: ``start()``, ``warn(incident)``, ``announce(text)``, ``stop()``.
 
-``warn`` and ``announce`` only decide and queue; a background thread asks the synthesis worker for
-the audio (cached or rendered) and hands it to the sink, so the station never waits on synthesis.
+``warn`` and ``announce`` only decide and queue, and return at once; a background thread picks the most
+urgent job, takes its audio from the pre-rendered cache (or, for free text, asks the synthesis worker
+process) and hands it to the sink. The station never waits on synthesis or playback.
+
+Example:
+    >>> speaker = Speaker(SpeakerConfig(), FileSink(Path("/tmp/out")), Path("/tmp/cache"))  # doctest: +SKIP
+    >>> speaker.start(grids=["B7", "B8"])  # pre-renders the phrasebook  # doctest: +SKIP
+    >>> speaker.warn(Incident(type="crowd", count=6, grid_id="B7", id="inc-1", track_ids=(4, 5)))  # doctest: +SKIP
+    Broadcast(kind='crowd', text='请勿聚集，保持一米以上距离', ..., outcome='queued')
 """
 
 from __future__ import annotations
@@ -10,24 +17,49 @@ import heapq
 import itertools
 import logging
 import threading
+import time
+import wave
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
-from speaker.config import SpeakerConfig
-from speaker.policy import PRIORITY, Broadcast, Policy, now_utc
+from speaker.broadcast import Broadcast, now_utc
+from speaker.cache import cache_key
+from speaker.config import SpeakerConfig, VoiceConfig
+from speaker.incident import IncidentLike
+from speaker.phrases import Template, join_wavs
+from speaker.policy import PRIORITY, Policy
 from speaker.sinks import Sink
 from speaker.synth import SynthesisError, voice_for
 from speaker.worker import SynthesisWorker
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, text)`` during :meth:`Speaker.prerender`."""
 
 
-class IncidentLike(Protocol):
-    """What :meth:`Speaker.warn` needs from an incident."""
+@dataclass(frozen=True)
+class PrerenderReport:
+    """What :meth:`Speaker.prerender` did."""
 
-    kind: str
-    count: int
-    grid: str
+    total: int
+    rendered: int
+    cached: int
+    seconds: float
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    seq: int
+    broadcast: Broadcast = field(compare=False)
+    voice: VoiceConfig = field(compare=False)
+    fragments: list[str] | None = field(compare=False, default=None)
+
+
+def _duration_s(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        return wav.getnframes() / wav.getframerate()
 
 
 class Speaker:
@@ -37,62 +69,213 @@ class Speaker:
         config: The ``[speaker]`` section.
         sink: Where audio goes.
         cache_dir: Pre-render cache, normally ``<state_dir>/speaker-cache``.
-        lang: Language of warnings.
-        policy: Cooldown/repeat policy (a fake clock in tests).
+        policy: Cooldown/repeat policy (a fake clock in tests); default from ``config``.
+        drone_id: Drone whose loudspeaker this is, copied into every :class:`Broadcast`.
+        on_broadcast: Called from the playback thread with each finished :class:`Broadcast` (played,
+            interrupted or failed), e.g. to post ``broadcast.to_api()`` to the incident log. It must not block long.
+        lang: Language of warnings (default ``config.lang``).
     """
 
     def __init__(
-        self, config: SpeakerConfig, sink: Sink, cache_dir: Path, lang: str = "zh", policy: Policy | None = None
+        self,
+        config: SpeakerConfig,
+        sink: Sink,
+        cache_dir: Path,
+        policy: Policy | None = None,
+        drone_id: str | None = None,
+        on_broadcast: Callable[[Broadcast], None] | None = None,
+        lang: str | None = None,
     ) -> None:
         self.config = config
         self.sink = sink
-        self.lang = lang
-        self.policy = policy or Policy(cooldown_s=config.cooldown_s, max_repeats=config.max_repeats)
-        self.worker = SynthesisWorker(cache_dir)
+        self.lang = lang or config.lang
+        voice_for(config, self.lang)
+        self.policy = policy or Policy(config.cooldown_s, config.max_repeats, config.track_overlap)
+        self.drone_id = drone_id
+        self.on_broadcast = on_broadcast
+        self.worker = SynthesisWorker(cache_dir, config.engine, config.synth_timeout_s)
+        self.cache = self.worker.cache
+        self.templates = {
+            kind: {lang: Template.parse(text) for lang, text in texts.items()}
+            for kind, texts in config.phrasebook.items()
+        }
         self.played: list[Broadcast] = []
-        self._heap: list[tuple[int, int, Broadcast]] = []
+        self._heap: list[_Job] = []
         self._seq = itertools.count()
         self._cv = threading.Condition()
+        self._policy_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._running = False
+        self._playing: _Job | None = None
+        self._busy_kind = ""
+        self._busy_until = 0.0
+        self._cut = False
 
-    def start(self) -> None:
-        """Start the synthesis worker process and the playback thread."""
+    # --- start-up ---
+
+    def _voice(self, lang: str, grid: str | None) -> VoiceConfig:
+        voice = voice_for(self.config, lang)
+        override = self.config.grids.get(grid or "")
+        if override is not None and override.volume is not None:
+            voice = voice.model_copy(update={"volume": override.volume})
+        return voice
+
+    def prerender_plan(self, grids: Iterable[str] = ()) -> list[tuple[str, VoiceConfig]]:
+        """Every (text, voice) the phrasebook and announcements can need at run time, without duplicates.
+
+        Templates without placeholders are one text. Templates with ``{count}``/``{grid}`` are split into
+        fragments (see :mod:`speaker.phrases`): their literal parts, each count in ``prerender_counts`` and
+        each grid id (``grids``, ``prerender_grids`` and the keys of ``[speaker.grids]``), for every voice a
+        grid can have (per-grid volume overrides).
+        """
+        all_grids = list(dict.fromkeys([*grids, *self.config.prerender_grids, *self.config.grids]))
+        low, high = self.config.prerender_counts
+        counts = [str(n) for n in range(low, high + 1)]
+        plan: dict[str, tuple[str, VoiceConfig]] = {}
+
+        def add(text: str, voice: VoiceConfig) -> None:
+            plan.setdefault(cache_key(text, voice, self.config.engine), (text, voice))
+
+        for by_lang in self.templates.values():
+            for lang, template in by_lang.items():
+                uses = {name for _, name in template.parts if name is not None}
+                for grid in [None, *all_grids]:
+                    voice = self._voice(lang, grid)
+                    for text in template.literals():
+                        add(text, voice)
+                    for text in counts if "count" in uses else []:
+                        add(text, voice)
+                    if grid is not None and "grid" in uses:
+                        add(grid, voice)
+        for texts in self.config.announcements.values():
+            for lang, announcement in texts.items():
+                add(announcement, self._voice(lang, None))
+        return list(plan.values())
+
+    def prerender(self, grids: Iterable[str] = (), progress: Progress | None = None) -> PrerenderReport:
+        """Render everything in :meth:`prerender_plan` into the cache through the worker (hits are skipped)."""
+        start = time.monotonic()
+        plan = self.prerender_plan(grids)
+        if self.worker.process is None:
+            self.worker.start()
+        rendered = 0
+        for i, (text, voice) in enumerate(plan):
+            if self.cache.lookup(text, voice) is None:
+                self.worker.render(text, voice)
+                rendered += 1
+            if progress is not None:
+                progress(i + 1, len(plan), text)
+        report = PrerenderReport(len(plan), rendered, len(plan) - rendered, time.monotonic() - start)
+        log.info("speaker: %d phrases ready (%d rendered now) in %.1f s", report.total, rendered, report.seconds)
+        return report
+
+    def start(self, grids: Iterable[str] = (), progress: Progress | None = None, prerender: bool = True) -> None:
+        """Start the synthesis worker, pre-render the phrasebook (unless ``prerender=False``), start playback.
+
+        Args:
+            grids: Grid ids of the district, pre-rendered for ``{grid}``.
+            progress: Called after each pre-rendered phrase.
+            prerender: ``False`` skips it (warnings are then synthesised on demand: benchmarks only).
+        """
         self.worker.start()
+        if prerender:
+            self.prerender(grids, progress)
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="speaker", daemon=True)
         self._thread.start()
 
-    def warn(self, incident: IncidentLike | Any, incident_id: str | None = None) -> Broadcast | None:
-        """Queue the phrasebook warning for ``incident`` unless the policy keeps quiet; never blocks on audio."""
-        templates = self.config.phrasebook.get(incident.kind)
-        if templates is None or self.lang not in templates:
+    # --- the station's calls ---
+
+    def warn(self, incident: IncidentLike) -> Broadcast | None:
+        """Queue the phrasebook warning for ``incident`` unless the policy keeps quiet; never blocks on audio.
+
+        Returns:
+            The queued :class:`Broadcast`, or ``None`` when a cooldown or the repeat limit holds it back.
+
+        Raises:
+            SynthesisError: The phrasebook has no entry for the incident's type in the warning language.
+        """
+        kind = incident.type
+        template = self.templates.get(kind, {}).get(self.lang)
+        if template is None:
             raise SynthesisError(
-                f"no phrase for incident type {incident.kind!r} in {self.lang!r}; "
-                f'add [speaker.phrasebook.{incident.kind}] {self.lang} = "..."'
+                f"no phrase for incident type {kind!r} in {self.lang!r}; "
+                f'add [speaker.phrasebook.{kind}] {self.lang} = "..."'
             )
-        override = self.config.grids.get(str(incident.grid))
-        repeat = self.policy.allow(incident.kind, str(incident.grid), override.max_repeats if override else None)
+        grid = None if incident.grid_id is None else str(incident.grid_id)
+        tracks = [str(t) for t in getattr(incident, "track_ids", ()) or ()]
+        override = self.config.grids.get(grid or "")
+        limit = override.max_repeats if override is not None else None
+        with self._policy_lock:  # warn may be called from several vision threads
+            repeat = self.policy.allow(kind, grid or "", limit, tracks)
         if repeat is None:
             return None
-        text = templates[self.lang].format(count=incident.count, grid=incident.grid)
-        return self._queue(incident.kind, text, self.lang, str(incident.grid), incident_id, repeat)
+        broadcast = Broadcast(
+            kind=kind,
+            text=template.text(count=incident.count, grid=grid),
+            lang=self.lang,
+            grid=grid,
+            lat=getattr(incident, "lat", None),
+            lon=getattr(incident, "lon", None),
+            incident_id=None if getattr(incident, "id", None) is None else str(incident.id),
+            track_ids=tracks,
+            drone_id=self.drone_id,
+            repeat=repeat,
+        )
+        fragments = template.fragments(count=incident.count, grid=grid) if template.has_placeholders else None
+        return self._queue(broadcast, self._voice(self.lang, grid), fragments)
 
     def announce(self, text: str, lang: str | None = None) -> Broadcast:
-        """Queue an operator announcement; it goes before every queued warning."""
-        return self._queue("operator", text, lang or self.lang, None, None, 1)
+        """Queue an operator message (free text, synthesised unless cached); it cuts off a warning being played."""
+        if not text.strip():
+            raise SynthesisError("the announcement is empty; type some words")
+        lang = lang or self.lang
+        broadcast = Broadcast(kind="operator", text=text, lang=lang, drone_id=self.drone_id)
+        return self._queue(broadcast, self._voice(lang, None), None)
 
-    def _queue(
-        self, kind: str, text: str, lang: str, grid: str | None, incident_id: str | None, repeat: int
-    ) -> Broadcast:
-        voice_for(self.config, lang)
-        broadcast = Broadcast(
-            kind=kind, text=text, lang=lang, at=now_utc(), grid=grid, incident_id=incident_id, repeat=repeat
-        )
+    def announce_named(self, name: str, lang: str | None = None) -> Broadcast:
+        """Queue the operator announcement ``name`` from ``[speaker.announcements]`` (pre-rendered)."""
+        lang = lang or self.lang
+        texts = self.config.announcements.get(name)
+        if texts is None or lang not in texts:
+            known = ", ".join(sorted(self.config.announcements)) or "none"
+            raise SynthesisError(
+                f"no announcement {name!r} in {lang!r} (known: {known}); add [speaker.announcements.{name}] {lang}"
+            )
+        return self.announce(texts[lang], lang)
+
+    def _queue(self, broadcast: Broadcast, voice: VoiceConfig, fragments: list[str] | None) -> Broadcast:
+        job = _Job(PRIORITY.get(broadcast.kind, len(PRIORITY)), next(self._seq), broadcast, voice, fragments)
         with self._cv:
-            heapq.heappush(self._heap, (PRIORITY.get(kind, len(PRIORITY)), next(self._seq), broadcast))
+            heapq.heappush(self._heap, job)
+            if broadcast.kind == "operator" and self._busy_kind != "operator" and time.monotonic() < self._busy_until:
+                self._cut = True
+                self._busy_until = 0.0
+                cut = True
+            else:
+                cut = False
             self._cv.notify()
+        if cut:
+            self.sink.stop()
         return broadcast
+
+    # --- playback ---
+
+    def _audio(self, job: _Job) -> tuple[Path, bool]:
+        """The WAV for ``job`` and whether it needed no synthesis (whole text or all fragments cached)."""
+        text = job.broadcast.text
+        whole = self.cache.lookup(text, job.voice)
+        if whole is not None:
+            return whole, True
+        if job.fragments:
+            parts = [self.cache.lookup(f, job.voice) for f in job.fragments]
+            if all(p is not None for p in parts):
+                joined = self.cache.root / "joined" / f"{cache_key(text, job.voice, self.config.engine)}.wav"
+                if not joined.exists():
+                    join_wavs([p for p in parts if p is not None], joined)
+                return joined, True
+        path, hit = self.worker.render(text, job.voice)
+        return path, hit
 
     def _loop(self) -> None:
         while True:
@@ -101,23 +284,58 @@ class Speaker:
                     self._cv.wait()
                 if not self._running:
                     return
-                _, _, broadcast = heapq.heappop(self._heap)
+                job = heapq.heappop(self._heap)
+                self._playing = job
+            self._play(job)
+
+    def _play(self, job: _Job) -> None:
+        update: dict[str, object] = {}
+        try:
+            path, cached = self._audio(job)
+            with self._cv:
+                now = time.monotonic()
+                self._busy_until = max(self._busy_until, now) + _duration_s(path)
+                self._busy_kind = job.broadcast.kind
+                self._cut = False
+            update = {"started_at": now_utc(), "cached": cached}
+            self.sink.play(path)
+            with self._cv:
+                update["outcome"] = "interrupted" if self._cut else "played"
+        except Exception as exc:
+            log.exception("speaker: could not play %r", job.broadcast.text)
+            update |= {"outcome": "failed", "error": f"{type(exc).__name__}: {exc}"}
+        record = job.broadcast.model_copy(update=update)
+        with self._cv:
+            self._playing = None
+        self.played.append(record)
+        log.info(
+            "broadcast %s %s %r grid=%s incident=%s tracks=%s repeat=%d cached=%s",
+            record.outcome,
+            record.kind,
+            record.text,
+            record.grid,
+            record.incident_id,
+            ",".join(record.track_ids),
+            record.repeat,
+            record.cached,
+        )
+        if self.on_broadcast is not None:
             try:
-                voice = voice_for(self.config, broadcast.lang)
-                override = self.config.grids.get(broadcast.grid or "")
-                if override is not None and override.volume is not None:
-                    voice = voice.model_copy(update={"volume": override.volume})
-                wav, _ = self.worker.render(broadcast.text, voice)
-                self.sink.play(wav)
-                self.played.append(broadcast)
+                self.on_broadcast(record)
             except Exception:
-                log.exception("could not play %r", broadcast.text)
+                log.exception("speaker: on_broadcast failed for %s", record.id)
+
+    def pending(self) -> int:
+        """How many jobs wait in the queue (not counting the one playing)."""
+        with self._cv:
+            return len(self._heap)
 
     def stop(self) -> None:
-        """Stop the playback thread and the worker; queued warnings are dropped."""
+        """Cut off what is playing, stop the playback thread and the worker; queued warnings are dropped."""
         with self._cv:
             self._running = False
             self._cv.notify_all()
+        self.sink.stop()
         if self._thread is not None:
             self._thread.join(timeout=35)
         self.worker.stop()

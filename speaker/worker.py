@@ -1,19 +1,27 @@
-"""A separate synthesis process, so a crash in the TTS engine never takes the station down."""
+"""A separate synthesis process, so a crash or a hang in the TTS engine never takes the station down.
+
+Each request has a deadline (``timeout_s``). A worker that dies, or does not answer in time (pyttsx3's
+``runAndWait`` can hang), is killed and restarted, and the request is tried once more on the fresh one.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing as mp
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from speaker.cache import PhraseCache
 from speaker.config import VoiceConfig
-from speaker.synth import SynthesisError
+from speaker.synth import Engine, SynthesisError
+
+log = logging.getLogger(__name__)
 
 
-def _serve(conn: Connection, cache_dir: str) -> None:
-    cache = PhraseCache(Path(cache_dir))
+def _serve(conn: Connection, cache_dir: str, engine: Engine, timeout_s: float) -> None:
+    cache = PhraseCache(Path(cache_dir), engine, timeout_s)
     while True:
         try:
             request = conn.recv()
@@ -27,53 +35,92 @@ def _serve(conn: Connection, cache_dir: str) -> None:
             conn.send(("ok", str(path), hit))
         except SynthesisError as exc:
             conn.send(("error", str(exc), False))
+        except Exception as exc:  # an engine bug must reach the caller as an error, not kill the worker
+            conn.send(("error", f"{engine} failed: {type(exc).__name__}: {exc}", False))
 
 
 class SynthesisWorker:
-    """Renders in a child process and restarts it when it dies.
+    """Renders into the phrase cache in a child process; restarts it when it dies or hangs.
+
+    Args:
+        cache_dir: The phrase cache folder.
+        engine: ``pyttsx3`` or ``espeak-ng`` (see :mod:`speaker.synth`).
+        timeout_s: Seconds one rendering may take before the child is killed.
 
     Example:
-        >>> w = SynthesisWorker(Path("/tmp/cache")); w.start()  # doctest: +SKIP
+        >>> w = SynthesisWorker(Path("/tmp/cache"), "pyttsx3"); w.start()  # doctest: +SKIP
         >>> w.render("Please wear a mask.", VoiceConfig(voice="en"))  # doctest: +SKIP
+        (PosixPath('/tmp/cache/....wav'), False)
     """
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, engine: Engine = "pyttsx3", timeout_s: float = 10.0) -> None:
         self.cache_dir = cache_dir
+        self.engine: Engine = engine
+        self.timeout_s = timeout_s
+        self.cache = PhraseCache(cache_dir, engine, timeout_s)
         self.process: mp.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._lock = threading.Lock()
         self.restarts = 0
+        """Child processes replaced after dying or hanging."""
+        self.hangs = 0
+        """Requests that ran past ``timeout_s``."""
 
     def start(self) -> None:
         """Start the child process."""
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, str(self.cache_dir)), daemon=True)
+        args = (child, str(self.cache_dir), self.engine, self.timeout_s)
+        self.process = ctx.Process(target=_serve, args=args, daemon=True, name="speaker-synth")
         self.process.start()
         child.close()
         self._conn = parent
 
     def render(self, text: str, voice: VoiceConfig) -> tuple[Path, bool]:
-        """The WAV for ``text`` and whether it came from the cache; restarts a dead worker and retries once."""
-        for _ in range(2):
-            if self.process is None or not self.process.is_alive() or self._conn is None:
-                if self.process is not None:
-                    self.restarts += 1
-                self.stop()
-                self.start()
-            assert self._conn is not None
-            try:
-                self._conn.send((text, voice.model_dump_json()))
-                status, value, hit = self._conn.recv()
-            except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
-                self.stop()
-                continue
-            if status != "ok":
-                raise SynthesisError(value)
-            return Path(value), bool(hit)
-        raise SynthesisError("synthesis worker died twice in a row; check espeak-ng with `gridpatrol say`")
+        """The WAV for ``text`` and whether it came from the cache; restarts a dead or hung worker and retries once.
 
-    def stop(self) -> None:
-        """Stop the child process."""
+        Raises:
+            SynthesisError: The engine refused the text or voice, or the worker failed twice in a row.
+        """
+        with self._lock:
+            failure = "died"
+            for _ in range(2):
+                if self.process is None or not self.process.is_alive() or self._conn is None:
+                    if self.process is not None:
+                        self.restarts += 1
+                    self._stop()
+                    self.start()
+                assert self._conn is not None
+                try:
+                    self._conn.send((text, voice.model_dump_json()))
+                    if not self._conn.poll(self.timeout_s):
+                        self.hangs += 1
+                        failure = f"hung for over {self.timeout_s:g} s"
+                        log.error("synthesis worker hung on %r; killing and restarting it", text[:60])
+                        self._kill()
+                        continue
+                    status, value, hit = self._conn.recv()
+                except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
+                    failure = "died"
+                    log.error("synthesis worker died on %r; restarting it", text[:60])
+                    self._kill()
+                    continue
+                if status != "ok":
+                    raise SynthesisError(value)
+                return Path(value), bool(hit)
+        raise SynthesisError(
+            f"synthesis worker ({self.engine}) {failure} twice in a row on {text[:40]!r}; "
+            'check the engine with `gridpatrol say`, or set [speaker] engine = "espeak-ng"'
+        )
+
+    def _kill(self) -> None:
+        self.restarts += 1
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self._stop()
+
+    def _stop(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(OSError):
                 self._conn.send(None)
@@ -85,3 +132,8 @@ class SynthesisWorker:
                 self.process.kill()
                 self.process.join()
             self.process = None
+
+    def stop(self) -> None:
+        """Stop the child process."""
+        with self._lock:
+            self._stop()

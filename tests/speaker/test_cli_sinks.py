@@ -52,3 +52,14 @@ def test_say_to_network_agent_and_wrong_key(state_dir: Path, tmp_path: Path, mon
 def test_network_without_key_names_the_setting(state_dir: Path) -> None:
     result = CliRunner().invoke(app, ["say", "hi", "--lang", "en", "--sink", "network"])
     assert result.exit_code == 2 and "[speaker.sink] key" in result.output
+
+
+def test_speaker_prerender_command_fills_the_cache_once(state_dir: Path) -> None:
+    first = CliRunner().invoke(app, ["speaker-prerender", "--grid", "B7", "--grid", "B8"])
+    assert first.exit_code == 0, first.output
+    assert "phrases ready" in first.output and "0 already cached" in first.output
+    files = len(list((state_dir / "speaker-cache").glob("*.wav")))
+    assert files >= 6
+    again = CliRunner().invoke(app, ["speaker-prerender", "--grid", "B7", "--grid", "B8"])
+    assert again.exit_code == 0 and "0 rendered now" in again.output
+    assert len(list((state_dir / "speaker-cache").glob("*.wav"))) == files

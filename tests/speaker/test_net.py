@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from speaker.config import VoiceConfig
-from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_wav
-from speaker.sinks import FileSink
+from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_cut, send_wav
+from speaker.sinks import DeviceSink, FileSink
 from speaker.synth import render
 
 KEY = b"test-key"
@@ -34,6 +34,11 @@ def agent(tmp_path: Path) -> Iterator[AgentServer]:
     server.server_close()
 
 
+def _addr(server: AgentServer) -> tuple[str, int]:
+    host, port = server.server_address[:2]
+    return str(host), int(port)
+
+
 def _played(agent: AgentServer, n: int) -> list[Path]:
     assert isinstance(agent.sink, FileSink)
     deadline = time.monotonic() + 10
@@ -43,7 +48,7 @@ def _played(agent: AgentServer, n: int) -> list[Path]:
 
 
 def test_network_sink_delivers_identical_audio(agent: AgentServer, wav: Path) -> None:
-    sink = NetworkSink(agent.server_address[:2], KEY)
+    sink = NetworkSink(_addr(agent), KEY)
     sink.play(wav)
     sink.close()
     files = _played(agent, 1)
@@ -52,15 +57,15 @@ def test_network_sink_delivers_identical_audio(agent: AgentServer, wav: Path) ->
 
 def test_wrong_key_is_refused(agent: AgentServer, wav: Path) -> None:
     with pytest.raises(SinkError, match="wrong key"):
-        send_wav(agent.server_address[:2], b"other", wav.read_bytes())
+        send_wav(_addr(agent), b"other", wav.read_bytes())
     assert agent.denied == 1 and _played(agent, 0) == []
 
 
 def test_agent_survives_dropped_connection(agent: AgentServer, wav: Path) -> None:
     data = wav.read_bytes()
-    with socket.create_connection(agent.server_address[:2]) as sock:
+    with socket.create_connection(_addr(agent)) as sock:
         sock.sendall(json.dumps({"size": len(data), "mac": "x"}).encode() + b"\n" + data[:100])
-    send_wav(agent.server_address[:2], KEY, data)
+    send_wav(_addr(agent), KEY, data)
     assert len(_played(agent, 1)) == 1
 
 
@@ -75,6 +80,40 @@ def test_unreachable_agent_and_bounded_queue(wav: Path) -> None:
         sink.play(wav)
     sink.close()
     assert sink.sent == 0 and sink.dropped + sink.failed == 6
+
+
+def test_cut_stops_what_the_agent_plays_and_drops_its_queue(
+    tmp_path: Path, wav: Path, realtime_player: list[str]
+) -> None:
+    player = DeviceSink(realtime_player)
+    server = AgentServer(("127.0.0.1", 0), KEY, player, tmp_path / "spool")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sink = NetworkSink(_addr(server), KEY)
+    try:
+        for _ in range(3):
+            sink.play(wav)
+        deadline = time.monotonic() + 10
+        while player._proc is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sink.stop()
+        while server.cuts == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert server.cuts == 1 and player.cut == 1 and player._proc is None  # nothing else starts playing
+        assert sink.cuts == 1 and sink.sent + sink.dropped == 3
+    finally:
+        sink.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_cut_with_wrong_key_or_replayed_is_refused(agent: AgentServer) -> None:
+    with pytest.raises(SinkError, match="wrong key"):
+        send_cut(_addr(agent), b"other")
+    with pytest.raises(SinkError, match="stale"):
+        send_cut(_addr(agent), KEY, at=time.time() - 120)
+    send_cut(_addr(agent), KEY)
+    assert agent.denied == 2 and agent.cuts == 1
 
 
 def test_parse_address() -> None:
