@@ -28,6 +28,7 @@ app = typer.Typer(
 # Modules that add commands; each has ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = ("mission_planner.cli", "api.cli", "sim.cli", "speaker.cli", "flight.cli")
 COMMAND_MODULES: tuple[str, ...] = ("mission_planner.cli", "api.cli", "sim.cli", "speaker.cli", "vision.cli")
+COMMAND_MODULES: tuple[str, ...] = ("mission_planner.cli", "api.cli", "sim.cli", "speaker.cli", "gridpatrol.outbox_cli")
 
 
 class State:

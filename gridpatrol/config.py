@@ -87,6 +87,45 @@ class PlannerConfig(Section):
     camera: CameraProfile = Field(default_factory=CameraProfile, title="Camera profile", description="")
 
 
+class OutboxConfig(Section):
+    """The station outbox: where reports wait and how they reach the incident log (``[outbox]``)."""
+
+    path: Path = Field(
+        Path(".gridpatrol/outbox.db"),
+        title="Outbox file",
+        description="SQLite file where incidents, snapshots and broadcasts wait until the API has them.",
+    )
+    api_url: str = Field(
+        "http://127.0.0.1:8321",
+        pattern=r"^https?://",
+        title="Incident log URL",
+        description="Base URL of the incident log API (what `gridpatrol serve` prints).",
+    )
+    station_key: str | None = Field(
+        None,
+        title="Station API key",
+        description="From `gridpatrol admin create-station-key`; better set as GRIDPATROL_OUTBOX__STATION_KEY.",
+    )
+    timeout_s: float = Field(10.0, gt=0, le=300, title="Request timeout (s)", description="Per API request.")
+    backoff_initial_s: float = Field(
+        1.0, gt=0, le=600, title="First retry wait (s)", description="Wait after the API was first unreachable."
+    )
+    backoff_max_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        title="Longest retry wait (s)",
+        description="The wait doubles per failed attempt up to this while the API stays unreachable.",
+    )
+    batch_max: int = Field(
+        100,
+        ge=1,
+        le=5000,
+        title="Batch size",
+        description="Most pending incidents sent in one batch request (at most the API's max_batch_items).",
+    )
+
+
 class Settings(BaseSettings):
     """All station settings."""
 
@@ -111,6 +150,10 @@ class Settings(BaseSettings):
         default_factory=FlyConfig, title="Flying", description="Fence, failsafes and timeouts of `gridpatrol fly`."
     vision: VisionConfig = Field(
         default_factory=VisionConfig, title="Vision", description="People, crowds and masks in drone video."
+    )
+
+    outbox: OutboxConfig = Field(
+        default_factory=OutboxConfig, title="Outbox", description="Local queue of reports for the incident log."
     )
 
     @classmethod
