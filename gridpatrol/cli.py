@@ -26,9 +26,16 @@ app = typer.Typer(
 )
 
 # Modules that add commands; each has ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ("mission_planner.cli", "api.cli", "sim.cli", "speaker.cli", "flight.cli")
-COMMAND_MODULES: tuple[str, ...] = ("mission_planner.cli", "api.cli", "sim.cli", "speaker.cli", "vision.cli")
-COMMAND_MODULES: tuple[str, ...] = ("mission_planner.cli", "api.cli", "sim.cli", "speaker.cli", "gridpatrol.outbox_cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "mission_planner.cli",
+    "api.cli",
+    "sim.cli",
+    "speaker.cli",
+    "flight.cli",
+    "vision.cli",
+    "gridpatrol.outbox_cli",
+    "gridpatrol.station.cli",
+)
 
 
 class State:

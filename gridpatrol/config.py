@@ -30,6 +30,7 @@ from flight.config import FlightConfig
 from flight.fly_config import FlyConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
+from gridpatrol.station.config import RunConfig
 from speaker.config import SpeakerConfig
 from vision.config import VisionConfig
 
@@ -148,12 +149,15 @@ class Settings(BaseSettings):
     )
     fly: FlyConfig = Field(
         default_factory=FlyConfig, title="Flying", description="Fence, failsafes and timeouts of `gridpatrol fly`."
+    )
     vision: VisionConfig = Field(
         default_factory=VisionConfig, title="Vision", description="People, crowds and masks in drone video."
     )
-
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, title="Outbox", description="Local queue of reports for the incident log."
+    )
+    run: RunConfig = Field(
+        default_factory=RunConfig, title="Patrol", description="District, grids and drones of `gridpatrol run`."
     )
 
     @classmethod
