@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import select
 import signal
 import sys
@@ -46,7 +47,8 @@ def fly_patrol(station: Station, *, timeout_s: float | None, yes: bool, live: bo
     interactive = live and sys.stdin.isatty()
     finished = False
     try:
-        with Live(view(station), console=console, refresh_per_second=4, transient=False, disable=not live) as screen:
+        screen = Live(view(station), console=console, refresh_per_second=4) if live else contextlib.nullcontext()
+        with screen:
             while True:
                 if station.flights_done():
                     finished = True
@@ -61,7 +63,8 @@ def fly_patrol(station: Station, *, timeout_s: float | None, yes: bool, live: bo
                     station.note(operator_command(station, line))
                 else:
                     time.sleep(0.25)
-                screen.update(view(station))
+                if isinstance(screen, Live):
+                    screen.update(view(station))
         return_home = True
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave drones unattended
@@ -135,7 +138,7 @@ def demo_command(
         "out/demo"
     ),
     drones: Annotated[int, typer.Option(min=1, max=2, help="Simulated drones (each takes a CPU core for vision).")] = 2,
-    speedup: Annotated[float, typer.Option(min=1, max=50, help="Simulated seconds per second.")] = 8.0,
+    speedup: Annotated[float, typer.Option(min=1, max=50, help="Simulated seconds per second.")] = 5.0,
     timeout: Annotated[float, typer.Option(help="Call the drones back after this many seconds.")] = 150.0,
     keep_serving: Annotated[bool, typer.Option(help="Keep the review UI running after the patrol until Ctrl-C.")] = False,
     live: Annotated[bool, typer.Option(help="Show the live view.")] = True,

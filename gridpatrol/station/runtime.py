@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import multiprocessing as mp
@@ -135,6 +136,7 @@ class Station:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.started_wall = 0.0
+        self._frames_log: Any = None
         self.rigs: dict[str, DroneRig] = {}
         for link, checked in missions:
             sink = (sinks or {}).get(link.id) or FileSink(self.out_dir / "audio" / link.id)
@@ -152,22 +154,31 @@ class Station:
 
     # --- start and stop ---------------------------------------------------------------------------------------
 
-    def start(self, grids: list[str] | None = None) -> None:
-        """Start the outbox, loudspeakers (pre-rendered), analysis processes, flights and the station's threads."""
+    def start(self, grids: list[str] | None = None, ready_timeout_s: float = 180.0) -> None:
+        """Start the outbox, loudspeakers (pre-rendered), analysis processes, then the flights.
+
+        The drones take off only once every video analysis is ready (model loaded) or has failed, so no
+        part of the route goes unwatched while a model loads.
+        """
         self.started_wall = time.time()
         self.deliverer.start()
-        for rig in self.rigs.values():
-            rig.speaker.start(grids=grids or [])
         for rig in self.rigs.values():
             rig.stream = StreamProcess(self._spec(rig), self.events)
             rig.stream.start()
         for rig in self.rigs.values():
-            rig.thread = threading.Thread(target=rig.flight.run, name=f"flight-{rig.link.id}", daemon=True)
-            rig.thread.start()
+            rig.speaker.start(grids=grids or [])
         for target, name in ((self._feed_poses, "poses"), (self._handle_events, "events")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
+        deadline = time.monotonic() + ready_timeout_s
+        while time.monotonic() < deadline and any(r.stream_state == "starting" for r in self.rigs.values()):
+            time.sleep(0.2)
+        for rig in self.rigs.values():
+            if rig.stream_state == "starting":
+                self.note(f"{rig.link.id}: video analysis not ready after {ready_timeout_s:.0f} s; flying anyway")
+            rig.thread = threading.Thread(target=rig.flight.run, name=f"flight-{rig.link.id}", daemon=True)
+            rig.thread.start()
 
     def _spec(self, rig: DroneRig) -> StreamSpec:
         s = self.settings
@@ -180,7 +191,7 @@ class Station:
             district_path=self.run.district,
             scene_path=self.run.scene,
             data_dir=s.station.data_dir,
-            cache_dir=self.out_dir / "sprites",
+            cache_dir=Path(s.station.state_dir).resolve() / "sprites",
             fps=self.run.fps,
         )
 
@@ -281,6 +292,7 @@ class Station:
         if rig is None:
             return
         if ev.kind == "frame":
+            self._log_frame(ev)
             rig.frames += 1
             rig.people = ev.people
             rig.frame_walls.append(ev.wall)
@@ -294,6 +306,22 @@ class Station:
             rig.stream_state = "stopped" if rig.stream_state != "error" else "error"
         elif ev.kind == "incident":
             self._on_incident(rig, ev)
+
+    def _log_frame(self, ev: StreamEvent) -> None:
+        """One line per analysed frame in ``frames.jsonl``: the flight record of what the cameras saw."""
+        p = ev.pose
+        row = {
+            "drone": ev.drone_id,
+            "t": round(ev.t, 2),
+            "people": ev.people,
+            "crowds": ev.crowds,
+            "ms": round(ev.timings_ms.get("total", 0.0), 1),
+            "pose": None if p is None else [round(p.lat, 7), round(p.lon, 7), round(p.alt_rel, 1), round(p.yaw)],
+        }
+        if self._frames_log is None:
+            self._frames_log = (self.out_dir / "frames.jsonl").open("a", encoding="utf-8")
+        self._frames_log.write(json.dumps(row) + "\n")
+        self._frames_log.flush()
 
     def _on_incident(self, rig: DroneRig, ev: StreamEvent) -> None:
         inc = ev.incident

@@ -74,6 +74,8 @@ class StreamEvent:
     error: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     frame_wall: float = 0.0
+    pose: Pose | None = None
+    crowds: int = 0
     wall: float = field(default_factory=time.time)
 
 
@@ -130,11 +132,18 @@ def _pipeline(spec: StreamSpec) -> Any:
     )
 
 
-def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float) -> None:
+def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose: Pose) -> None:
     """Send the frame's figures and its new incidents; ``captured`` is the frame's wall-clock capture time."""
     out.put(
         StreamEvent(
-            "frame", spec.drone_id, result.t, len(result.people), timings_ms=result.timings_ms, frame_wall=captured
+            "frame",
+            spec.drone_id,
+            result.t,
+            len(result.people),
+            timings_ms=result.timings_ms,
+            frame_wall=captured,
+            pose=pose,
+            crowds=len(result.crowds),
         )
     )
     for incident in result.incidents:
@@ -159,7 +168,7 @@ def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
             continue
         captured = time.time()
         frame = renderer.render(pose)
-        _emit_result(out, spec, pipeline.process(frame, pose.time, pose), captured)
+        _emit_result(out, spec, pipeline.process(frame, pose.time, pose), captured, pose)
         time.sleep(max(0.0, period - (time.monotonic() - started)))
 
 
@@ -176,7 +185,7 @@ def _run_video(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None
             pose = poses.near(captured)
             if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
                 continue
-            _emit_result(out, spec, pipeline.process(frame.image, frame.t, pose), captured)
+            _emit_result(out, spec, pipeline.process(frame.image, frame.t, pose), captured, pose)
 
 
 def run_stream(spec: StreamSpec, poses: Any, out: Any) -> None:
