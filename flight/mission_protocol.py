@@ -80,8 +80,7 @@ class _Timer:
         self.srtt = vehicle.rtt_s if vehicle.rtt_s is not None else min(0.1, timeout / 4)
 
     def sample(self, rtt: float) -> None:
-        self.srtt = 0.875 * self.srtt + 0.125 * max(0.0, rtt)
-        self.vehicle.rtt_s = self.srtt  # the next transfer starts from what this one learnt
+        self.srtt = self.vehicle.note_rtt(rtt)  # the next transfer starts from what this one learnt
 
     @property
     def rto(self) -> float:

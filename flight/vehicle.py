@@ -49,7 +49,7 @@ class Vehicle:
         autopilot: ``"ardupilot"`` or ``"px4"`` (HEARTBEAT ``autopilot``).
         vehicle_type: HEARTBEAT ``type`` (MAV_TYPE, 2 = quadrotor).
         params: Parameter values seen so far (every PARAM_VALUE), by name.
-        rtt_s: Smoothed round-trip time measured by mission transfers (None before the first).
+        rtt_s: Smoothed round-trip time from command acks and mission transfers (None before the first).
         rate_methods: For each requested message, ``"interval"`` (SET_MESSAGE_INTERVAL) or ``"stream"``
             (REQUEST_DATA_STREAM fallback).
     """
@@ -209,6 +209,12 @@ class Vehicle:
             return f"no heartbeat from the vehicle for {age:.1f} s: the link is down"
         return "the link is up (heartbeats arrive); the vehicle may not support this"
 
+    def note_rtt(self, sample: float) -> float:
+        """Fold a measured round trip into :attr:`rtt_s` (the first sets it, then a 1/8 moving average)."""
+        sample = max(0.0, sample)
+        self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
+        return self.rtt_s
+
     def recent_statustext(self, since: float) -> list[str]:
         """STATUSTEXT texts received since monotonic time ``since``."""
         return [text for t, _sev, text in self._state.statustext if t >= since]
@@ -288,10 +294,13 @@ class Vehicle:
         with self._command_lock(command), self.expect("COMMAND_ACK", is_ours) as waiter:
             ack = None
             while tries <= retries:
+                sent = time.monotonic()
                 send(tries)
                 tries += 1
                 ack = waiter.get(timeout)
                 if ack is not None:
+                    if tries == 1:
+                        self.note_rtt(time.monotonic() - sent)
                     break
             if ack is None:
                 raise FlightTimeout(f"{name} to vehicle {self.sysid}", time.monotonic() - started, retries + 1,
