@@ -121,7 +121,7 @@ def test_vehicle_that_never_answers_times_out_clearly() -> None:
             t0 = time.monotonic()
             with pytest.raises(FlightTimeout) as info:
                 link.wait_vehicle(timeout=0.8)
-            assert 0.75 < time.monotonic() - t0 < 2.0
+            assert 0.75 < time.monotonic() - t0 < 3.0
             text = str(info.value)
             assert f"udpout:127.0.0.1:{port}" in text and "0.8 s" in text and "autopilot is powered" in text
             assert silent.recv(1024)  # our heartbeat did go out
@@ -142,9 +142,10 @@ def test_link_cut_is_detected_and_recovers(sim: Simulator, link: MavLink, vehicl
     assert not vehicle.link_ok and lost_after < 2.3  # 1 s timeout after the last heartbeat (1 Hz)
     with pytest.raises(FlightTimeout, match=r"the link is down"):
         vehicle.get_param("RTL_ALT", timeout=0.2, retries=0)
-    stale = vehicle.state.time
-    vehicle.wait_state(lambda s: s.time > stale + 0.1 and s.lat is not None, timeout=6)
+    stale = vehicle.state
+    back = vehicle.wait_state(lambda s: s.last_heartbeat > stale.last_heartbeat, timeout=6)
     assert vehicle.link_ok and events[:2] == [False, True]
+    vehicle.wait_state(lambda s: s.time > back.time and s.lat is not None, timeout=3)  # telemetry flows again
     assert vehicle.get_param("RTL_ALT") == 1500.0
 
 
