@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -75,6 +76,8 @@ class Vehicle:
         self._cmd_locks: dict[int, threading.Lock] = {}
         self._link_ok = False
         self._link_lock = threading.Lock()
+        self._link_events: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        threading.Thread(target=self._link_worker, name=f"link-events-{sysid}", daemon=True).start()
         self.link_changes = 0
 
     def __repr__(self) -> str:
@@ -130,7 +133,10 @@ class Vehicle:
         return self._add(self._state_subs, callback)
 
     def on_link(self, callback: Callable[[bool], None]) -> Callable[[], None]:
-        """Call ``callback(link_ok)`` when the link is lost or comes back (heartbeat thread); returns unsubscribe."""
+        """Call ``callback(link_ok)`` when the link is lost or comes back; returns unsubscribe.
+
+        Callbacks run in order in a thread of their own, so they may block (command RTL, wait for an ack).
+        """
         return self._add(self._link_subs, callback)
 
     def _add(self, subs: list[Any], callback: Any) -> Callable[[], None]:
@@ -267,13 +273,24 @@ class Vehicle:
         else:
             log.warning("vehicle %d: link lost on %s (no heartbeat for %.1f s)", self.sysid, self.link.url,
                         now - self._state.last_heartbeat)  # fmt: skip
-        with self._lock:
-            subs = list(self._link_subs)
-        for callback in subs:
+        self._link_events.put(ok)
+
+    def _link_worker(self) -> None:
+        """Runs the on_link callbacks in order, in their own thread (they may block, e.g. to command RTL)."""
+        while True:
             try:
-                callback(ok)
-            except Exception:
-                log.exception("vehicle %d: link callback failed", self.sysid)
+                ok = self._link_events.get(timeout=1.0)
+            except queue.Empty:
+                if self.link.closed:
+                    return
+                continue
+            with self._lock:
+                subs = list(self._link_subs)
+            for callback in subs:
+                try:
+                    callback(ok)
+                except Exception:
+                    log.exception("vehicle %d: link callback failed", self.sysid)
 
     # -- commands --------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,12 @@ def _heard_by_sim(sim: Simulator, index: int = 0, timeout: float = 3.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _check_working(vehicle: Vehicle) -> None:
@@ -132,7 +139,14 @@ def test_vehicle_that_never_answers_times_out_clearly() -> None:
 
 def test_link_cut_is_detected_and_recovers(sim: Simulator, link: MavLink, vehicle: Vehicle) -> None:
     events: list[bool] = []
+    asked: list[float] = []
     vehicle.on_link(events.append)
+
+    def on_back(ok: bool) -> None:  # link callbacks may block: ask the vehicle something at once
+        if ok:
+            asked.append(vehicle.get_param("RTL_ALT"))
+
+    vehicle.on_link(on_back)
     assert vehicle.link_ok
     sim.vehicle(0).cut_link(2.5)
     t0 = time.monotonic()
@@ -144,9 +158,12 @@ def test_link_cut_is_detected_and_recovers(sim: Simulator, link: MavLink, vehicl
         vehicle.get_param("RTL_ALT", timeout=0.2, retries=0)
     stale = vehicle.state
     back = vehicle.wait_state(lambda s: s.last_heartbeat > stale.last_heartbeat, timeout=6)
-    assert vehicle.link_ok and events[:2] == [False, True]
+    assert vehicle.link_ok
+    _wait_for(lambda: len(events) >= 2 and bool(asked), 3)  # link callbacks run in their own thread
+    assert events[:2] == [False, True]
     vehicle.wait_state(lambda s: s.time > back.time and s.lat is not None, timeout=3)  # telemetry flows again
     assert vehicle.get_param("RTL_ALT") == 1500.0
+    assert asked == [1500.0]
 
 
 def test_tcp_reconnects_when_the_vehicle_comes_back() -> None:
