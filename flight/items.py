@@ -13,10 +13,7 @@ whether a download is what was uploaded, allowing only for what the autopilot le
 * an item that went through the legacy float MISSION_ITEM lost latitude/longitude precision (float32).
 
 Example:
-    >>> from flight.errors import FlightError
-from flight.messages import float32
-from mission_planner.mission_items import MissionItem
-from mission_planner.qgc_plan import PlanFileError, read_qgc_plan
+    >>> from mission_planner.mission_items import MissionItem
     >>> item = from_planner(MissionItem(1, 3, 16, x=30.5441234, y=114.2951234, z=40.0))
     >>> item.x, item.y
     (305441234, 1142951234)

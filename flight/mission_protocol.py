@@ -18,10 +18,10 @@ Example:
     >>> home = MissionItemInt(0, 0, 16, x=305440000, y=1142950000)
     >>> wp = MissionItemInt(1, 3, 16, x=305443000, y=1142950000, z=30.0)
     >>> with Simulator(speedup=20, base_port=0) as sim, MavLink(sim.endpoints[0]) as link:
-    ...     upload_verified(link.wait_vehicle(), [home, wp])
+    ...     back = upload_verified(link.wait_vehicle(), [home, wp])
     ...     stored = sim.vehicle(0).mission
-    >>> round(stored[1].x, 4)
-    30.5443
+    >>> round(stored[1].x, 4), back[0].z  # item 0 reads back as the vehicle's home (20 m AMSL)
+    (30.5443, 20.0)
 """
 
 from __future__ import annotations

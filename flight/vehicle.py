@@ -482,6 +482,8 @@ class Vehicle:
         def run() -> None:
             try:
                 self.request_rates(rates_hz)
+            except LinkLost:
+                pass  # closed while asking: nothing to report
             except FlightError as exc:
                 log.warning("vehicle %d: could not set telemetry rates: %s", self.sysid, exc)
 
