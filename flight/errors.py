@@ -20,11 +20,18 @@ class FlightError(Exception):
 
 
 class FlightTimeout(FlightError):
-    """The vehicle did not answer in time; the message says what was asked, how long we waited and how often."""
+    """The vehicle did not answer in time; the message says what was asked, how long we waited and how often.
 
-    def __init__(self, what: str, waited_s: float, tries: int = 1, hint: str = "") -> None:
+    ``FlightTimeout("text")`` keeps ``text`` as the message; with ``waited_s`` the message is composed:
+    ``no answer to WHAT after 1.5 s (3 tries); HINT``.
+    """
+
+    def __init__(self, what: str, waited_s: float | None = None, tries: int = 1, hint: str = "") -> None:
         tail = f"; {hint}" if hint else ""
-        super().__init__(f"no answer to {what} after {waited_s:.1f} s ({tries} {_tries(tries)}){tail}")
+        if waited_s is None:
+            super().__init__(f"{what}{tail}")
+        else:
+            super().__init__(f"no answer to {what} after {waited_s:.1f} s ({tries} {_tries(tries)}){tail}")
         self.what = what
         self.waited_s = waited_s
         self.tries = tries

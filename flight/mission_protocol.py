@@ -18,15 +18,16 @@ Example:
     >>> home = MissionItemInt(0, 0, 16, x=305440000, y=1142950000)
     >>> wp = MissionItemInt(1, 3, 16, x=305443000, y=1142950000, z=30.0)
     >>> with Simulator(speedup=20, base_port=0) as sim, MavLink(sim.endpoints[0]) as link:
-    ...     upload_verified(link.wait_vehicle(), [home, wp])
+    ...     back = upload_verified(link.wait_vehicle(), [home, wp])
     ...     stored = sim.vehicle(0).mission
-    >>> round(stored[1].x, 4)
-    30.5443
+    >>> round(stored[1].x, 4), back[0].z  # item 0 reads back as the vehicle's home (20 m AMSL)
+    (30.5443, 20.0)
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,18 +72,19 @@ class UploadStats:
 
 
 class _Timer:
-    """Adaptive resend timeout from measured round trips (like TCP's), clamped to [50 ms, ``timeout``]."""
+    """Adaptive resend timeout from measured round trips (like TCP's), clamped to [30 ms, ``timeout``]."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, vehicle: Vehicle) -> None:
         self.timeout = timeout
-        self.srtt = min(0.1, timeout / 4)
+        self.vehicle = vehicle
+        self.srtt = vehicle.rtt_s if vehicle.rtt_s is not None else min(0.1, timeout / 4)
 
     def sample(self, rtt: float) -> None:
-        self.srtt = 0.875 * self.srtt + 0.125 * max(0.0, rtt)
+        self.srtt = self.vehicle.note_rtt(rtt)  # the next transfer starts from what this one learnt
 
     @property
     def rto(self) -> float:
-        return min(self.timeout, max(0.05, 3 * self.srtt + 0.02))
+        return min(self.timeout, max(0.03, 3 * self.srtt + 0.02))
 
     @property
     def min_gap(self) -> float:
@@ -103,6 +105,76 @@ def _name(mission_type: int) -> str:
     return TYPE_NAMES.get(mission_type, f"type-{mission_type}")
 
 
+class _Upload:
+    """One upload; :meth:`on_message` runs in the receive thread and answers requests at once (no thread
+    hand-off per item), the caller's thread only resends on silence and gives up."""
+
+    def __init__(self, vehicle: Vehicle, wire: list[MissionItemInt], mission_type: int, timeout: float) -> None:
+        self.vehicle, self.wire, self.mission_type = vehicle, wire, mission_type
+        self.check = _for_us(vehicle, mission_type)
+        self.timer = _Timer(timeout, vehicle)
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.error: MissionError | None = None
+        self.sent_at: dict[int, float] = {}
+        self.last_sent: int | None = None
+        self.highest = -1
+        self.use_int = True
+        self.legacy = False
+        self.count_at = self.last_progress = self.last_activity = time.monotonic()
+
+    def send_count(self) -> None:
+        target = self.vehicle.target
+        self.vehicle.mav.mission_count_send(target[0], target[1], len(self.wire), self.mission_type)
+        self.count_at = self.last_activity = time.monotonic()
+
+    def send_item(self, seq: int) -> None:
+        item = self.wire[seq]
+        target = self.vehicle.target
+        self.vehicle.send(item.to_message(target) if self.use_int else item.to_float_message(target))
+        self.sent_at[seq] = self.last_activity = time.monotonic()
+        self.last_sent, self.highest = seq, max(self.highest, seq)
+
+    def on_message(self, msg: Any) -> None:
+        if not self.check(msg):
+            return
+        with self.lock:
+            if self.done.is_set():
+                return
+            now = time.monotonic()
+            if msg.get_type() == "MISSION_ACK":
+                self._on_ack(msg)
+                return
+            seq, n = int(msg.seq), len(self.wire)
+            if not 0 <= seq < n:
+                log.warning("vehicle %d asked for item %d of %d; ignored", self.vehicle.sysid, seq, n)
+                return
+            self.use_int = msg.get_type() == "MISSION_REQUEST_INT"
+            self.legacy = self.legacy or not self.use_int
+            if seq > self.highest:
+                self.timer.sample(now - self.sent_at.get(seq - 1, self.count_at))
+                self.last_progress = now
+                self.send_item(seq)
+            elif now - self.sent_at.get(seq, 0.0) > self.timer.min_gap:  # a genuine re-request (ours was lost)
+                self.send_item(seq)
+
+    def _on_ack(self, msg: Any) -> None:
+        n = len(self.wire)
+        if msg.type == mavlink.MAV_MISSION_ACCEPTED:
+            if self.highest == n - 1:
+                self.done.set()
+            return  # else a late ACK of an earlier transfer
+        if msg.type == mavlink.MAV_MISSION_INVALID_SEQUENCE:
+            return  # a duplicate of ours arrived; the vehicle re-requests what it wants
+        where = "before the first item" if self.last_sent is None else f"at item {self.highest} of {n}"
+        self.error = MissionError(
+            f"vehicle {self.vehicle.sysid} refused the {_name(self.mission_type)} upload {where}: "
+            f"{mission_result_text(msg.type)}",
+            result=int(msg.type),
+        )
+        self.done.set()
+
+
 def upload(
     vehicle: Vehicle, items: list[Any], mission_type: int = MISSION, *, timeout: float = 1.5, retries: int = 5
 ) -> UploadStats:
@@ -121,75 +193,139 @@ def upload(
     if not wire:
         clear(vehicle, mission_type, timeout=timeout, retries=retries)
         return UploadStats(0, time.monotonic() - started, 0, False)
-    n, name, target = len(wire), _name(mission_type), vehicle.target
-    timer = _Timer(timeout)
-    types = {"MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"}
-    with vehicle.expect(types, _for_us(vehicle, mission_type)) as waiter:
-        sent_at: dict[int, float] = {}
-        last_sent: int | None = None
-        highest = -1
-        resends = 0
-        legacy = False
-        last_progress = time.monotonic()
-
-        def send_count() -> None:
-            vehicle.mav.mission_count_send(target[0], target[1], n, mission_type)
-
-        def send_item(seq: int, as_int: bool) -> None:
-            nonlocal last_sent, highest
-            item = wire[seq]
-            vehicle.send(item.to_message(target) if as_int else item.to_float_message(target))
-            sent_at[seq] = time.monotonic()
-            last_sent, highest = seq, max(highest, seq)
-
-        send_count()
-        count_at = time.monotonic()
-        use_int = True
+    vehicle._not_in_receive_thread()
+    n, name = len(wire), _name(mission_type)
+    up = _Upload(vehicle, wire, mission_type, timeout)
+    resends = 0
+    unsubscribe = vehicle.subscribe(up.on_message, {"MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"})
+    try:
+        with up.lock:
+            up.send_count()
         while True:
-            msg = waiter.get(timer.rto)
-            now = time.monotonic()
-            if msg is None:
-                if now - last_progress > timeout * (retries + 1):
-                    stage = "MISSION_COUNT" if last_sent is None else f"item {last_sent}"
+            with up.lock:
+                wait = up.last_activity + up.timer.rto - time.monotonic()
+            if up.done.wait(max(0.0, wait)):
+                break
+            with up.lock:
+                now = time.monotonic()
+                if up.done.is_set() or now - up.last_activity < up.timer.rto:
+                    continue
+                if now - up.last_progress > timeout * (retries + 1):
+                    stage = "MISSION_COUNT" if up.last_sent is None else f"item {up.last_sent}"
                     raise FlightTimeout(
                         f"the {name} upload to vehicle {vehicle.sysid} (stuck after {stage} of {n})",
                         now - started, resends + 1, hint=vehicle._link_hint(),
                     )  # fmt: skip
                 resends += 1
-                if last_sent is None:
-                    send_count()
-                    count_at = now
+                if up.last_sent is None:
+                    up.send_count()
                 else:
-                    send_item(last_sent, use_int)
-                continue
+                    up.send_item(up.last_sent)
+    finally:
+        unsubscribe()
+    if up.error is not None:
+        raise up.error
+    seconds = time.monotonic() - started
+    log.info("vehicle %d: %s of %d items uploaded in %.2f s (%d resends)", vehicle.sysid, name, n, seconds, resends)
+    return UploadStats(n, seconds, resends, up.legacy)
+
+
+def _ask(vehicle: Vehicle, send: Any, types: set[str], check: Any, timeout: float, retries: int) -> Any | None:
+    """Send, and resend every adaptive timeout, until a matching answer or ``timeout * (retries + 1)`` passed."""
+    timer = _Timer(timeout, vehicle)
+    deadline = time.monotonic() + timeout * (retries + 1)
+    with vehicle.expect(types, check) as waiter:
+        while True:
+            sent = time.monotonic()
+            send()
+            msg = waiter.get(min(timer.rto, deadline - sent))
+            if msg is not None:
+                timer.sample(time.monotonic() - sent)
+                return msg
+            if time.monotonic() >= deadline:
+                return None
+
+
+def _request_count(vehicle: Vehicle, mission_type: int, timeout: float, retries: int) -> int:
+    name, target = _name(mission_type), vehicle.target
+    started = time.monotonic()
+    ours = _for_us(vehicle, mission_type)
+
+    def answer(m: Any) -> bool:  # the count, or a refusal (an ACK that is neither success nor a stray duplicate)
+        ignorable = (mavlink.MAV_MISSION_ACCEPTED, mavlink.MAV_MISSION_INVALID_SEQUENCE)
+        return bool(ours(m) and (m.get_type() == "MISSION_COUNT" or m.type not in ignorable))
+
+    msg = _ask(
+        vehicle,
+        lambda: vehicle.mav.mission_request_list_send(target[0], target[1], mission_type),
+        {"MISSION_COUNT", "MISSION_ACK"},
+        answer,
+        timeout,
+        retries,
+    )
+    if msg is None:
+        raise FlightTimeout(f"the {name} count of vehicle {vehicle.sysid} (MISSION_REQUEST_LIST)",
+                            time.monotonic() - started, retries + 1, hint=vehicle._link_hint())  # fmt: skip
+    if msg.get_type() == "MISSION_ACK":
+        raise MissionError(
+            f"vehicle {vehicle.sysid} refused to send its {name}: {mission_result_text(msg.type)}", int(msg.type)
+        )
+    return int(msg.count)
+
+
+class _Download:
+    """One download; :meth:`on_message` (receive thread) keeps ``window`` requests in flight."""
+
+    def __init__(self, vehicle: Vehicle, mission_type: int, count: int, timeout: float) -> None:
+        self.vehicle, self.mission_type, self.count = vehicle, mission_type, count
+        self.check = _for_us(vehicle, mission_type)
+        self.timer = _Timer(timeout, vehicle)
+        self.window = DOWNLOAD_WINDOW.get(vehicle.autopilot, 1)
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.error: MissionError | None = None
+        self.got: dict[int, MissionItemInt] = {}
+        self.asked: dict[int, float] = {}
+        self.next_seq = 0
+        self.last_progress = time.monotonic()
+
+    def request(self, seq: int) -> None:
+        target = self.vehicle.target
+        self.vehicle.mav.mission_request_int_send(target[0], target[1], seq, self.mission_type)
+        self.asked[seq] = time.monotonic()
+
+    def fill(self) -> None:
+        while self.next_seq < self.count and len(self.asked) < self.window:
+            self.request(self.next_seq)
+            self.next_seq += 1
+
+    def on_message(self, msg: Any) -> None:
+        if not self.check(msg):
+            return
+        with self.lock:
+            if self.done.is_set():
+                return
+            now = time.monotonic()
             if msg.get_type() == "MISSION_ACK":
-                if msg.type == mavlink.MAV_MISSION_ACCEPTED:
-                    if highest == n - 1:
-                        log.info("vehicle %d: %s of %d items uploaded in %.2f s (%d resends)", vehicle.sysid, name,
-                                 n, now - started, resends)  # fmt: skip
-                        return UploadStats(n, now - started, resends, legacy)
-                    continue  # a late ACK of an earlier transfer
-                if msg.type == mavlink.MAV_MISSION_INVALID_SEQUENCE:
-                    continue  # a duplicate of ours arrived; the vehicle re-requests what it wants
-                where = "before the first item" if last_sent is None else f"at item {highest} of {n}"
-                raise MissionError(
-                    f"vehicle {vehicle.sysid} refused the {name} upload {where}: {mission_result_text(msg.type)}",
-                    result=int(msg.type),
+                if msg.type in (mavlink.MAV_MISSION_ACCEPTED, mavlink.MAV_MISSION_INVALID_SEQUENCE):
+                    return
+                self.error = MissionError(
+                    f"vehicle {self.vehicle.sysid} broke off the {_name(self.mission_type)} download at item "
+                    f"{len(self.got)} of {self.count}: {mission_result_text(msg.type)}",
+                    int(msg.type),
                 )
+                self.done.set()
+                return
             seq = int(msg.seq)
-            if not 0 <= seq < n:
-                log.warning("vehicle %d asked for %s item %d of %d; ignored", vehicle.sysid, name, seq, n)
-                continue
-            use_int = msg.get_type() == "MISSION_REQUEST_INT"
-            legacy = legacy or not use_int
-            if seq > highest:
-                ref = sent_at.get(seq - 1, count_at)
-                timer.sample(now - ref)
-                last_progress = now
-                send_item(seq, use_int)
-            elif now - sent_at.get(seq, 0.0) > timer.min_gap:
-                last_progress = now if seq == highest else last_progress
-                send_item(seq, use_int)
+            if seq in self.asked:
+                self.timer.sample(now - self.asked.pop(seq))
+                self.last_progress = now
+            if 0 <= seq < self.count and seq not in self.got:
+                self.got[seq] = MissionItemInt.from_message(msg)
+            if len(self.got) == self.count:
+                self.done.set()
+                return
+            self.fill()
 
 
 def download(
@@ -201,75 +337,43 @@ def download(
         MissionError: the vehicle answered with a MISSION_ACK error.
         FlightTimeout: no progress for ``timeout * (retries + 1)`` seconds.
     """
-    name, target = _name(mission_type), vehicle.target
-    timer = _Timer(timeout)
     started = time.monotonic()
-    check = _for_us(vehicle, mission_type)
-    with vehicle.expect({"MISSION_COUNT", "MISSION_ACK"}, check) as waiter:
-        for _ in range(retries + 1):
-            vehicle.mav.mission_request_list_send(target[0], target[1], mission_type)
-            msg = waiter.get(timeout)
-            if msg is None:
-                continue
-            if msg.get_type() == "MISSION_COUNT":
-                break
-            if msg.type not in (mavlink.MAV_MISSION_ACCEPTED, mavlink.MAV_MISSION_INVALID_SEQUENCE):
-                raise MissionError(
-                    f"vehicle {vehicle.sysid} refused to send its {name}: {mission_result_text(msg.type)}",
-                    int(msg.type),
-                )
-        else:
-            raise FlightTimeout(f"the {name} count of vehicle {vehicle.sysid} (MISSION_REQUEST_LIST)",
-                                time.monotonic() - started, retries + 1, hint=vehicle._link_hint())  # fmt: skip
-    count = int(msg.count)
+    count = _request_count(vehicle, mission_type, timeout, retries)
     if count == 0:
         return []
-    got: dict[int, MissionItemInt] = {}
-    window = DOWNLOAD_WINDOW.get(vehicle.autopilot, 1)
-    asked: dict[int, float] = {}
-    next_seq = 0
+    name, target = _name(mission_type), vehicle.target
+    down = _Download(vehicle, mission_type, count, timeout)
     resends = 0
-    last_progress = time.monotonic()
-    with vehicle.expect({"MISSION_ITEM_INT", "MISSION_ITEM", "MISSION_ACK"}, check) as waiter:
-        while len(got) < count:
-            now = time.monotonic()
-            while next_seq < count and len(asked) < window:
-                vehicle.mav.mission_request_int_send(target[0], target[1], next_seq, mission_type)
-                asked[next_seq] = now
-                next_seq += 1
-            oldest = min(asked.values())
-            msg = waiter.get(max(0.0, oldest + timer.rto - now))
-            now = time.monotonic()
-            if msg is None:
-                if now - last_progress > timeout * (retries + 1):
+    unsubscribe = vehicle.subscribe(down.on_message, {"MISSION_ITEM_INT", "MISSION_ITEM", "MISSION_ACK"})
+    try:
+        with down.lock:
+            down.fill()
+        while True:
+            with down.lock:
+                oldest = min(down.asked.values(), default=time.monotonic())
+                wait = oldest + down.timer.rto - time.monotonic()
+            if down.done.wait(max(0.0, wait)):
+                break
+            with down.lock:
+                now = time.monotonic()
+                if now - down.last_progress > timeout * (retries + 1):
                     raise FlightTimeout(
-                        f"the {name} download from vehicle {vehicle.sysid} ({len(got)} of {count} items received)",
+                        f"the {name} download from vehicle {vehicle.sysid} ({len(down.got)} of {count} items received)",
                         now - started, resends + 1, hint=vehicle._link_hint(),
                     )  # fmt: skip
-                for seq, when in list(asked.items()):
-                    if now - when >= timer.rto:
+                for seq, when in list(down.asked.items()):
+                    if now - when >= down.timer.rto:
                         resends += 1
-                        vehicle.mav.mission_request_int_send(target[0], target[1], seq, mission_type)
-                        asked[seq] = now
-                continue
-            if msg.get_type() == "MISSION_ACK":
-                if msg.type in (mavlink.MAV_MISSION_ACCEPTED, mavlink.MAV_MISSION_INVALID_SEQUENCE):
-                    continue
-                raise MissionError(
-                    f"vehicle {vehicle.sysid} broke off the {name} download at item {len(got)} of {count}: "
-                    f"{mission_result_text(msg.type)}",
-                    int(msg.type),
-                )
-            seq = int(msg.seq)
-            if seq in asked:
-                timer.sample(now - asked.pop(seq))
-                last_progress = now
-            if 0 <= seq < count and seq not in got:
-                got[seq] = MissionItemInt.from_message(msg)
+                        down.request(seq)
+                down.fill()
+    finally:
+        unsubscribe()
+    if down.error is not None:
+        raise down.error
     vehicle.mav.mission_ack_send(target[0], target[1], mavlink.MAV_MISSION_ACCEPTED, mission_type)
     log.info("vehicle %d: %s of %d items downloaded in %.2f s (%d re-requests)", vehicle.sysid, name, count,
              time.monotonic() - started, resends)  # fmt: skip
-    return [got[i] for i in range(count)]
+    return [down.got[i] for i in range(count)]
 
 
 def clear(vehicle: Vehicle, mission_type: int = MISSION, *, timeout: float = 1.5, retries: int = 5) -> None:
@@ -281,21 +385,23 @@ def clear(vehicle: Vehicle, mission_type: int = MISSION, *, timeout: float = 1.5
     """
     name, target = _name(mission_type), vehicle.target
     started = time.monotonic()
-    with vehicle.expect("MISSION_ACK", _for_us(vehicle, mission_type)) as waiter:
-        for _ in range(retries + 1):
-            vehicle.mav.mission_clear_all_send(target[0], target[1], mission_type)
-            msg = waiter.get(timeout)
-            if msg is None:
-                continue
-            if msg.type == mavlink.MAV_MISSION_ACCEPTED:
-                return
-            raise MissionError(
-                f"vehicle {vehicle.sysid} refused to clear its {name}: {mission_result_text(msg.type)}"
-                + (" (ArduPilot keeps the mission it is flying in AUTO)" if mission_type == MISSION else ""),
-                int(msg.type),
-            )
-    raise FlightTimeout(f"clearing the {name} of vehicle {vehicle.sysid}", time.monotonic() - started, retries + 1,
-                        hint=vehicle._link_hint())  # fmt: skip
+    msg = _ask(
+        vehicle,
+        lambda: vehicle.mav.mission_clear_all_send(target[0], target[1], mission_type),
+        {"MISSION_ACK"},
+        _for_us(vehicle, mission_type),
+        timeout,
+        retries,
+    )
+    if msg is None:
+        raise FlightTimeout(f"clearing the {name} of vehicle {vehicle.sysid}", time.monotonic() - started,
+                            retries + 1, hint=vehicle._link_hint())  # fmt: skip
+    if msg.type != mavlink.MAV_MISSION_ACCEPTED:
+        raise MissionError(
+            f"vehicle {vehicle.sysid} refused to clear its {name}: {mission_result_text(msg.type)}"
+            + (" (ArduPilot keeps the mission it is flying in AUTO)" if mission_type == MISSION else ""),
+            int(msg.type),
+        )
 
 
 def upload_verified(
