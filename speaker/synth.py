@@ -77,7 +77,7 @@ _PYTTSX3: Any = None
 _PYTTSX3_VOICES: set[str] = set()
 
 
-def _pyttsx3_engine() -> Any:
+def pyttsx3_engine() -> Any:
     """This process's pyttsx3 engine on the espeak driver, created once; a clear error without libespeak-ng1."""
     global _PYTTSX3
     if _PYTTSX3 is None:
@@ -114,7 +114,7 @@ def _render_pyttsx3(text: str, voice: VoiceConfig, out: Path) -> Path:
     """
     from pyttsx3.drivers import _espeak
 
-    engine = _pyttsx3_engine()
+    engine = pyttsx3_engine()
     if voice.voice.lower() not in _PYTTSX3_VOICES:
         raise SynthesisError(
             f"espeak-ng has no voice {voice.voice!r}; list them with `espeak-ng --voices` "

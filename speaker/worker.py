@@ -1,7 +1,8 @@
 """A separate synthesis process, so a crash or a hang in the TTS engine never takes the station down.
 
-Each request has a deadline (``timeout_s``). A worker that dies, or does not answer in time (pyttsx3's
-``runAndWait`` can hang), is killed and restarted, and the request is tried once more on the fresh one.
+Each request has a deadline (``timeout_s``), counted from when the worker is ready (a fresh worker says so
+once it has loaded its engine). A worker that dies, or does not answer in time (pyttsx3's ``runAndWait``
+can hang), is killed and restarted, and the request is tried once more on the fresh one.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ from pathlib import Path
 
 from speaker.cache import PhraseCache
 from speaker.config import VoiceConfig
-from speaker.synth import Engine, SynthesisError
+from speaker.synth import Engine, SynthesisError, pyttsx3_engine
 
 log = logging.getLogger(__name__)
+STARTUP_TIMEOUT_S = 60.0
+"""How long a fresh worker may take to import and load its engine (not counted in ``timeout_s``)."""
 
 
 def _serve(conn: Connection, cache_dir: str, engine: Engine, timeout_s: float) -> None:
     cache = PhraseCache(Path(cache_dir), engine, timeout_s)
+    problem = None
+    if engine == "pyttsx3":
+        try:
+            pyttsx3_engine()  # load libespeak-ng now, so the first request does not pay for it
+        except SynthesisError as exc:
+            problem = str(exc)
+    conn.send(("ready", problem, False))
     while True:
         try:
             request = conn.recv()
@@ -60,6 +70,7 @@ class SynthesisWorker:
         self.cache = PhraseCache(cache_dir, engine, timeout_s)
         self.process: mp.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._ready = False
         self._lock = threading.Lock()
         self.restarts = 0
         """Child processes replaced after dying or hanging."""
@@ -75,6 +86,20 @@ class SynthesisWorker:
         self.process.start()
         child.close()
         self._conn = parent
+        self._ready = False
+
+    def _wait_ready(self, conn: Connection) -> bool:
+        """Wait for a fresh worker's ready message; ``False`` if it did not come in time."""
+        if self._ready:
+            return True
+        if not conn.poll(STARTUP_TIMEOUT_S):
+            return False
+        _, problem, _ = conn.recv()
+        if problem is not None:
+            self._kill()
+            raise SynthesisError(problem)
+        self._ready = True
+        return True
 
     def render(self, text: str, voice: VoiceConfig) -> tuple[Path, bool]:
         """The WAV for ``text`` and whether it came from the cache; restarts a dead or hung worker and retries once.
@@ -92,6 +117,10 @@ class SynthesisWorker:
                     self.start()
                 assert self._conn is not None
                 try:
+                    if not self._wait_ready(self._conn):
+                        failure = f"did not start within {STARTUP_TIMEOUT_S:g} s"
+                        self._kill()
+                        continue
                     self._conn.send((text, voice.model_dump_json()))
                     if not self._conn.poll(self.timeout_s):
                         self.hangs += 1

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from speaker.config import VoiceConfig
+from speaker.config import SpeakerConfig, VoiceConfig
+from speaker.incident import Incident
 from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_cut, send_wav
 from speaker.sinks import DeviceSink, FileSink
+from speaker.speaker import Speaker
 from speaker.synth import render
 
 KEY = b"test-key"
@@ -120,3 +122,19 @@ def test_parse_address() -> None:
     assert parse_address("127.0.0.1:8765") == ("127.0.0.1", 8765)
     with pytest.raises(SinkError, match="HOST:PORT"):
         parse_address("localhost")
+
+
+def test_speaker_warning_reaches_the_agent(agent: AgentServer, tmp_path: Path) -> None:
+    sink = NetworkSink(_addr(agent), KEY)
+    speaker = Speaker(SpeakerConfig(engine="espeak-ng"), sink, tmp_path / "cache")
+    speaker.start()
+    try:
+        assert speaker.warn(Incident(type="crowd", count=8, grid_id="B7", id="inc-9")) is not None
+        files = _played(agent, 1)
+    finally:
+        speaker.stop()
+        sink.close()
+    text = SpeakerConfig().phrasebook["crowd"]["zh"]
+    cached = speaker.cache.lookup(text, SpeakerConfig().voices["zh"])
+    assert cached is not None and len(files) == 1 and files[0].read_bytes() == cached.read_bytes()
+    assert speaker.played[0].cached is True and agent.denied == 0

@@ -107,7 +107,7 @@ def test_counts_outside_the_prerendered_range_are_synthesised(speaker: Speaker) 
     speaker.warn(Incident(type="crowd", count=99, grid_id="B7"))
     speaker.announce("Free text typed by the operator.", "en")
     _wait_played(speaker, 2)
-    assert [(b.kind, b.cached) for b in speaker.played] == [("operator", False), ("crowd", False)]
+    assert sorted((b.kind, b.cached) for b in speaker.played) == [("crowd", False), ("operator", False)]
 
 
 def test_record_is_logged_and_maps_onto_the_api(speaker: Speaker) -> None:
@@ -117,6 +117,9 @@ def test_record_is_logged_and_maps_onto_the_api(speaker: Speaker) -> None:
     assert first is not None and first.outcome == "queued" and first.text == "请佩戴口罩"
     assert speaker.warn(Incident(type="no_mask", grid_id="B7", id="inc-2")) is None  # cooldown
     _wait_played(speaker, 1)
+    deadline = time.monotonic() + 5
+    while not speaker.records and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)  # on_broadcast runs just after the record is appended to `played`
     record = speaker.records[0]  # type: ignore[attr-defined]
     assert record.id == first.id and record.outcome == "played" and record.started_at is not None
     assert (record.lat, record.lon, record.track_ids, record.drone_id) == (31.2, 121.5, ["7"], "d1")
