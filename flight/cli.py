@@ -68,11 +68,11 @@ def fly_command(
     Example: gridpatrol fly out/demo/drone-1-s1.plan --connect tcp:127.0.0.1:5760
     """
     from flight.errors import FlightError
-    from flight.fly import FlyConfig, MissionFlight, load_missions
+    from flight.fly import MissionFlight, load_missions
+    from flight.fly_config import FlyConfig
     from gridpatrol.cli import console, fail, state
 
-    config = getattr(state.settings, "fly", None)
-    cfg = config if isinstance(config, FlyConfig) else FlyConfig()
+    cfg: FlyConfig = state.settings.fly
     try:
         missions = load_missions(plans, cfg.safety)
     except FlightError as exc:
@@ -124,6 +124,9 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
                 live.update(progress_table(statuses))
                 time.sleep(1 / REFRESH_HZ)
             except KeyboardInterrupt:
+                if interrupted:  # the second Ctrl-C: stop following; the vehicles' failsafes take over
+                    console.print("[yellow]leaving the drones to their failsafes (lost link: return home)[/]")
+                    break
                 interrupted = True
                 live.stop()
                 if yes or typer.confirm("Interrupted: return every drone home (RTL) now?", default=True):
@@ -132,8 +135,8 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
                     console.print("waiting for the drones to land (Ctrl-C again to leave them to their failsafes)")
                 else:
                     console.print(
-                        "[yellow]drones keep flying their missions; when this station stops, their lost-link "
-                        "failsafe returns them home[/]"
+                        "[yellow]drones keep flying their missions (Ctrl-C again to stop following them; their "
+                        "lost-link failsafe then returns them home)[/]"
                     )
                 live.start()
         live.update(progress_table(statuses))

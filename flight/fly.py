@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from flight.commands import Commander, distance_m
 from flight.errors import FlightError
 from flight.fly_config import FlyConfig, SafetyConfig
-from flight.px4 import role_mode, to_px4_mission
+from flight.px4 import first_mission_item, plan_seq, role_mode, to_px4_mission
 from flight.safety import CheckedMission, arm_fence_and_failsafes, check_plan_file, check_start
 from flight.state import VehicleState
 from flight.watchdog import Watchdog, WatchEvent
@@ -144,7 +144,8 @@ class MissionFlight:
         return vehicle
 
     def _on_reached(self, msg: Any) -> None:  # receive thread
-        seq = int(msg.seq)
+        autopilot = self.vehicle.autopilot if self.vehicle is not None else "ardupilot"
+        seq = plan_seq(autopilot, int(msg.seq))
         if not self.status.reached or self.status.reached[-1] != seq:
             self.status.reached.append(seq)
 
@@ -197,7 +198,7 @@ class MissionFlight:
         if self.returning.is_set():
             return
         self._phase("mission", f"item 1/{self.status.total}")
-        commander.start_mission(1)
+        commander.start_mission(first_mission_item(commander.autopilot))
 
     def follow(self) -> None:
         """Follow the flight until the vehicle has landed and disarmed (RTL if the mission ends in the air)."""
