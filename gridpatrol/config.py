@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from api.config import ApiConfig
+from flight.config import FlightConfig
 from flight.fly_config import FlyConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
@@ -97,6 +98,9 @@ class Settings(BaseSettings):
     planner: PlannerConfig = Field(default_factory=PlannerConfig, title="Planner", description="")
     api: ApiConfig = Field(
         default_factory=ApiConfig, title="Incident log API", description="The FastAPI incident log service."
+    )
+    flight: FlightConfig = Field(
+        default_factory=FlightConfig, title="Flight link", description="MAVLink connection to the vehicles."
     )
     sim: SimConfig = Field(default_factory=SimConfig, title="Simulator", description="Defaults of `gridpatrol sim`.")
     speaker: SpeakerConfig = Field(

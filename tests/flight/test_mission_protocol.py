@@ -1,0 +1,220 @@
+"""Mission, fence and rally transfers against the simulator over TCP: a real planner .plan, packet loss, a vehicle
+that changes an item, refusals, legacy float items, out-of-order requests, clearing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from flight import mission_protocol as mp
+from flight.errors import FlightError, FlightTimeout, MissionError, MissionVerifyError
+from flight.items import MissionItemInt, PlanItems, as_wire_items, first_difference, from_planner, load_plan
+from flight.vehicle import Vehicle
+from mission_planner.district_io import load_district
+from mission_planner.mission_items import MissionItem
+from mission_planner.planner import PlanRequest, plan_patrol
+from mission_planner.qgc_plan import write_qgc_plan
+from sim import Simulator
+from sim.items import StoredItem
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real sortie from the planner, written as a stamped QGroundControl .plan."""
+    plan = plan_patrol(load_district(ROOT / "examples" / "district.geojson"), PlanRequest(grids=["5"], drones=1))
+    path = tmp_path_factory.mktemp("plan") / "sortie.plan"
+    write_qgc_plan(plan, plan.sorties[0], path)
+    return path
+
+
+def grid_mission(n: int) -> list[MissionItemInt]:
+    """Home, then ``n - 1`` waypoints with odd altitudes and holds (so rounding would show)."""
+    items = [MissionItemInt(0, 0, 16, current=1, x=305440000, y=1142950000)]
+    items += [
+        MissionItemInt(i, 3, 16, param1=i % 3 * 0.5, x=305440000 + 37 * i, y=1142950000 + 53 * i, z=30.0 + i % 7 * 0.25)
+        for i in range(1, n)
+    ]
+    return items
+
+
+def assert_vehicle_holds(stored: list[MissionItem], sent: list[MissionItemInt], skip_home: bool = True) -> None:
+    """Ground truth from the simulator itself (not our comparison): what it stores is what we sent."""
+    assert len(stored) == len(sent)
+    for have, want in zip(stored, sent, strict=True):
+        if skip_home and want.seq == 0:
+            continue
+        assert have.command == want.command, want.seq
+        if want.is_global:
+            assert round(have.x * 1e7) == want.x and round(have.y * 1e7) == want.y, want.seq
+        assert abs(have.param1 - want.param1) < 1e-6 and abs(have.param2 - want.param2) < 1e-6, want.seq
+
+
+def test_planner_plan_uploads_and_verifies(sim: Simulator, vehicle: Vehicle, plan_file: Path) -> None:
+    plan = load_plan(plan_file)
+    assert isinstance(plan, PlanItems) and plan.validated and len(plan.mission) > 5
+    got = mp.upload_verified(vehicle, plan.mission)
+    assert_vehicle_holds(sim.vehicle(0).mission, plan.mission)
+    assert got[0].frame == 0 and got[0].x == round(sim.vehicle(0).home[0] * 1e7)  # item 0 reads back as home
+    mp.upload_verified(vehicle, plan.fence, mp.FENCE)
+    mp.upload_verified(vehicle, plan.rally, mp.RALLY)
+    v = sim.vehicle(0)
+    assert [i.command for i in v.fence] == [i.command for i in plan.fence]
+    assert len(v.rally) == len(plan.rally) and v.rally[0].z == 40.0
+    # Planner items (degrees) are accepted as they are, too.
+    mp.upload_verified(vehicle, [i.to_planner() for i in plan.mission])
+
+
+def test_edited_plan_is_refused(plan_file: Path, tmp_path: Path) -> None:
+    doc = json.loads(plan_file.read_text())
+    doc["mission"]["items"][-2]["params"][4] += 0.001  # a waypoint moved by hand, ~110 m north
+    edited = tmp_path / "edited.plan"
+    edited.write_text(json.dumps(doc))
+    with pytest.raises(FlightError, match=r"not validated by the gridpatrol planner"):
+        load_plan(edited)
+    assert not load_plan(edited, require_validated=False).validated
+    with pytest.raises(FlightError, match=r"cannot read plan"):
+        load_plan(tmp_path / "missing.plan")
+
+
+def test_mission_and_fence_verify_at_5_percent_loss(sim: Simulator, vehicle: Vehicle, plan_file: Path) -> None:
+    sim.vehicle(0).set_packet_loss(5)
+    mission = grid_mission(120)
+    mp.upload_verified(vehicle, mission)
+    assert_vehicle_holds(sim.vehicle(0).mission, mission)
+    fence = load_plan(plan_file).fence
+    mp.upload_verified(vehicle, fence, mp.FENCE)
+    assert [(round(i.x * 1e7), round(i.y * 1e7)) for i in sim.vehicle(0).fence] == [(f.x, f.y) for f in fence]
+
+
+def test_changed_item_on_the_vehicle_is_detected_and_mission_cleared(sim: Simulator, vehicle: Vehicle) -> None:
+    server = sim.vehicle(0).missions
+    original = server.item
+
+    def corrupt(mission_type: int, seq: int) -> StoredItem:  # the vehicle reports item 3 30 cm higher
+        item = original(mission_type, seq)
+        if mission_type == 0 and seq == 3:
+            return StoredItem(item.command, item.frame, item.param1, item.param2, item.param3, item.param4,
+                              item.x, item.y, item.z + 0.3)  # fmt: skip
+        return item
+
+    server.item = corrupt  # type: ignore[method-assign]
+    with pytest.raises(MissionVerifyError) as info:
+        mp.upload_verified(vehicle, grid_mission(10))
+    assert info.value.seq == 3 and info.value.field == "z (altitude m)"
+    text = str(info.value)
+    assert "item 3" in text and "was cleared" in text
+    server.item = original  # type: ignore[method-assign]
+    assert len(sim.vehicle(0).mission) == 1  # only home: nothing half-right left to fly
+
+
+def test_one_bad_read_back_is_retried(sim: Simulator, vehicle: Vehicle) -> None:
+    server = sim.vehicle(0).missions
+    original = server.item
+    bad = {"left": 1}
+
+    def corrupt_once(mission_type: int, seq: int) -> StoredItem:
+        item = original(mission_type, seq)
+        if mission_type == 0 and seq == 5 and bad["left"]:
+            bad["left"] -= 1
+            return StoredItem(item.command, item.frame, item.param1, item.param2, item.param3, item.param4,
+                              item.x + 100, item.y, item.z)  # fmt: skip
+        return item
+
+    server.item = corrupt_once  # type: ignore[method-assign]
+    mission = grid_mission(10)
+    mp.upload_verified(vehicle, mission)
+    assert bad["left"] == 0
+    assert_vehicle_holds(sim.vehicle(0).mission, mission)
+
+
+def test_refused_item_is_not_retried_and_says_why(sim: Simulator, vehicle: Vehicle) -> None:
+    mp.upload_verified(vehicle, grid_mission(5))
+    items = grid_mission(6)
+    items[4] = MissionItemInt(4, 3, 31999, x=305440000, y=1142950000, z=10)  # a command ArduPilot does not know
+    with pytest.raises(MissionError) as info:
+        mp.upload_verified(vehicle, items)
+    assert info.value.result == mavlink.MAV_MISSION_UNSUPPORTED
+    assert "refused the mission upload at item 4" in str(info.value) and "MAV_MISSION_UNSUPPORTED" in str(info.value)
+    assert len(sim.vehicle(0).mission) == 1  # the half-written mission was cleared
+
+
+def test_fence_refusal_keeps_the_old_fence(sim: Simulator, vehicle: Vehicle, plan_file: Path) -> None:
+    fence = load_plan(plan_file).fence
+    mp.upload_verified(vehicle, fence, mp.FENCE)
+    bad = [MissionItemInt(i, 0, 5001, param1=2, x=305440000 + i, y=1142950000, mission_type=1) for i in range(2)]
+    with pytest.raises(MissionError, match=r"previous fence"):
+        mp.upload_verified(vehicle, bad, mp.FENCE)
+    assert len(sim.vehicle(0).fence) == len(fence)
+
+
+def test_legacy_float_requests_and_out_of_order_requests(
+    sim: Simulator, vehicle: Vehicle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sim.vehicle(0).missions
+    original = server._request
+
+    def legacy_and_shuffled(up: Any, now: float) -> None:
+        up.use_int = False  # an old autopilot: MISSION_REQUEST, float MISSION_ITEM
+        if up.next_seq >= 2:  # ... that first asks again for an item it already has
+            up.next_seq -= 1
+            original(up, now)
+            up.next_seq += 1
+        original(up, now)
+
+    monkeypatch.setattr(server, "_request", legacy_and_shuffled)
+    mission = grid_mission(12)
+    assert mp.upload(vehicle, mission).legacy_float
+    mp.upload_verified(vehicle, mission)
+    stored = sim.vehicle(0).mission
+    assert len(stored) == 12 and all(abs(s.x - m.lat) < 1e-5 for s, m in zip(stored[1:], mission[1:], strict=True))
+
+
+def test_download_clear_and_empty_upload(sim: Simulator, vehicle: Vehicle) -> None:
+    mp.upload(vehicle, grid_mission(4))
+    got = mp.download(vehicle)
+    assert [i.seq for i in got] == [0, 1, 2, 3] and got[2].x == 305440074
+    mp.clear(vehicle)
+    assert mp.download(vehicle)[0].command == 16 and len(mp.download(vehicle)) == 1  # ArduPilot keeps home
+    mp.upload(vehicle, grid_mission(3), mp.MISSION)
+    mp.upload(vehicle, [], mp.MISSION)  # empty = clear
+    assert len(sim.vehicle(0).mission) == 1
+    assert mp.download(vehicle, mp.RALLY) == []
+
+
+def test_silent_vehicle_times_out_with_the_stage(sim: Simulator, vehicle: Vehicle) -> None:
+    sim.vehicle(0).set_packet_loss(100)
+    with pytest.raises(FlightTimeout, match=r"mission upload to vehicle 1 \(stuck after MISSION_COUNT of 3\)"):
+        mp.upload(vehicle, grid_mission(3), timeout=0.1, retries=2)
+    with pytest.raises(FlightTimeout, match=r"mission count of vehicle 1"):
+        mp.download(vehicle, timeout=0.1, retries=1)
+
+
+def test_bad_item_lists_are_named() -> None:
+    with pytest.raises(ValueError, match=r"position 1 has seq 5"):
+        as_wire_items([MissionItemInt(0, 0, 16), MissionItemInt(5, 0, 16)], 0)
+    with pytest.raises(ValueError, match=r"mission_type=1"):
+        as_wire_items([MissionItemInt(0, 0, 5001, mission_type=1)], 0)
+    with pytest.raises(ValueError, match=r"out of range"):
+        from_planner(MissionItem(1, 3, 16, x=91.0, y=0.0))
+
+
+def test_comparison_allows_only_ardupilot_quirks() -> None:
+    sent = [
+        MissionItemInt(0, 0, 16, x=1, y=1),
+        MissionItemInt(1, 6, 16, param1=0.1, x=305440001, y=1142950001, z=12.345),
+    ]
+    back = [MissionItemInt(0, 0, 16, x=9, y=9, z=20), MissionItemInt(1, 3, 16, param1=0.1 + 1e-9, x=305440001,
+                                                                      y=1142950001, z=12.35)]  # fmt: skip
+    assert first_difference(sent, back, skip_home=True) is None
+    assert first_difference(sent, back, skip_home=False) is not None
+    moved = [back[0], MissionItemInt(1, 3, 16, param1=0.1, x=305440002, y=1142950001, z=12.35)]
+    assert first_difference(sent, moved, skip_home=True)[:2] == (1, "x (latitude * 1e7)")  # type: ignore[index]
+    assert first_difference(sent, back[:1], skip_home=True)[:2] == (1, "count")  # type: ignore[index]
+    reframed = [back[0], MissionItemInt(1, 10, 16, param1=0.1, x=305440001, y=1142950001, z=12.35)]
+    assert first_difference(sent, reframed, skip_home=True)[:2] == (1, "frame")  # type: ignore[index]
