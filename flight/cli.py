@@ -56,9 +56,14 @@ def fly_command(
         typer.Argument(help="Planned missions (.plan from `gridpatrol plan`), one per drone; a folder: its *-s1.plan."),
     ],
     connect: Annotated[
-        list[str],
-        typer.Option("--connect", help="The link of each drone, in the order of the plans (tcp:HOST:PORT, udpin:...)."),
-    ],
+        list[str] | None,
+        typer.Option(
+            "--connect",
+            help="The link of each drone, in the order of the plans (tcp:HOST:PORT, udpin:...); "
+            "default for one drone: [flight] connect.",
+            show_default=False,
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Answer yes: take off without asking; on Ctrl-C return home.")
     ] = False,
@@ -73,11 +78,14 @@ def fly_command(
     from gridpatrol.cli import console, fail, state
 
     cfg: FlyConfig = state.settings.fly
+    link_cfg = state.settings.flight
     try:
         missions = load_missions(plans, cfg.safety)
     except FlightError as exc:
         fail(f"refusing to fly: {exc}")
         return
+    if not connect:
+        connect = [link_cfg.connect] if len(missions) == 1 else []
     if len(missions) != len(connect):
         fail(
             f"--connect: {len(missions)} mission(s) ({', '.join(m.path.name for m in missions)}) but "
@@ -88,8 +96,7 @@ def fly_command(
     if not yes and not typer.confirm(f"Arm and fly {len(missions)} drone(s) now?", default=False):
         fail("not flying (answered no)", code=1)
     flights = [
-        MissionFlight(m, url, cfg, on_event=lambda f, e: _print_event(f, e))
-        for m, url in zip(missions, connect, strict=True)
+        MissionFlight(m, url, cfg, link_cfg, on_event=_print_event) for m, url in zip(missions, connect, strict=True)
     ]
     threads = [threading.Thread(target=f.run, name=f"fly-{f.status.label}", daemon=True) for f in flights]
     for t in threads:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flight.commands import Commander, distance_m
+from flight.config import FlightConfig
 from flight.errors import FlightError
 from flight.fly_config import FlyConfig, SafetyConfig
 from flight.px4 import first_mission_item, plan_seq, role_mode, to_px4_mission
@@ -94,8 +95,9 @@ class MissionFlight:
     Args:
         checked: The mission, already through :func:`flight.safety.check_plan_file`.
         url: The vehicle's link (``tcp:127.0.0.1:5760``, ``udpin:0.0.0.0:14550``, ``serial:/dev/ttyACM0:115200``).
-        config: Timeouts and safety settings.
-        on_event: Called for each watchdog event (from the watchdog thread).
+        config: Timeouts and safety settings (``[fly]``).
+        link: Link settings (``[flight]``: ids, link timeout, telemetry rates, resends, tlog folder).
+        on_event: Called with (flight, event) for each watchdog event (from the watchdog thread).
     """
 
     def __init__(
@@ -103,11 +105,13 @@ class MissionFlight:
         checked: CheckedMission,
         url: str,
         config: FlyConfig,
+        link: FlightConfig | None = None,
         on_event: Any = None,
     ) -> None:
         self.checked = checked
         self.url = url
         self.config = config
+        self.link_config = link or FlightConfig()
         self.on_event = on_event
         self.status = FlightStatus(checked.path.stem, url, checked.nav_seqs)
         self.link: MavLink | None = None
@@ -135,10 +139,15 @@ class MissionFlight:
         from flight.link import MavLink
 
         self._phase("connecting", self.url)
-        self.link = MavLink(self.url, heartbeat_timeout_s=self.config.heartbeat_timeout_s)
+        lc = self.link_config
+        tlog = None
+        if lc.tlog_dir is not None:
+            lc.tlog_dir.mkdir(parents=True, exist_ok=True)
+            tlog = lc.tlog_dir / f"{self.status.label}-{time.strftime('%Y%m%d-%H%M%S')}.tlog"
+        self.link = MavLink(self.url, tlog=tlog, **lc.link_options())
         vehicle = self.link.wait_vehicle(timeout=self.config.connect_timeout_s)
         self.vehicle = vehicle
-        self.commander = Commander(vehicle)
+        self.commander = Commander(vehicle, ack_timeout_s=lc.command_timeout_s, retries=lc.command_retries)
         vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
         vehicle.request_rates({"FENCE_STATUS": 1.0, "EXTENDED_SYS_STATE": 1.0})
         return vehicle
@@ -163,12 +172,15 @@ class MissionFlight:
         offset = check_start(self.checked, state.lat, state.lon, self.config.safety)
         self._check_abort()
         self._phase("uploading fence", f"{len(self.checked.plan.fence)} items, {offset:.0f} m from launch site")
+        lc = self.link_config
         arm_fence_and_failsafes(
             vehicle,
             self.checked,
             self.config.safety,
             commander.autopilot,
             report=lambda t: self._phase("uploading fence", t),
+            timeout=lc.mission_timeout_s,
+            retries=lc.mission_retries,
         )
         self._check_abort()
         from flight.mission_protocol import MISSION, upload_verified
@@ -177,7 +189,7 @@ class MissionFlight:
         if commander.autopilot == "px4":
             items = to_px4_mission(items)
         self._phase("uploading mission", f"{len(items)} items")
-        upload_verified(vehicle, items, MISSION)
+        upload_verified(vehicle, items, MISSION, timeout=lc.mission_timeout_s, retries=lc.mission_retries)
         self._phase("uploaded", "mission, fence and failsafes verified")
 
     def launch(self) -> None:

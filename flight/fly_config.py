@@ -98,6 +98,3 @@ class FlyConfig(BaseModel):
     flight_timeout_s: float = Field(
         3600.0, gt=0, title="Flight timeout (s)", description="Give up following a flight (and RTL) after this."
     )
-    heartbeat_timeout_s: float = Field(
-        3.0, gt=0, title="Link timeout (s)", description="No heartbeat for this long counts as a lost link."
-    )
