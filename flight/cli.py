@@ -92,7 +92,7 @@ def fly_command(
             f"{len(connect)} --connect link(s); give one --connect per mission, in the same order"
         )
     for m, url in zip(missions, connect, strict=True):
-        console.print(f"[green]checked[/] {m.path}: {m.waypoints} waypoints inside the fence -> {url}")
+        console.print(f"[green]checked[/] {m.path}: {m.waypoints} navigation items, all legs in the fence -> {url}")
     if not yes and not typer.confirm(f"Arm and fly {len(missions)} drone(s) now?", default=False):
         fail("not flying (answered no)", code=1)
     flights = [

@@ -178,7 +178,7 @@ class MissionFlight:
             self.checked,
             self.config.safety,
             commander.autopilot,
-            report=lambda t: self._phase("uploading fence", t),
+            report=lambda t: self._phase("preflight", t),
             timeout=lc.mission_timeout_s,
             retries=lc.mission_retries,
         )
