@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from flight.fly import FlightStatus, MissionFlight
+    from flight.fly import MissionFlight
     from flight.watchdog import WatchEvent
 
 REFRESH_HZ = 4
@@ -27,15 +27,18 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def progress_table(statuses: list[FlightStatus]) -> Table:
-    """One row per drone: link, mode, battery, altitude, mission item, phase."""
+def progress_table(flights: list[MissionFlight]) -> Table:
+    """One row per drone: link, mode, battery, altitude, mission item, phase (live telemetry once connected)."""
     table = Table(title="gridpatrol fly", title_justify="left")
     for col in ("drone", "link", "mode", "armed", "battery %", "alt m", "item", "phase"):
         table.add_column(col, justify="right" if col in ("battery %", "alt m", "item") else "left")
-    for st in statuses:
-        s = st.state
-        link = "[green]ok[/]" if st.link_ok else ("[red]LOST[/]" if s is not None else "-")
-        done = len([q for q in st.reached])
+    for flight in flights:
+        st = flight.status
+        live = flight.vehicle is not None and not st.done
+        s = flight.vehicle.state if live and flight.vehicle is not None else st.state
+        link_ok = flight.vehicle.link_ok if live and flight.vehicle is not None else st.link_ok
+        link = "[green]ok[/]" if link_ok else ("[red]LOST[/]" if s is not None else "-")
+        done = len(st.reached)
         phase = f"[red]{st.phase}[/]" if st.error else st.phase
         table.add_row(
             st.label,
@@ -124,11 +127,10 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
     from gridpatrol.cli import console
 
     interrupted = False
-    statuses = [f.status for f in flights]
-    with Live(progress_table(statuses), console=console, refresh_per_second=REFRESH_HZ) as live:
+    with Live(progress_table(flights), console=console, refresh_per_second=REFRESH_HZ) as live:
         while any(t.is_alive() for t in threads):
             try:
-                live.update(progress_table(statuses))
+                live.update(progress_table(flights))
                 time.sleep(1 / REFRESH_HZ)
             except KeyboardInterrupt:
                 if interrupted:  # the second Ctrl-C: stop following; the vehicles' failsafes take over
@@ -146,5 +148,6 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
                         "lost-link failsafe then returns them home)[/]"
                     )
                 live.start()
-        live.update(progress_table(statuses))
+        live.update(progress_table(flights))
+    console.print()
     return interrupted

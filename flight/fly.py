@@ -161,6 +161,11 @@ class MissionFlight:
     def prepare(self) -> None:
         """Wait for GPS, check the launch site, upload fence, failsafes and mission (all verified)."""
         vehicle, commander = self._need()
+        if vehicle.state.armed:
+            raise FlightError(
+                f"{self.status.label}: vehicle {vehicle.sysid} is already armed ({vehicle.state.mode}); gridpatrol "
+                "only starts missions on the ground: land and disarm it first"
+            )
         self._phase("waiting for GPS", "3-D fix and EKF")
         state = commander.wait_for(
             "a 3-D GPS fix and a healthy EKF",
@@ -197,6 +202,14 @@ class MissionFlight:
         _, commander = self._need()
         self._check_abort()
         takeoff_alt = next((i.z for i in self.checked.plan.mission if i.command == TAKEOFF), self.checked.cruise_alt_m)
+        need = self.config.safety.min_takeoff_battery_pct
+        battery = commander.state.battery_pct
+        if need > 0 and (battery is None or battery < need):
+            have = "unknown" if battery is None else f"{battery:.0f} %"
+            raise FlightError(
+                f"{self.status.label}: battery {have}, below the {need:g} % needed to take off (the planner sizes "
+                "each sortie for a full battery); fit a charged battery"
+            )
         self._phase("arming")
         commander.set_role("takeoff")
         commander.arm()

@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import REPO, edit_plan, launch_site, sim_at, wait_until, write_plans
+from flightkit import REPO, connected, edit_plan, launch_site, sim_at, wait_until, write_plans
 
-from flight.commands import distance_m
+from flight.commands import Commander, distance_m
 from flight.fly import MissionFlight, load_missions
 from flight.fly_config import FlyConfig, SafetyConfig
 from flight.safety import check_plan_file
@@ -74,6 +74,39 @@ def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
         assert not any("Battery 1 is low" in t for _, _, t in sim.vehicle(0).statustext)  # the watchdog did it
         assert status.missing and not status.ok  # it came back before finishing: not a completed patrol
         assert _landed_home(sim) < 2.0
+
+
+def test_a_part_charged_battery_is_refused_before_arming(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        sim.vehicle(0).sag_battery(40)
+        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        assert status.phase == "failed" and status.error is not None
+        assert "below the 90 % needed to take off" in status.error
+        assert not any("Arming" in t for _, _, t in sim.vehicle(0).statustext)  # it never tried to arm
+
+
+def test_arm_refusal_stops_the_flight_with_the_vehicles_reason(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        sim.vehicle(0).sag_battery(95)  # below BATT_LOW_VOLT: the vehicle's own pre-arm check refuses
+        config = FlyConfig(safety=SafetyConfig(min_takeoff_battery_pct=0))
+        status = MissionFlight(checked, sim.endpoints[0], config).run()
+        assert status.phase == "failed" and status.error is not None
+        assert "PreArm: Battery 1 low voltage failsafe" in status.error
+        assert not sim.vehicle(0).armed and sim.vehicle(0).position[2] < 0.1
+
+
+def test_a_vehicle_already_armed_is_not_given_a_mission(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        with connected(sim) as vehicle:
+            cmd = Commander(vehicle)
+            cmd.set_mode("GUIDED")
+            cmd.arm()
+        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        assert status.error is not None and "already armed" in status.error
+        assert sim.vehicle(0).params["MIS_TOTAL"] == 0  # nothing uploaded
 
 
 def _run_cli(args: list[str], *, timeout: float = CLI_TIMEOUT_S, **kw: object) -> subprocess.Popen[str]:
