@@ -113,11 +113,9 @@ class SimChild:
 def make_mission(n: int, salt: int) -> list[MissionItemInt]:
     """Home + ``n - 1`` waypoints; ``salt`` changes every position so each run uploads something new."""
     items = [MissionItemInt(0, 0, 16, current=1, x=305440000, y=1142950000)]
-    items += [
-        MissionItemInt(i, 3, 16, param1=float(i % 4), x=305440000 + 29 * i + salt, y=1142950000 + 41 * i, z=30.0 + k)
-        for i in range(1, n)
-        if (k := (i + salt) % 9) >= 0
-    ]
+    for i in range(1, n):
+        x, y, z = 305440000 + 29 * i + salt, 1142950000 + 41 * i, 30.0 + (i + salt) % 9
+        items.append(MissionItemInt(i, 3, 16, param1=float(i % 4), x=x, y=y, z=z))
     return items
 
 

@@ -14,6 +14,7 @@ whether a download is what was uploaded, allowing only for what the autopilot le
 
 Example:
     >>> from flight.errors import FlightError
+from flight.messages import float32
 from mission_planner.mission_items import MissionItem
 from mission_planner.qgc_plan import PlanFileError, read_qgc_plan
     >>> item = from_planner(MissionItem(1, 3, 16, x=30.5441234, y=114.2951234, z=40.0))
@@ -24,7 +25,6 @@ from mission_planner.qgc_plan import PlanFileError, read_qgc_plan
 from __future__ import annotations
 
 import math
-import struct
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from typing import Any
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight.errors import FlightError
+from flight.messages import float32
 from mission_planner.mission_items import MissionItem
 from mission_planner.qgc_plan import PlanFileError, read_qgc_plan
 
@@ -47,10 +48,6 @@ PLAIN_FRAME = {5: 0, 6: 3, 11: 10}
 #: Metres: ArduPilot keeps altitudes in cm (the simulator rounds half a centimetre).
 ALT_TOL_M = 0.0051
 RALLY_ALT_TOL_M = 0.5 + 1e-6
-
-
-def _float32(value: float) -> float:
-    return float(struct.unpack("<f", struct.pack("<f", value))[0])
 
 
 @dataclass(frozen=True)
@@ -172,7 +169,7 @@ def as_wire_items(items: list[Any], mission_type: int) -> list[MissionItemInt]:
 def _param_equal(a: float, b: float) -> bool:
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
-    fa, fb = _float32(a), _float32(b)
+    fa, fb = float32(a), float32(b)
     return abs(fa - fb) <= 1e-6 * max(1.0, abs(fa))
 
 

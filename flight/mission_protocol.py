@@ -72,18 +72,19 @@ class UploadStats:
 
 
 class _Timer:
-    """Adaptive resend timeout from measured round trips (like TCP's), clamped to [50 ms, ``timeout``]."""
+    """Adaptive resend timeout from measured round trips (like TCP's), clamped to [30 ms, ``timeout``]."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, vehicle: Vehicle) -> None:
         self.timeout = timeout
-        self.srtt = min(0.1, timeout / 4)
+        self.vehicle = vehicle
+        self.srtt = vehicle.rtt_s if vehicle.rtt_s is not None else min(0.1, timeout / 4)
 
     def sample(self, rtt: float) -> None:
-        self.srtt = 0.875 * self.srtt + 0.125 * max(0.0, rtt)
+        self.srtt = self.vehicle.note_rtt(rtt)  # the next transfer starts from what this one learnt
 
     @property
     def rto(self) -> float:
-        return min(self.timeout, max(0.05, 3 * self.srtt + 0.02))
+        return min(self.timeout, max(0.03, 3 * self.srtt + 0.02))
 
     @property
     def min_gap(self) -> float:
@@ -111,7 +112,7 @@ class _Upload:
     def __init__(self, vehicle: Vehicle, wire: list[MissionItemInt], mission_type: int, timeout: float) -> None:
         self.vehicle, self.wire, self.mission_type = vehicle, wire, mission_type
         self.check = _for_us(vehicle, mission_type)
-        self.timer = _Timer(timeout)
+        self.timer = _Timer(timeout, vehicle)
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error: MissionError | None = None
@@ -229,24 +230,47 @@ def upload(
     return UploadStats(n, seconds, resends, up.legacy)
 
 
+def _ask(vehicle: Vehicle, send: Any, types: set[str], check: Any, timeout: float, retries: int) -> Any | None:
+    """Send, and resend every adaptive timeout, until a matching answer or ``timeout * (retries + 1)`` passed."""
+    timer = _Timer(timeout, vehicle)
+    deadline = time.monotonic() + timeout * (retries + 1)
+    with vehicle.expect(types, check) as waiter:
+        while True:
+            sent = time.monotonic()
+            send()
+            msg = waiter.get(min(timer.rto, deadline - sent))
+            if msg is not None:
+                timer.sample(time.monotonic() - sent)
+                return msg
+            if time.monotonic() >= deadline:
+                return None
+
+
 def _request_count(vehicle: Vehicle, mission_type: int, timeout: float, retries: int) -> int:
     name, target = _name(mission_type), vehicle.target
     started = time.monotonic()
-    with vehicle.expect({"MISSION_COUNT", "MISSION_ACK"}, _for_us(vehicle, mission_type)) as waiter:
-        for _ in range(retries + 1):
-            vehicle.mav.mission_request_list_send(target[0], target[1], mission_type)
-            msg = waiter.get(timeout)
-            if msg is None:
-                continue
-            if msg.get_type() == "MISSION_COUNT":
-                return int(msg.count)
-            if msg.type not in (mavlink.MAV_MISSION_ACCEPTED, mavlink.MAV_MISSION_INVALID_SEQUENCE):
-                raise MissionError(
-                    f"vehicle {vehicle.sysid} refused to send its {name}: {mission_result_text(msg.type)}",
-                    int(msg.type),
-                )
-    raise FlightTimeout(f"the {name} count of vehicle {vehicle.sysid} (MISSION_REQUEST_LIST)",
-                        time.monotonic() - started, retries + 1, hint=vehicle._link_hint())  # fmt: skip
+    ours = _for_us(vehicle, mission_type)
+
+    def answer(m: Any) -> bool:  # the count, or a refusal (an ACK that is neither success nor a stray duplicate)
+        ignorable = (mavlink.MAV_MISSION_ACCEPTED, mavlink.MAV_MISSION_INVALID_SEQUENCE)
+        return bool(ours(m) and (m.get_type() == "MISSION_COUNT" or m.type not in ignorable))
+
+    msg = _ask(
+        vehicle,
+        lambda: vehicle.mav.mission_request_list_send(target[0], target[1], mission_type),
+        {"MISSION_COUNT", "MISSION_ACK"},
+        answer,
+        timeout,
+        retries,
+    )
+    if msg is None:
+        raise FlightTimeout(f"the {name} count of vehicle {vehicle.sysid} (MISSION_REQUEST_LIST)",
+                            time.monotonic() - started, retries + 1, hint=vehicle._link_hint())  # fmt: skip
+    if msg.get_type() == "MISSION_ACK":
+        raise MissionError(
+            f"vehicle {vehicle.sysid} refused to send its {name}: {mission_result_text(msg.type)}", int(msg.type)
+        )
+    return int(msg.count)
 
 
 class _Download:
@@ -255,7 +279,7 @@ class _Download:
     def __init__(self, vehicle: Vehicle, mission_type: int, count: int, timeout: float) -> None:
         self.vehicle, self.mission_type, self.count = vehicle, mission_type, count
         self.check = _for_us(vehicle, mission_type)
-        self.timer = _Timer(timeout)
+        self.timer = _Timer(timeout, vehicle)
         self.window = DOWNLOAD_WINDOW.get(vehicle.autopilot, 1)
         self.lock = threading.Lock()
         self.done = threading.Event()
@@ -361,21 +385,23 @@ def clear(vehicle: Vehicle, mission_type: int = MISSION, *, timeout: float = 1.5
     """
     name, target = _name(mission_type), vehicle.target
     started = time.monotonic()
-    with vehicle.expect("MISSION_ACK", _for_us(vehicle, mission_type)) as waiter:
-        for _ in range(retries + 1):
-            vehicle.mav.mission_clear_all_send(target[0], target[1], mission_type)
-            msg = waiter.get(timeout)
-            if msg is None:
-                continue
-            if msg.type == mavlink.MAV_MISSION_ACCEPTED:
-                return
-            raise MissionError(
-                f"vehicle {vehicle.sysid} refused to clear its {name}: {mission_result_text(msg.type)}"
-                + (" (ArduPilot keeps the mission it is flying in AUTO)" if mission_type == MISSION else ""),
-                int(msg.type),
-            )
-    raise FlightTimeout(f"clearing the {name} of vehicle {vehicle.sysid}", time.monotonic() - started, retries + 1,
-                        hint=vehicle._link_hint())  # fmt: skip
+    msg = _ask(
+        vehicle,
+        lambda: vehicle.mav.mission_clear_all_send(target[0], target[1], mission_type),
+        {"MISSION_ACK"},
+        _for_us(vehicle, mission_type),
+        timeout,
+        retries,
+    )
+    if msg is None:
+        raise FlightTimeout(f"clearing the {name} of vehicle {vehicle.sysid}", time.monotonic() - started,
+                            retries + 1, hint=vehicle._link_hint())  # fmt: skip
+    if msg.type != mavlink.MAV_MISSION_ACCEPTED:
+        raise MissionError(
+            f"vehicle {vehicle.sysid} refused to clear its {name}: {mission_result_text(msg.type)}"
+            + (" (ArduPilot keeps the mission it is flying in AUTO)" if mission_type == MISSION else ""),
+            int(msg.type),
+        )
 
 
 def upload_verified(

@@ -19,8 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import queue
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight import telemetry
-from flight.errors import CommandRejected, FlightError, FlightTimeout
+from flight.errors import CommandRejected, FlightError, FlightTimeout, LinkLost
+from flight.messages import Waiter, command_name, same_param_value
 from flight.results import command_result_text
 from flight.state import VehicleState
 
@@ -40,63 +39,6 @@ log = logging.getLogger(__name__)
 
 #: After MAV_RESULT_IN_PROGRESS, wait this long for each further COMMAND_ACK.
 IN_PROGRESS_WAIT_S = 10.0
-INT_PARAM_TYPES = {
-    mavlink.MAV_PARAM_TYPE_UINT8, mavlink.MAV_PARAM_TYPE_INT8, mavlink.MAV_PARAM_TYPE_UINT16,
-    mavlink.MAV_PARAM_TYPE_INT16, mavlink.MAV_PARAM_TYPE_UINT32, mavlink.MAV_PARAM_TYPE_INT32,
-}  # fmt: skip
-
-
-def command_name(command: int) -> str:
-    """``MAV_CMD_COMPONENT_ARM_DISARM`` -> ``"COMPONENT_ARM_DISARM (400)"``, for messages."""
-    entry = mavlink.enums["MAV_CMD"].get(command)
-    name = entry.name.removeprefix("MAV_CMD_") if entry is not None else "command"
-    return f"{name} ({command})"
-
-
-def _float32(value: float) -> float:
-    return float(struct.unpack("<f", struct.pack("<f", value))[0])
-
-
-def same_param_value(stored: float, wanted: float, param_type: int) -> bool:
-    """Whether a PARAM_VALUE holds ``wanted`` as the vehicle can store it (integer or float32)."""
-    if param_type in INT_PARAM_TYPES:
-        return round(stored) == round(wanted)
-    if math.isnan(stored) or math.isnan(wanted):
-        return math.isnan(stored) and math.isnan(wanted)
-    return abs(stored - _float32(wanted)) <= 1e-6 * max(1.0, abs(wanted))
-
-
-class Waiter:
-    """Messages of some types (and a predicate) queued from the moment it is registered.
-
-    Register before sending a request (:meth:`Vehicle.expect`), so an answer that comes back quickly is not
-    missed.
-    """
-
-    def __init__(self, types: set[str], predicate: Callable[[Any], bool] | None) -> None:
-        self.types = types
-        self.predicate = predicate
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-
-    def offer(self, msg: Any) -> None:
-        """Queue ``msg`` if it matches (called by the receive thread)."""
-        if msg.get_type() not in self.types:
-            return
-        if self.predicate is not None:
-            try:
-                if not self.predicate(msg):
-                    return
-            except Exception:
-                log.exception("wait predicate failed on %s", msg.get_type())
-                return
-        self._queue.put(msg)
-
-    def get(self, timeout: float) -> Any | None:
-        """The next matching message within ``timeout`` seconds, or None."""
-        try:
-            return self._queue.get(timeout=max(0.0, timeout))
-        except queue.Empty:
-            return None
 
 
 class Vehicle:
@@ -107,6 +49,7 @@ class Vehicle:
         autopilot: ``"ardupilot"`` or ``"px4"`` (HEARTBEAT ``autopilot``).
         vehicle_type: HEARTBEAT ``type`` (MAV_TYPE, 2 = quadrotor).
         params: Parameter values seen so far (every PARAM_VALUE), by name.
+        rtt_s: Smoothed round-trip time from command acks and mission transfers (None before the first).
         rate_methods: For each requested message, ``"interval"`` (SET_MESSAGE_INTERVAL) or ``"stream"``
             (REQUEST_DATA_STREAM fallback).
     """
@@ -122,6 +65,7 @@ class Vehicle:
         self.params: dict[str, float] = {}
         self.param_types: dict[str, int] = {}
         self.rate_methods: dict[str, str] = {}
+        self.rtt_s: float | None = None
         self._state = VehicleState(sysid=sysid)
         self._lock = threading.Lock()
         self._subs: list[tuple[Callable[[Any], None], set[str] | None]] = []
@@ -251,8 +195,11 @@ class Vehicle:
             unsubscribe()
 
     def _not_in_receive_thread(self) -> None:
+        """Checks before a blocking call: not in a callback, and the link not closed (LinkLost)."""
         if self.link.in_receive_thread():
             raise RuntimeError("blocking flight calls cannot run in a message callback (the receive thread)")
+        if self.link.closed:
+            raise LinkLost(f"the link {self.link.url} to vehicle {self.sysid} is closed; connect again")
 
     def _link_hint(self) -> str:
         if self.link.closed:
@@ -261,6 +208,12 @@ class Vehicle:
             age = time.monotonic() - self._state.last_heartbeat
             return f"no heartbeat from the vehicle for {age:.1f} s: the link is down"
         return "the link is up (heartbeats arrive); the vehicle may not support this"
+
+    def note_rtt(self, sample: float) -> float:
+        """Fold a measured round trip into :attr:`rtt_s` (the first sets it, then a 1/8 moving average)."""
+        sample = max(0.0, sample)
+        self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
+        return self.rtt_s
 
     def recent_statustext(self, since: float) -> list[str]:
         """STATUSTEXT texts received since monotonic time ``since``."""
@@ -341,10 +294,13 @@ class Vehicle:
         with self._command_lock(command), self.expect("COMMAND_ACK", is_ours) as waiter:
             ack = None
             while tries <= retries:
+                sent = time.monotonic()
                 send(tries)
                 tries += 1
                 ack = waiter.get(timeout)
                 if ack is not None:
+                    if tries == 1:
+                        self.note_rtt(time.monotonic() - sent)
                     break
             if ack is None:
                 raise FlightTimeout(f"{name} to vehicle {self.sysid}", time.monotonic() - started, retries + 1,

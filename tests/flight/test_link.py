@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from conftest import SPEEDUP, TEST_RATES
 from relay import Relay
 
-from flight.errors import FlightTimeout
+from flight.errors import FlightTimeout, LinkLost
 from flight.link import Fleet, MavLink
 from flight.vehicle import Vehicle
 from sim import Simulator
@@ -48,6 +48,10 @@ def test_tcp_link_sends_gcs_heartbeat(sim: Simulator, link: MavLink) -> None:
     assert link.vehicles == {1: vehicle} and vehicle.compid == 1
     assert _heard_by_sim(sim)  # our 1 Hz heartbeat arms ArduPilot's GCS failsafe logic
     _check_working(vehicle)
+    link.close()
+    assert not vehicle.link_ok
+    with pytest.raises(LinkLost, match=r"is closed"):
+        vehicle.get_param("RTL_ALT")
 
 
 def test_udpout_link() -> None:

@@ -11,8 +11,9 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight.errors import CommandRejected, FlightError, FlightTimeout
 from flight.link import MavLink
+from flight.messages import same_param_value
 from flight.state import VehicleState
-from flight.vehicle import Vehicle, same_param_value
+from flight.vehicle import Vehicle
 from sim import Simulator
 
 
