@@ -70,6 +70,9 @@ def fly_command(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Answer yes: take off without asking; on Ctrl-C return home.")
     ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check the plans (stamp, every leg in the fence); connect to nothing.")
+    ] = False,
 ) -> None:
     """Fly planned patrol missions: check, upload and verify, arm, take off, fly AUTO, land.
 
@@ -86,6 +89,10 @@ def fly_command(
         missions = load_missions(plans, cfg.safety)
     except FlightError as exc:
         fail(f"refusing to fly: {exc}")
+        return
+    if check:
+        for m in missions:
+            console.print(f"[green]ok[/] {m.path}: {m.waypoints} navigation items, all legs in the fence")
         return
     if not connect:
         connect = [link_cfg.connect] if len(missions) == 1 else []

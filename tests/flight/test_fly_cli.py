@@ -76,6 +76,24 @@ def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
         assert _landed_home(sim) < 2.0
 
 
+def test_lost_link_on_patrol_alarms_and_the_vehicle_failsafe_brings_it_home(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0], speedup=20) as sim:  # slow enough that the mission outlasts the 5 s (wall) link timeout
+        flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
+        runner = threading.Thread(target=flight.run)
+        runner.start()
+        wait_until("the first waypoint", lambda: len(_reached(sim)) >= 2, timeout=60)
+        sim.vehicle(0).cut_link(6.5)  # wall seconds: past FS_GCS_TIMEOUT (5 s) that fly set on the vehicle
+        runner.join(timeout=90)
+        status = flight.status
+        kinds = [e.kind for e in status.events]
+        assert kinds[:2] == ["link_lost", "link_back"], kinds
+        texts = [t for _, _, t in sim.vehicle(0).statustext]
+        assert "GCS Failsafe" in texts  # the vehicle's own failsafe acted, not the ground station
+        assert status.phase == "landed" and status.missing
+        assert _landed_home(sim) < 2.0
+
+
 def test_a_part_charged_battery_is_refused_before_arming(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0]) as sim:
@@ -173,6 +191,15 @@ def test_cli_refuses_before_anything_reaches_the_vehicle(plans: list[Path], tmp_
         assert v.params["MIS_TOTAL"] == 0  # no mission upload ever completed
         assert v.last_gcs_heartbeat is None  # it refused before even connecting
         assert v.params["FENCE_ENABLE"] == 0 and not v.armed
+
+
+def test_cli_check_only_checks(plans: list[Path], tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["fly", str(plans[0].parent), "--check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("all legs in the fence") == 2
+    edited = edit_plan(plans[0], tmp_path / "e.plan", lambda doc: doc["mission"]["items"].pop(), restamp=False)
+    result = CliRunner().invoke(app, ["fly", str(edited), "--check"])
+    assert result.exit_code == 2 and "validation stamp" in result.output
 
 
 def test_cli_needs_one_link_per_mission(plans: list[Path]) -> None:
