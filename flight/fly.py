@@ -296,8 +296,7 @@ class MissionFlight:
             self.status.error = str(exc)
             self._phase("failed", str(exc))
             if self._airborne:
-                self._safe_rtl()
-                self._phase("failed", f"{exc}; RTL commanded")
+                self._bring_back(exc)
         finally:
             self.status.done = True
             if self.vehicle is not None:
@@ -305,6 +304,18 @@ class MissionFlight:
             if self.link is not None:
                 self.link.close()
         return self.status
+
+    def _bring_back(self, exc: FlightError) -> None:
+        """After a failure in the air: RTL and keep following until it has landed (the error stays reported)."""
+        self.returning.set()
+        self._safe_rtl()
+        error = self.status.error
+        try:
+            self.follow()
+        except FlightError as again:
+            log.error("%s: lost track of the vehicle after the failure: %s", self.status.label, again)
+        self.status.error = error
+        self._phase("failed", f"{exc}; RTL commanded, then {self.status.phase} {self.status.detail}".strip())
 
     def _event(self, event: WatchEvent) -> None:
         self.status.events.append(event)

@@ -94,6 +94,24 @@ def test_lost_link_on_patrol_alarms_and_the_vehicle_failsafe_brings_it_home(plan
         assert _landed_home(sim) < 2.0
 
 
+def test_a_failure_in_the_air_returns_home_and_follows_the_landing(
+    plans: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flight.errors import FlightError
+
+    def broken(self: Commander, first: int = 1, timeout_s: float = 10.0) -> None:
+        raise FlightError("injected: mission start failed")
+
+    monkeypatch.setattr(Commander, "start_mission", broken)  # the only fake: everything else is the simulator
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        assert status.phase == "failed" and status.error == "injected: mission start failed"
+        assert "RTL commanded, then landed" in status.detail
+        assert sim.vehicle(0).has_flown and _reached(sim) == []  # it took off, never flew the mission, came back
+        assert _landed_home(sim) < 2.0
+
+
 def test_a_part_charged_battery_is_refused_before_arming(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0]) as sim:
