@@ -79,7 +79,7 @@ def fly_command(
     Example: gridpatrol fly out/demo/drone-1-s1.plan --connect tcp:127.0.0.1:5760
     """
     from flight.errors import FlightError
-    from flight.fly import MissionFlight, load_missions
+    from flight.fly import MissionFlight, load_missions, split_target
     from flight.fly_config import FlyConfig
     from gridpatrol.cli import console, fail, state
 
@@ -103,15 +103,28 @@ def fly_command(
         )
     for m, url in zip(missions, connect, strict=True):
         console.print(f"[green]checked[/] {m.path}: {m.waypoints} navigation items, all legs in the fence -> {url}")
+    try:
+        shared_bases = shared_urls(connect)
+    except ValueError as exc:
+        fail(str(exc))
+        return
     if not yes and not typer.confirm(f"Arm and fly {len(missions)} drone(s) now?", default=False):
         fail("not flying (answered no)", code=1)
+    from flight.link import MavLink
+
+    shared = {base: MavLink(base, **link_cfg.link_options()) for base in shared_bases}
     flights = [
-        MissionFlight(m, url, cfg, link_cfg, on_event=_print_event) for m, url in zip(missions, connect, strict=True)
+        MissionFlight(m, url, cfg, link_cfg, on_event=_print_event, shared_link=shared.get(split_target(url)[0]))
+        for m, url in zip(missions, connect, strict=True)
     ]
     threads = [threading.Thread(target=f.run, name=f"fly-{f.status.label}", daemon=True) for f in flights]
     for t in threads:
         t.start()
-    interrupted = _watch(flights, threads, yes)
+    try:
+        interrupted = _watch(flights, threads, yes)
+    finally:
+        for link in shared.values():
+            link.close()
     failed = [f.status for f in flights if not f.status.ok]
     for f in flights:
         st = f.status
@@ -120,6 +133,29 @@ def fly_command(
         raise typer.Exit(130)
     if failed:
         fail("; ".join(f"{st.label}: {st.error or f'{st.phase} {st.detail}'}" for st in failed), code=1)
+
+
+def shared_urls(urls: list[str]) -> list[str]:
+    """The link URLs that several drones share; each such use must name its vehicle with ``@SYSID``.
+
+    Raises:
+        ValueError: a shared URL without ``@SYSID`` on every use, a system id given twice, or a bad ``@SYSID``.
+    """
+    from flight.fly import split_target
+
+    targets = [split_target(u) for u in urls]
+    shared = []
+    for base in dict.fromkeys(b for b, _ in targets):
+        ids = [sysid for b, sysid in targets if b == base]
+        if len(ids) == 1:
+            continue
+        if None in ids or len(set(ids)) != len(ids):
+            raise ValueError(
+                f"--connect {base} is given {len(ids)} times: name a different vehicle on each, e.g. "
+                f"{base}@1 --connect {base}@2"
+            )
+        shared.append(base)
+    return shared
 
 
 def _print_event(flight: MissionFlight, event: WatchEvent) -> None:

@@ -94,7 +94,8 @@ class MissionFlight:
 
     Args:
         checked: The mission, already through :func:`flight.safety.check_plan_file`.
-        url: The vehicle's link (``tcp:127.0.0.1:5760``, ``udpin:0.0.0.0:14550``, ``serial:/dev/ttyACM0:115200``).
+        url: The vehicle's link (``tcp:127.0.0.1:5760``, ``udpin:0.0.0.0:14550``, ``serial:/dev/ttyACM0:115200``),
+            optionally ``@SYSID`` for one vehicle of several on that link (``tcp:127.0.0.1:5800@2``).
         config: Timeouts and safety settings (``[fly]``).
         link: Link settings (``[flight]``: ids, link timeout, telemetry rates, resends, tlog folder).
         on_event: Called with (flight, event) for each watchdog event (from the watchdog thread).
@@ -107,9 +108,12 @@ class MissionFlight:
         config: FlyConfig,
         link: FlightConfig | None = None,
         on_event: Any = None,
+        shared_link: MavLink | None = None,
     ) -> None:
         self.checked = checked
         self.url = url
+        self.base_url, self.sysid = split_target(url)
+        self.shared_link = shared_link
         self.config = config
         self.link_config = link or FlightConfig()
         self.on_event = on_event
@@ -144,8 +148,8 @@ class MissionFlight:
         if lc.tlog_dir is not None:
             lc.tlog_dir.mkdir(parents=True, exist_ok=True)
             tlog = lc.tlog_dir / f"{self.status.label}-{time.strftime('%Y%m%d-%H%M%S')}.tlog"
-        self.link = MavLink(self.url, tlog=tlog, **lc.link_options())
-        vehicle = self.link.wait_vehicle(timeout=self.config.connect_timeout_s)
+        self.link = self.shared_link or MavLink(self.base_url, tlog=tlog, **lc.link_options())
+        vehicle = self.link.wait_vehicle(self.sysid, timeout=self.config.connect_timeout_s)
         self.vehicle = vehicle
         self.commander = Commander(vehicle, ack_timeout_s=lc.command_timeout_s, retries=lc.command_retries)
         vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
@@ -301,7 +305,7 @@ class MissionFlight:
             self.status.done = True
             if self.vehicle is not None:
                 self.status.state, self.status.link_ok = self.vehicle.state, self.vehicle.link_ok
-            if self.link is not None:
+            if self.link is not None and self.link is not self.shared_link:
                 self.link.close()
         return self.status
 
@@ -333,6 +337,20 @@ class MissionFlight:
         return "RTL commanded"
 
 
+def split_target(url: str) -> tuple[str, int | None]:
+    """``"tcp:127.0.0.1:5800@2"`` -> ``("tcp:127.0.0.1:5800", 2)``; without ``@SYSID`` the sysid is None.
+
+    Raises:
+        ValueError: ``@`` followed by something other than a system id 1..255.
+    """
+    base, sep, tail = url.rpartition("@")
+    if not sep:
+        return url, None
+    if not tail.isdigit() or not 1 <= int(tail) <= 255:
+        raise ValueError(f"--connect {url!r}: after '@' comes the vehicle's system id (1..255), e.g. {base}@2")
+    return base, int(tail)
+
+
 def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMission]:
     """Check every plan before anything connects (see :func:`flight.safety.check_plan_file`).
 
@@ -340,9 +358,10 @@ def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMissio
     as ``gridpatrol plan`` writes them.
 
     Raises:
-        UnsafeMissionError: the first plan that must not fly, or a folder without plans.
+        UnsafeMissionError: the first plan that must not fly, a folder without plans, or the same mission twice.
     """
     from flight.safety import UnsafeMissionError
+    from mission_planner.qgc_plan import digest
 
     files: list[Path] = []
     for path in paths:
@@ -353,4 +372,14 @@ def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMissio
             files += found
         else:
             files.append(path)
-    return [check_plan_file(f, config) for f in files]
+    checked = [check_plan_file(f, config) for f in files]
+    seen: dict[str, Path] = {}
+    for m in checked:
+        key = digest(m.plan.mission)
+        if key in seen:
+            raise UnsafeMissionError(
+                f"{m.path} and {seen[key]} are the same mission: two drones would fly the same route at the same "
+                "time; give each drone its own plan"
+            )
+        seen[key] = m.path
+    return checked

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flightkit import REPO, connected, edit_plan, launch_site, sim_at, wait_until, write_plans
 
 from flight.commands import Commander, distance_m
-from flight.fly import MissionFlight, load_missions
+from flight.fly import MissionFlight, load_missions, split_target
 from flight.fly_config import FlyConfig, SafetyConfig
 from flight.safety import check_plan_file
 from gridpatrol.cli import app
@@ -187,6 +188,46 @@ def test_cli_ctrl_c_returns_home(plans: list[Path]) -> None:
         assert _landed_home(sim) < 2.0
         checked = check_plan_file(plans[0], SafetyConfig())
         assert _reached(sim) != checked.nav_seqs  # it came home before the patrol ended
+
+
+def _shifted_east(metres: float) -> Any:
+    """A plan edit: the whole mission (home included) moved ``metres`` east, as for a drone standing there."""
+
+    def change(doc: dict[str, Any]) -> None:
+        home = doc["mission"]["plannedHomePosition"]
+        dlon = metres / (111_320.0 * math.cos(math.radians(home[0])))
+        home[1] += dlon
+        for item in doc["mission"]["items"]:
+            if item["params"][5]:
+                item["params"][5] += dlon
+
+    return change
+
+
+def test_cli_flies_two_drones_behind_one_shared_link(plans: list[Path], tmp_path: Path) -> None:
+    lat, lon = launch_site(plans[0])
+    second = edit_plan(plans[0], tmp_path / "drone-2-s1.plan", _shifted_east(5.0), restamp=True)  # vehicle 2: 5 m E
+    with Simulator(vehicles=2, speedup=50, home=(lat, lon, 20.0), base_port=0, shared_port=0) as sim:
+        url = sim.shared_endpoint
+        assert url is not None
+        args = ["fly", str(second), str(plans[0]), "--connect", f"{url}@2", "--connect", f"{url}@1", "--yes"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        for v, plan in zip(sim.vehicles, (plans[0], second), strict=True):  # each flight drove its own vehicle
+            checked = check_plan_file(plan, SafetyConfig())
+            assert [seq for seq, _ in v.reached] == checked.nav_seqs
+            lat_v, lon_v, alt, _ = v.position
+            assert not v.armed and alt < 0.5 and distance_m(lat_v, lon_v, *checked.plan.home[:2]) < 2.0
+    with pytest.raises(ValueError, match="system id"):
+        split_target("tcp:127.0.0.1:5800@x")
+    twice = ["fly", str(plans[0]), str(second), "--connect", "tcp:h:1", "--connect", "tcp:h:1"]
+    result = CliRunner().invoke(app, twice)
+    assert result.exit_code == 2 and "name a different vehicle on each" in result.output
+
+
+def test_the_same_mission_on_two_drones_is_refused(plans: list[Path]) -> None:
+    result = CliRunner().invoke(app, ["fly", str(plans[0]), str(plans[0]), "--connect", "a", "--connect", "b"])
+    assert result.exit_code == 2 and "are the same mission" in result.output
 
 
 @pytest.mark.parametrize("why", ["edited", "outside"])
