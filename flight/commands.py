@@ -9,12 +9,17 @@ ArduPilot and PX4 sit behind the same calls: the mode for each role comes from :
 and ``DO_SET_MODE`` is encoded per autopilot (:func:`flight.px4.set_mode_params`).
 
 Example:
-    >>> from flight.link import MavLink  # doctest: +SKIP
-    >>> vehicle = MavLink("tcp:127.0.0.1:5760").wait_vehicle()  # doctest: +SKIP
-    >>> cmd = Commander(vehicle)  # doctest: +SKIP
-    >>> cmd.set_mode("GUIDED"); cmd.arm(); cmd.takeoff(30)  # doctest: +SKIP
-    >>> cmd.goto(30.5442, 114.2952, 30, speed_ms=5)  # doctest: +SKIP
-    >>> cmd.return_home()  # doctest: +SKIP
+    >>> from sim import Simulator
+    >>> from flight.link import MavLink
+    >>> with Simulator(speedup=20, base_port=0) as sim, MavLink(sim.endpoints[0]) as link:
+    ...     cmd = Commander(link.wait_vehicle())
+    ...     fix = cmd.wait_for("a GPS fix", lambda s: (s.gps_fix or 0) >= 3, 10)
+    ...     cmd.set_mode("GUIDED"); cmd.arm(); cmd.takeoff(10)
+    ...     cmd.goto(30.5442, 114.2950, 10, speed_ms=5)
+    ...     cmd.return_home(); landed = cmd.wait_landed(60)
+    ...     flown = sim.vehicle(0).has_flown
+    >>> flown, landed.armed
+    (True, False)
 """
 
 from __future__ import annotations
