@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from flight.fly import FlightStatus, MissionFlight
+    from flight.fly import MissionFlight
     from flight.watchdog import WatchEvent
 
 REFRESH_HZ = 4
@@ -27,15 +27,18 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def progress_table(statuses: list[FlightStatus]) -> Table:
-    """One row per drone: link, mode, battery, altitude, mission item, phase."""
+def progress_table(flights: list[MissionFlight]) -> Table:
+    """One row per drone: link, mode, battery, altitude, mission item, phase (live telemetry once connected)."""
     table = Table(title="gridpatrol fly", title_justify="left")
     for col in ("drone", "link", "mode", "armed", "battery %", "alt m", "item", "phase"):
         table.add_column(col, justify="right" if col in ("battery %", "alt m", "item") else "left")
-    for st in statuses:
-        s = st.state
-        link = "[green]ok[/]" if st.link_ok else ("[red]LOST[/]" if s is not None else "-")
-        done = len([q for q in st.reached])
+    for flight in flights:
+        st = flight.status
+        live = flight.vehicle is not None and not st.done
+        s = flight.vehicle.state if live and flight.vehicle is not None else st.state
+        link_ok = flight.vehicle.link_ok if live and flight.vehicle is not None else st.link_ok
+        link = "[green]ok[/]" if link_ok else ("[red]LOST[/]" if s is not None else "-")
+        done = len(st.reached)
         phase = f"[red]{st.phase}[/]" if st.error else st.phase
         table.add_row(
             st.label,
@@ -56,11 +59,19 @@ def fly_command(
         typer.Argument(help="Planned missions (.plan from `gridpatrol plan`), one per drone; a folder: its *-s1.plan."),
     ],
     connect: Annotated[
-        list[str],
-        typer.Option("--connect", help="The link of each drone, in the order of the plans (tcp:HOST:PORT, udpin:...)."),
-    ],
+        list[str] | None,
+        typer.Option(
+            "--connect",
+            help="The link of each drone, in the order of the plans (tcp:HOST:PORT, udpin:...); "
+            "default for one drone: [flight] connect.",
+            show_default=False,
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Answer yes: take off without asking; on Ctrl-C return home.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check the plans (stamp, every leg in the fence); connect to nothing.")
     ] = False,
 ) -> None:
     """Fly planned patrol missions: check, upload and verify, arm, take off, fly AUTO, land.
@@ -68,33 +79,52 @@ def fly_command(
     Example: gridpatrol fly out/demo/drone-1-s1.plan --connect tcp:127.0.0.1:5760
     """
     from flight.errors import FlightError
-    from flight.fly import FlyConfig, MissionFlight, load_missions
+    from flight.fly import MissionFlight, load_missions, split_target
+    from flight.fly_config import FlyConfig
     from gridpatrol.cli import console, fail, state
 
-    config = getattr(state.settings, "fly", None)
-    cfg = config if isinstance(config, FlyConfig) else FlyConfig()
+    cfg: FlyConfig = state.settings.fly
+    link_cfg = state.settings.flight
     try:
         missions = load_missions(plans, cfg.safety)
     except FlightError as exc:
         fail(f"refusing to fly: {exc}")
         return
+    if check:
+        for m in missions:
+            console.print(f"[green]ok[/] {m.path}: {m.waypoints} navigation items, all legs in the fence")
+        return
+    if not connect:
+        connect = [link_cfg.connect] if len(missions) == 1 else []
     if len(missions) != len(connect):
         fail(
             f"--connect: {len(missions)} mission(s) ({', '.join(m.path.name for m in missions)}) but "
             f"{len(connect)} --connect link(s); give one --connect per mission, in the same order"
         )
     for m, url in zip(missions, connect, strict=True):
-        console.print(f"[green]checked[/] {m.path}: {m.waypoints} waypoints inside the fence -> {url}")
+        console.print(f"[green]checked[/] {m.path}: {m.waypoints} navigation items, all legs in the fence -> {url}")
+    try:
+        shared_bases = shared_urls(connect)
+    except ValueError as exc:
+        fail(str(exc))
+        return
     if not yes and not typer.confirm(f"Arm and fly {len(missions)} drone(s) now?", default=False):
         fail("not flying (answered no)", code=1)
+    from flight.link import MavLink
+
+    shared = {base: MavLink(base, **link_cfg.link_options()) for base in shared_bases}
     flights = [
-        MissionFlight(m, url, cfg, on_event=lambda f, e: _print_event(f, e))
+        MissionFlight(m, url, cfg, link_cfg, on_event=_print_event, shared_link=shared.get(split_target(url)[0]))
         for m, url in zip(missions, connect, strict=True)
     ]
     threads = [threading.Thread(target=f.run, name=f"fly-{f.status.label}", daemon=True) for f in flights]
     for t in threads:
         t.start()
-    interrupted = _watch(flights, threads, yes)
+    try:
+        interrupted = _watch(flights, threads, yes)
+    finally:
+        for link in shared.values():
+            link.close()
     failed = [f.status for f in flights if not f.status.ok]
     for f in flights:
         st = f.status
@@ -103,6 +133,29 @@ def fly_command(
         raise typer.Exit(130)
     if failed:
         fail("; ".join(f"{st.label}: {st.error or f'{st.phase} {st.detail}'}" for st in failed), code=1)
+
+
+def shared_urls(urls: list[str]) -> list[str]:
+    """The link URLs that several drones share; each such use must name its vehicle with ``@SYSID``.
+
+    Raises:
+        ValueError: a shared URL without ``@SYSID`` on every use, a system id given twice, or a bad ``@SYSID``.
+    """
+    from flight.fly import split_target
+
+    targets = [split_target(u) for u in urls]
+    shared = []
+    for base in dict.fromkeys(b for b, _ in targets):
+        ids = [sysid for b, sysid in targets if b == base]
+        if len(ids) == 1:
+            continue
+        if None in ids or len(set(ids)) != len(ids):
+            raise ValueError(
+                f"--connect {base} is given {len(ids)} times: name a different vehicle on each, e.g. "
+                f"{base}@1 --connect {base}@2"
+            )
+        shared.append(base)
+    return shared
 
 
 def _print_event(flight: MissionFlight, event: WatchEvent) -> None:
@@ -117,13 +170,15 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
     from gridpatrol.cli import console
 
     interrupted = False
-    statuses = [f.status for f in flights]
-    with Live(progress_table(statuses), console=console, refresh_per_second=REFRESH_HZ) as live:
+    with Live(progress_table(flights), console=console, refresh_per_second=REFRESH_HZ) as live:
         while any(t.is_alive() for t in threads):
             try:
-                live.update(progress_table(statuses))
+                live.update(progress_table(flights))
                 time.sleep(1 / REFRESH_HZ)
             except KeyboardInterrupt:
+                if interrupted:  # the second Ctrl-C: stop following; the vehicles' failsafes take over
+                    console.print("[yellow]leaving the drones to their failsafes (lost link: return home)[/]")
+                    break
                 interrupted = True
                 live.stop()
                 if yes or typer.confirm("Interrupted: return every drone home (RTL) now?", default=True):
@@ -132,9 +187,10 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
                     console.print("waiting for the drones to land (Ctrl-C again to leave them to their failsafes)")
                 else:
                     console.print(
-                        "[yellow]drones keep flying their missions; when this station stops, their lost-link "
-                        "failsafe returns them home[/]"
+                        "[yellow]drones keep flying their missions (Ctrl-C again to stop following them; their "
+                        "lost-link failsafe then returns them home)[/]"
                     )
                 live.start()
-        live.update(progress_table(statuses))
+        live.update(progress_table(flights))
+    console.print()
     return interrupted

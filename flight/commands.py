@@ -9,12 +9,17 @@ ArduPilot and PX4 sit behind the same calls: the mode for each role comes from :
 and ``DO_SET_MODE`` is encoded per autopilot (:func:`flight.px4.set_mode_params`).
 
 Example:
-    >>> from flight.link import MavLink  # doctest: +SKIP
-    >>> vehicle = MavLink("tcp:127.0.0.1:5760").wait_vehicle()  # doctest: +SKIP
-    >>> cmd = Commander(vehicle)  # doctest: +SKIP
-    >>> cmd.set_mode("GUIDED"); cmd.arm(); cmd.takeoff(30)  # doctest: +SKIP
-    >>> cmd.goto(30.5442, 114.2952, 30, speed_ms=5)  # doctest: +SKIP
-    >>> cmd.return_home()  # doctest: +SKIP
+    >>> from sim import Simulator
+    >>> from flight.link import MavLink
+    >>> with Simulator(speedup=20, base_port=0) as sim, MavLink(sim.endpoints[0]) as link:
+    ...     cmd = Commander(link.wait_vehicle())
+    ...     fix = cmd.wait_for("a GPS fix", lambda s: (s.gps_fix or 0) >= 3, 10)
+    ...     cmd.set_mode("GUIDED"); cmd.arm(); cmd.takeoff(10)
+    ...     cmd.goto(30.5442, 114.2950, 10, speed_ms=5)
+    ...     cmd.return_home(); landed = cmd.wait_landed(60)
+    ...     flown = sim.vehicle(0).has_flown
+    >>> flown, landed.armed
+    (True, False)
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ EXPLAINS = mavlink.MAV_SEVERITY_WARNING
 #: Seconds to wait, after a refusal, for the STATUSTEXTs that explain it.
 EXPLAIN_WAIT_S = 0.5
 EARTH_RADIUS_M = 6_371_008.8
+GIMBAL_MESSAGES = {"MOUNT_STATUS", "GIMBAL_DEVICE_ATTITUDE_STATUS"}
 
 
 class ArmRefused(CommandRejected):
@@ -60,6 +66,14 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def quaternion_pitch_yaw(q: list[float]) -> tuple[float, float]:
+    """Pitch and yaw in degrees of an attitude quaternion (w, x, y, z), as GIMBAL_DEVICE_ATTITUDE_STATUS sends."""
+    w, x, y, z = (float(v) for v in q)
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2.0 * (w * y - z * x)))))
+    yaw = math.degrees(math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z)))
+    return pitch, yaw
 
 
 def explanations(state: VehicleState, since: float, prefixes: tuple[str, ...] = ()) -> list[str]:
@@ -244,12 +258,27 @@ class Commander:
             self.set_mode(mode, timeout_s)
         self.wait_for("mission start", lambda s: s.mode == mode, timeout_s)
 
-    def pause(self, timeout_s: float = 20.0) -> None:
-        """Stop where it is and hover (ArduPilot BRAKE, PX4 AUTO.LOITER); waits until the speed is near 0."""
+    def pause(self, timeout_s: float = 20.0, settle_s: float = 1.0) -> None:
+        """Stop where it is and hover (ArduPilot BRAKE, PX4 AUTO.LOITER).
+
+        Returns once the ground speed has stayed below 0.5 m/s for ``settle_s`` (a speed that only passes
+        through zero while the vehicle swings back to its stopping point is not "stopped").
+        """
         self.set_role("pause")
-        self.wait_for(
-            "stopping", lambda s: s.groundspeed_ms is not None and s.groundspeed_ms < 0.5, timeout_s, "still moving"
-        )
+        deadline = time.monotonic() + timeout_s
+
+        def slow(s: VehicleState) -> bool:
+            return s.groundspeed_ms is not None and s.groundspeed_ms < 0.5
+
+        while True:
+            self.wait_for("stopping", slow, max(0.1, deadline - time.monotonic()), "still moving")
+            still_since = time.monotonic()
+            while slow(self.state) and time.monotonic() - still_since < settle_s:
+                time.sleep(POLL_S)
+            if slow(self.state):
+                return
+            if time.monotonic() > deadline:
+                raise FlightTimeout(f"stopping on {self._name()}", timeout_s, 1, "it keeps moving")
 
     def resume(self, timeout_s: float = 10.0) -> int | None:
         """Go back to the mission at the item it was flying (AUTO resumes it); returns that item."""
@@ -331,11 +360,18 @@ class Commander:
     # -- camera ----------------------------------------------------------------------------------------------
 
     def gimbal_angles(self, timeout_s: float = 3.0) -> tuple[float, float]:
-        """The gimbal's (pitch, yaw) in degrees from the next MOUNT_STATUS (yaw relative to the vehicle)."""
-        if "MOUNT_STATUS" not in self.vehicle.rate_methods:
-            self.vehicle.request_rates({"MOUNT_STATUS": 4.0})
-        msg: Any = self.vehicle.wait_message("MOUNT_STATUS", timeout=timeout_s)
-        return msg.pointing_a / 100.0, msg.pointing_c / 100.0
+        """The gimbal's (pitch, yaw) in degrees, yaw relative to the vehicle, from the next MOUNT_STATUS or
+        GIMBAL_DEVICE_ATTITUDE_STATUS (whichever the autopilot sends; both are asked for once)."""
+        if not GIMBAL_MESSAGES & set(self.vehicle.rate_methods):
+            self.vehicle.request_rates({name: 4.0 for name in sorted(GIMBAL_MESSAGES)})
+        msg: Any = self.vehicle.wait_message(GIMBAL_MESSAGES, timeout=timeout_s)
+        if msg.get_type() == "MOUNT_STATUS":
+            return msg.pointing_a / 100.0, msg.pointing_c / 100.0
+        pitch, yaw = quaternion_pitch_yaw(msg.q)
+        if int(msg.flags) & mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME:
+            heading = self.state.heading_deg or 0.0
+            yaw = (yaw - heading + 180.0) % 360.0 - 180.0
+        return pitch, yaw
 
     def _wait_gimbal(
         self, what: str, want: Callable[[], tuple[float, float]], tol_deg: float, timeout_s: float

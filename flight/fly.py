@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flight.commands import Commander, distance_m
+from flight.config import FlightConfig
 from flight.errors import FlightError
 from flight.fly_config import FlyConfig, SafetyConfig
-from flight.px4 import role_mode, to_px4_mission
+from flight.px4 import first_mission_item, plan_seq, role_mode, to_px4_mission
 from flight.safety import CheckedMission, arm_fence_and_failsafes, check_plan_file, check_start
 from flight.state import VehicleState
 from flight.watchdog import Watchdog, WatchEvent
@@ -93,9 +94,11 @@ class MissionFlight:
 
     Args:
         checked: The mission, already through :func:`flight.safety.check_plan_file`.
-        url: The vehicle's link (``tcp:127.0.0.1:5760``, ``udpin:0.0.0.0:14550``, ``serial:/dev/ttyACM0:115200``).
-        config: Timeouts and safety settings.
-        on_event: Called for each watchdog event (from the watchdog thread).
+        url: The vehicle's link (``tcp:127.0.0.1:5760``, ``udpin:0.0.0.0:14550``, ``serial:/dev/ttyACM0:115200``),
+            optionally ``@SYSID`` for one vehicle of several on that link (``tcp:127.0.0.1:5800@2``).
+        config: Timeouts and safety settings (``[fly]``).
+        link: Link settings (``[flight]``: ids, link timeout, telemetry rates, resends, tlog folder).
+        on_event: Called with (flight, event) for each watchdog event (from the watchdog thread).
     """
 
     def __init__(
@@ -103,11 +106,16 @@ class MissionFlight:
         checked: CheckedMission,
         url: str,
         config: FlyConfig,
+        link: FlightConfig | None = None,
         on_event: Any = None,
+        shared_link: MavLink | None = None,
     ) -> None:
         self.checked = checked
         self.url = url
+        self.base_url, self.sysid = split_target(url)
+        self.shared_link = shared_link
         self.config = config
+        self.link_config = link or FlightConfig()
         self.on_event = on_event
         self.status = FlightStatus(checked.path.stem, url, checked.nav_seqs)
         self.link: MavLink | None = None
@@ -135,22 +143,33 @@ class MissionFlight:
         from flight.link import MavLink
 
         self._phase("connecting", self.url)
-        self.link = MavLink(self.url, heartbeat_timeout_s=self.config.heartbeat_timeout_s)
-        vehicle = self.link.wait_vehicle(timeout=self.config.connect_timeout_s)
+        lc = self.link_config
+        tlog = None
+        if lc.tlog_dir is not None:
+            lc.tlog_dir.mkdir(parents=True, exist_ok=True)
+            tlog = lc.tlog_dir / f"{self.status.label}-{time.strftime('%Y%m%d-%H%M%S')}.tlog"
+        self.link = self.shared_link or MavLink(self.base_url, tlog=tlog, **lc.link_options())
+        vehicle = self.link.wait_vehicle(self.sysid, timeout=self.config.connect_timeout_s)
         self.vehicle = vehicle
-        self.commander = Commander(vehicle)
+        self.commander = Commander(vehicle, ack_timeout_s=lc.command_timeout_s, retries=lc.command_retries)
         vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
         vehicle.request_rates({"FENCE_STATUS": 1.0, "EXTENDED_SYS_STATE": 1.0})
         return vehicle
 
     def _on_reached(self, msg: Any) -> None:  # receive thread
-        seq = int(msg.seq)
+        autopilot = self.vehicle.autopilot if self.vehicle is not None else "ardupilot"
+        seq = plan_seq(autopilot, int(msg.seq))
         if not self.status.reached or self.status.reached[-1] != seq:
             self.status.reached.append(seq)
 
     def prepare(self) -> None:
         """Wait for GPS, check the launch site, upload fence, failsafes and mission (all verified)."""
         vehicle, commander = self._need()
+        if vehicle.state.armed:
+            raise FlightError(
+                f"{self.status.label}: vehicle {vehicle.sysid} is already armed ({vehicle.state.mode}); gridpatrol "
+                "only starts missions on the ground: land and disarm it first"
+            )
         self._phase("waiting for GPS", "3-D fix and EKF")
         state = commander.wait_for(
             "a 3-D GPS fix and a healthy EKF",
@@ -162,12 +181,15 @@ class MissionFlight:
         offset = check_start(self.checked, state.lat, state.lon, self.config.safety)
         self._check_abort()
         self._phase("uploading fence", f"{len(self.checked.plan.fence)} items, {offset:.0f} m from launch site")
+        lc = self.link_config
         arm_fence_and_failsafes(
             vehicle,
             self.checked,
             self.config.safety,
             commander.autopilot,
-            report=lambda t: self._phase("uploading fence", t),
+            report=lambda t: self._phase("preflight", t),
+            timeout=lc.mission_timeout_s,
+            retries=lc.mission_retries,
         )
         self._check_abort()
         from flight.mission_protocol import MISSION, upload_verified
@@ -176,7 +198,7 @@ class MissionFlight:
         if commander.autopilot == "px4":
             items = to_px4_mission(items)
         self._phase("uploading mission", f"{len(items)} items")
-        upload_verified(vehicle, items, MISSION)
+        upload_verified(vehicle, items, MISSION, timeout=lc.mission_timeout_s, retries=lc.mission_retries)
         self._phase("uploaded", "mission, fence and failsafes verified")
 
     def launch(self) -> None:
@@ -184,6 +206,14 @@ class MissionFlight:
         _, commander = self._need()
         self._check_abort()
         takeoff_alt = next((i.z for i in self.checked.plan.mission if i.command == TAKEOFF), self.checked.cruise_alt_m)
+        need = self.config.safety.min_takeoff_battery_pct
+        battery = commander.state.battery_pct
+        if need > 0 and (battery is None or battery < need):
+            have = "unknown" if battery is None else f"{battery:.0f} %"
+            raise FlightError(
+                f"{self.status.label}: battery {have}, below the {need:g} % needed to take off (the planner sizes "
+                "each sortie for a full battery); fit a charged battery"
+            )
         self._phase("arming")
         commander.set_role("takeoff")
         commander.arm()
@@ -197,7 +227,7 @@ class MissionFlight:
         if self.returning.is_set():
             return
         self._phase("mission", f"item 1/{self.status.total}")
-        commander.start_mission(1)
+        commander.start_mission(first_mission_item(commander.autopilot))
 
     def follow(self) -> None:
         """Follow the flight until the vehicle has landed and disarmed (RTL if the mission ends in the air)."""
@@ -270,15 +300,26 @@ class MissionFlight:
             self.status.error = str(exc)
             self._phase("failed", str(exc))
             if self._airborne:
-                self._safe_rtl()
-                self._phase("failed", f"{exc}; RTL commanded")
+                self._bring_back(exc)
         finally:
             self.status.done = True
             if self.vehicle is not None:
                 self.status.state, self.status.link_ok = self.vehicle.state, self.vehicle.link_ok
-            if self.link is not None:
+            if self.link is not None and self.link is not self.shared_link:
                 self.link.close()
         return self.status
+
+    def _bring_back(self, exc: FlightError) -> None:
+        """After a failure in the air: RTL and keep following until it has landed (the error stays reported)."""
+        self.returning.set()
+        self._safe_rtl()
+        error = self.status.error
+        try:
+            self.follow()
+        except FlightError as again:
+            log.error("%s: lost track of the vehicle after the failure: %s", self.status.label, again)
+        self.status.error = error
+        self._phase("failed", f"{exc}; RTL commanded, then {self.status.phase} {self.status.detail}".strip())
 
     def _event(self, event: WatchEvent) -> None:
         self.status.events.append(event)
@@ -296,6 +337,20 @@ class MissionFlight:
         return "RTL commanded"
 
 
+def split_target(url: str) -> tuple[str, int | None]:
+    """``"tcp:127.0.0.1:5800@2"`` -> ``("tcp:127.0.0.1:5800", 2)``; without ``@SYSID`` the sysid is None.
+
+    Raises:
+        ValueError: ``@`` followed by something other than a system id 1..255.
+    """
+    base, sep, tail = url.rpartition("@")
+    if not sep:
+        return url, None
+    if not tail.isdigit() or not 1 <= int(tail) <= 255:
+        raise ValueError(f"--connect {url!r}: after '@' comes the vehicle's system id (1..255), e.g. {base}@2")
+    return base, int(tail)
+
+
 def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMission]:
     """Check every plan before anything connects (see :func:`flight.safety.check_plan_file`).
 
@@ -303,9 +358,10 @@ def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMissio
     as ``gridpatrol plan`` writes them.
 
     Raises:
-        UnsafeMissionError: the first plan that must not fly, or a folder without plans.
+        UnsafeMissionError: the first plan that must not fly, a folder without plans, or the same mission twice.
     """
     from flight.safety import UnsafeMissionError
+    from mission_planner.qgc_plan import digest
 
     files: list[Path] = []
     for path in paths:
@@ -316,4 +372,14 @@ def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMissio
             files += found
         else:
             files.append(path)
-    return [check_plan_file(f, config) for f in files]
+    checked = [check_plan_file(f, config) for f in files]
+    seen: dict[str, Path] = {}
+    for m in checked:
+        key = digest(m.plan.mission)
+        if key in seen:
+            raise UnsafeMissionError(
+                f"{m.path} and {seen[key]} are the same mission: two drones would fly the same route at the same "
+                "time; give each drone its own plan"
+            )
+        seen[key] = m.path
+    return checked

@@ -56,6 +56,13 @@ class SafetyConfig(BaseModel):
         title="Battery reserve (%)",
         description="Ground-side watchdog: RTL once below this charge (before the vehicle's own low failsafe).",
     )
+    min_takeoff_battery_pct: float = Field(
+        90.0,
+        ge=0,
+        le=100,
+        title="Take-off battery (%)",
+        description="Refuse to take off below this charge: the planner sizes every sortie for a full battery.",
+    )
     gcs_failsafe_action: Action = Field(
         "rtl", title="Lost-link action", description="What the vehicle does when it stops hearing this ground station."
     )
@@ -97,7 +104,4 @@ class FlyConfig(BaseModel):
     )
     flight_timeout_s: float = Field(
         3600.0, gt=0, title="Flight timeout (s)", description="Give up following a flight (and RTL) after this."
-    )
-    heartbeat_timeout_s: float = Field(
-        3.0, gt=0, title="Link timeout (s)", description="No heartbeat for this long counts as a lost link."
     )

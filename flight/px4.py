@@ -156,6 +156,19 @@ _PX4_BAT_ACTION = {"report": 0, "rtl": 1, "land": 2, "brake": 2}  # COM_LOW_BAT_
 _PX4_DLL_ACTION = {"report": 0, "brake": 1, "rtl": 2, "land": 3}  # NAV_DLL_ACT: off, hold, return, land
 
 
+def first_mission_item(autopilot: Autopilot) -> int:
+    """The first item MISSION_START should fly: 1 on ArduPilot (0 is home), 0 on PX4."""
+    return 0 if autopilot == "px4" else 1
+
+
+def plan_seq(autopilot: Autopilot, vehicle_seq: int) -> int:
+    """A vehicle's mission item number (MISSION_CURRENT, MISSION_ITEM_REACHED) as numbered in the plan file.
+
+    :func:`to_px4_mission` drops home and keeps one item per item, so PX4's numbers are the plan's minus one.
+    """
+    return vehicle_seq + 1 if autopilot == "px4" else vehicle_seq
+
+
 def px4_failsafe_params(config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
     """PX4 parameters for the same fence and failsafe settings :mod:`flight.safety` sets on ArduPilot.
 

@@ -356,8 +356,13 @@ def arm_fence_and_failsafes(
     config: SafetyConfig,
     autopilot: Autopilot = "ardupilot",
     report: Callable[[str], None] | None = None,
+    *,
+    timeout: float = 1.5,
+    retries: int = 5,
 ) -> None:
     """Upload the fence and rally points (verified by read-back), then set and read back the failsafe params.
+
+    ``timeout`` and ``retries`` are the mission protocol's (see :func:`flight.mission_protocol.upload_verified`).
 
     Raises:
         MissionError / MissionVerifyError: the upload failed or reads back differently.
@@ -366,10 +371,10 @@ def arm_fence_and_failsafes(
     from flight.mission_protocol import FENCE, RALLY, upload_verified
 
     say = report or (lambda text: None)
-    upload_verified(vehicle, checked.plan.fence, FENCE)
+    upload_verified(vehicle, checked.plan.fence, FENCE, timeout=timeout, retries=retries)
     say(f"fence uploaded and verified ({len(checked.plan.fence)} items)")
     if checked.plan.rally:
-        upload_verified(vehicle, checked.plan.rally, RALLY)
+        upload_verified(vehicle, checked.plan.rally, RALLY, timeout=timeout, retries=retries)
         say(f"rally points uploaded and verified ({len(checked.plan.rally)})")
     set_params_verified(vehicle, failsafe_params(autopilot, config, checked.cruise_alt_m))
     say("fence and failsafe parameters set and read back")

@@ -158,3 +158,13 @@ def test_pause_and_resume_at_the_current_item(tmp_path: Path) -> None:
         assert truth.reached[2][0] == item
         cmd.return_home()
         cmd.wait_landed(timeout_s=60)
+
+
+@pytest.mark.parametrize("pitch,yaw", [(-90.0, 0.0), (-45.0, 30.0), (10.0, -120.0), (-30.0, 179.0)])
+def test_gimbal_quaternion_decodes_like_pymavlink(pitch: float, yaw: float) -> None:
+    from pymavlink.quaternion import QuaternionBase
+
+    from flight.commands import quaternion_pitch_yaw
+
+    q = QuaternionBase([0.0, math.radians(pitch), math.radians(yaw)]).q
+    assert quaternion_pitch_yaw(list(q)) == pytest.approx((pitch, yaw), abs=1e-6)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -15,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import REPO, edit_plan, launch_site, sim_at, wait_until, write_plans
+from flightkit import REPO, connected, edit_plan, launch_site, sim_at, wait_until, write_plans
 
-from flight.commands import distance_m
-from flight.fly import MissionFlight, load_missions
+from flight.commands import Commander, distance_m
+from flight.fly import MissionFlight, load_missions, split_target
 from flight.fly_config import FlyConfig, SafetyConfig
 from flight.safety import check_plan_file
 from gridpatrol.cli import app
@@ -76,6 +77,75 @@ def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
         assert _landed_home(sim) < 2.0
 
 
+def test_lost_link_on_patrol_alarms_and_the_vehicle_failsafe_brings_it_home(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0], speedup=20) as sim:  # slow enough that the mission outlasts the 5 s (wall) link timeout
+        flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
+        runner = threading.Thread(target=flight.run)
+        runner.start()
+        wait_until("the first waypoint", lambda: len(_reached(sim)) >= 2, timeout=60)
+        sim.vehicle(0).cut_link(6.5)  # wall seconds: past FS_GCS_TIMEOUT (5 s) that fly set on the vehicle
+        runner.join(timeout=90)
+        status = flight.status
+        kinds = [e.kind for e in status.events]
+        assert kinds[:2] == ["link_lost", "link_back"], kinds
+        texts = [t for _, _, t in sim.vehicle(0).statustext]
+        assert "GCS Failsafe" in texts  # the vehicle's own failsafe acted, not the ground station
+        assert status.phase == "landed" and status.missing
+        assert _landed_home(sim) < 2.0
+
+
+def test_a_failure_in_the_air_returns_home_and_follows_the_landing(
+    plans: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flight.errors import FlightError
+
+    def broken(self: Commander, first: int = 1, timeout_s: float = 10.0) -> None:
+        raise FlightError("injected: mission start failed")
+
+    monkeypatch.setattr(Commander, "start_mission", broken)  # the only fake: everything else is the simulator
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        assert status.phase == "failed" and status.error == "injected: mission start failed"
+        assert "RTL commanded, then landed" in status.detail
+        assert sim.vehicle(0).has_flown and _reached(sim) == []  # it took off, never flew the mission, came back
+        assert _landed_home(sim) < 2.0
+
+
+def test_a_part_charged_battery_is_refused_before_arming(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        sim.vehicle(0).sag_battery(40)
+        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        assert status.phase == "failed" and status.error is not None
+        assert "below the 90 % needed to take off" in status.error
+        assert not any("Arming" in t for _, _, t in sim.vehicle(0).statustext)  # it never tried to arm
+
+
+def test_arm_refusal_stops_the_flight_with_the_vehicles_reason(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        sim.vehicle(0).sag_battery(95)  # below BATT_LOW_VOLT: the vehicle's own pre-arm check refuses
+        config = FlyConfig(safety=SafetyConfig(min_takeoff_battery_pct=0))
+        status = MissionFlight(checked, sim.endpoints[0], config).run()
+        assert status.phase == "failed" and status.error is not None
+        assert "PreArm: Battery 1 low voltage failsafe" in status.error
+        assert not sim.vehicle(0).armed and sim.vehicle(0).position[2] < 0.1
+
+
+def test_a_vehicle_already_armed_is_not_given_a_mission(plans: list[Path]) -> None:
+    checked = check_plan_file(plans[0], SafetyConfig())
+    with sim_at(plans[0]) as sim:
+        with connected(sim) as vehicle:
+            cmd = Commander(vehicle)
+            cmd.set_mode("GUIDED")
+            cmd.arm()
+        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        assert status.error is not None and "already armed" in status.error
+        assert sim.vehicle(0).params["MIS_TOTAL"] == 0  # nothing uploaded
+
+
 def _run_cli(args: list[str], *, timeout: float = CLI_TIMEOUT_S, **kw: object) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="160", YOLO_OFFLINE="1")
     return subprocess.Popen(
@@ -120,6 +190,46 @@ def test_cli_ctrl_c_returns_home(plans: list[Path]) -> None:
         assert _reached(sim) != checked.nav_seqs  # it came home before the patrol ended
 
 
+def _shifted_east(metres: float) -> Any:
+    """A plan edit: the whole mission (home included) moved ``metres`` east, as for a drone standing there."""
+
+    def change(doc: dict[str, Any]) -> None:
+        home = doc["mission"]["plannedHomePosition"]
+        dlon = metres / (111_320.0 * math.cos(math.radians(home[0])))
+        home[1] += dlon
+        for item in doc["mission"]["items"]:
+            if item["params"][5]:
+                item["params"][5] += dlon
+
+    return change
+
+
+def test_cli_flies_two_drones_behind_one_shared_link(plans: list[Path], tmp_path: Path) -> None:
+    lat, lon = launch_site(plans[0])
+    second = edit_plan(plans[0], tmp_path / "drone-2-s1.plan", _shifted_east(5.0), restamp=True)  # vehicle 2: 5 m E
+    with Simulator(vehicles=2, speedup=50, home=(lat, lon, 20.0), base_port=0, shared_port=0) as sim:
+        url = sim.shared_endpoint
+        assert url is not None
+        args = ["fly", str(second), str(plans[0]), "--connect", f"{url}@2", "--connect", f"{url}@1", "--yes"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        for v, plan in zip(sim.vehicles, (plans[0], second), strict=True):  # each flight drove its own vehicle
+            checked = check_plan_file(plan, SafetyConfig())
+            assert [seq for seq, _ in v.reached] == checked.nav_seqs
+            lat_v, lon_v, alt, _ = v.position
+            assert not v.armed and alt < 0.5 and distance_m(lat_v, lon_v, *checked.plan.home[:2]) < 2.0
+    with pytest.raises(ValueError, match="system id"):
+        split_target("tcp:127.0.0.1:5800@x")
+    twice = ["fly", str(plans[0]), str(second), "--connect", "tcp:h:1", "--connect", "tcp:h:1"]
+    result = CliRunner().invoke(app, twice)
+    assert result.exit_code == 2 and "name a different vehicle on each" in result.output
+
+
+def test_the_same_mission_on_two_drones_is_refused(plans: list[Path]) -> None:
+    result = CliRunner().invoke(app, ["fly", str(plans[0]), str(plans[0]), "--connect", "a", "--connect", "b"])
+    assert result.exit_code == 2 and "are the same mission" in result.output
+
+
 @pytest.mark.parametrize("why", ["edited", "outside"])
 def test_cli_refuses_before_anything_reaches_the_vehicle(plans: list[Path], tmp_path: Path, why: str) -> None:
     west = (launch_site(plans[0])[0], 114.2880)  # west of the fence
@@ -140,6 +250,15 @@ def test_cli_refuses_before_anything_reaches_the_vehicle(plans: list[Path], tmp_
         assert v.params["MIS_TOTAL"] == 0  # no mission upload ever completed
         assert v.last_gcs_heartbeat is None  # it refused before even connecting
         assert v.params["FENCE_ENABLE"] == 0 and not v.armed
+
+
+def test_cli_check_only_checks(plans: list[Path], tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["fly", str(plans[0].parent), "--check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("all legs in the fence") == 2
+    edited = edit_plan(plans[0], tmp_path / "e.plan", lambda doc: doc["mission"]["items"].pop(), restamp=False)
+    result = CliRunner().invoke(app, ["fly", str(edited), "--check"])
+    assert result.exit_code == 2 and "validation stamp" in result.output
 
 
 def test_cli_needs_one_link_per_mission(plans: list[Path]) -> None:
