@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
         if fps is not None:
             if fps < 0:
                 fail("--fps must be 0 (every frame of a file) or more")
-            updates["analyse_fps"] = fps or 1000.0
+            updates["analyse_fps"] = fps or 120.0  # 0: every frame of a file, as fast as possible for a stream
         if tiling is not None:
             if tiling not in ("auto", "on", "off"):
                 fail(f"--tiling {tiling!r}: use auto, on or off")
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
             return
         if not pipe.masks.available and cfg.masks.enabled:
             console.print(f"[yellow]masks not checked:[/] {pipe.masks.reason}")
-        writer = Writer(jsonl, save, cfg.analyse_fps)
+        writer = Writer(jsonl, save, frames.rate)
         total = len(getattr(frames, "files", [])) or None
         people_seen: set[int] = set()
         n_incidents = 0

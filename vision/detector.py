@@ -36,8 +36,15 @@ class ModelError(RuntimeError):
 
 
 def resolve_model(model: Path, data_dir: Path | None = None) -> Path:
-    """The model's path: absolute as given, otherwise under the data directory; a ModelError if absent."""
+    """The model's path: absolute as given, otherwise under the data directory; a ModelError if absent.
+
+    A bare official name such as ``yolo11n.pt`` that is not in the data directory is passed on as is when
+    downloads are allowed (``YOLO_OFFLINE`` unset or 0): ultralytics then fetches the official weights.
+    """
     path = model if model.is_absolute() else (data_dir or default_data_dir()) / model
+    online = os.environ.get("YOLO_OFFLINE", "0") in ("", "0", "false", "False")
+    if not path.exists() and online and len(model.parts) == 1 and model.suffix == ".pt":
+        return model
     if not path.exists():
         raise ModelError(
             f"detector model {path} does not exist; set [vision.detector] model to a .pt file or an "
@@ -47,8 +54,7 @@ def resolve_model(model: Path, data_dir: Path | None = None) -> Path:
 
 
 def load_yolo(path: Path) -> Any:
-    """Load YOLO weights or an OpenVINO folder for detection, never downloading anything."""
-    os.environ.setdefault("YOLO_OFFLINE", "1")
+    """Load YOLO weights or an OpenVINO folder for detection (a bare official name may download, see above)."""
     from ultralytics import YOLO
 
     try:

@@ -168,6 +168,8 @@ def sweep(checker: MaskChecker, images: Sequence[Path]) -> dict[float, dict[str,
     frames = []
     for image in images:
         frame = cv2.imread(str(image))
+        if frame is None:
+            raise FileNotFoundError(f"cannot read image {image}")
         h, w = frame.shape[:2]
         frames.append((checker.detect_faces([frame])[0], ground_truth(image, w, h)))
     out: dict[float, dict[str, dict[str, float]]] = {}

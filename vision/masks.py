@@ -173,14 +173,14 @@ class MaskChecker:
         )
         out = []
         for r in results:
-            boxes = r.boxes
-            out.append(
-                np.concatenate(
-                    [boxes.xyxy.numpy(), boxes.conf.numpy()[:, None], boxes.cls.numpy()[:, None]], axis=1
-                ).astype(np.float64)
-                if len(boxes)
-                else np.zeros((0, 6))
+            boxes: Any = getattr(r, "boxes", None)
+            if boxes is None or len(boxes) == 0:
+                out.append(np.zeros((0, 6)))
+                continue
+            xyxy, conf, cls = (
+                np.asarray(t.cpu().numpy(), dtype=np.float64) for t in (boxes.xyxy, boxes.conf, boxes.cls)
             )
+            out.append(np.concatenate([xyxy, conf[:, None], cls[:, None]], axis=1))
         return out
 
     def check_frame(self, frame: np.ndarray) -> list[FaceCheck]:

@@ -90,6 +90,12 @@ class FrameSource:
     """Base of all sources: an iterator of :class:`Frame` and a context manager that closes the source."""
 
     live = False
+    period = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Frames per second delivered (for an output video): the analysis rate, else the source's own."""
+        return 1.0 / self.period if self.period > 0 else 10.0
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -141,6 +147,13 @@ class FileSource(FrameSource):
         except SourceError:
             raise SourceError(f"cannot decode video file {path}: corrupt or not a video format FFmpeg reads") from None
         self.period = 1.0 / fps if fps > 0 else 0.0
+        native = float(self.cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.native_fps = native if 0 < native < 1000 else 25.0
+
+    @property
+    def rate(self) -> float:
+        """Frames per second delivered: the analysis rate, or the video's own when every frame is kept."""
+        return 1.0 / self.period if self.period > 0 else self.native_fps
 
     def __iter__(self) -> Iterator[Frame]:
         next_t, index, read = 0.0, 0, 0

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gridpatrol.cli import app
@@ -54,3 +55,30 @@ def test_detect_dead_url_fails_clearly() -> None:
 def test_detect_missing_file_fails_clearly(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["detect", str(tmp_path / "none.mp4")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_detect_video_file_writes_annotated_video(tmp_path: Path) -> None:
+    import cv2
+
+    bus = cv2.imread(str(assets_dir() / "bus.jpg"))
+    small = cv2.resize(bus, (405, 540))
+    clip = tmp_path / "clip.avi"
+    out = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), 5.0, (405, 540))
+    for _ in range(10):
+        out.write(small)
+    out.release()
+    jsonl, video = tmp_path / "out.jsonl", tmp_path / "annotated.mp4"
+    result = CliRunner().invoke(
+        app, ["detect", str(clip), "--fps", "2.5", "--altitude", "6", "--gimbal-pitch", "-30", "--no-masks",
+              "--jsonl", str(jsonl), "--save", str(video)]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert len(records) == 5  # 2 s of video (frames at 0 .. 1.8 s) at 2.5 analysed frames per second
+    assert [r["t"] for r in records] == pytest.approx([0.0, 0.4, 0.8, 1.2, 1.6])
+    assert all(len(r["people"]) >= 3 for r in records)
+    ids = [sorted(p["track_id"] for p in r["people"] if p["track_id"]) for r in records]
+    assert ids[1] == ids[-1] and ids[-1]  # the same people keep their ids
+    cap = cv2.VideoCapture(str(video))
+    assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 5
+    cap.release()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from mission_planner.profiles import CameraProfile
 from vision.config import DetectorConfig
@@ -58,3 +61,11 @@ def test_missing_model_names_the_setting(tmp_path) -> None:  # type: ignore[no-u
         assert str(tmp_path) in str(exc)
     else:
         raise AssertionError("no error for a missing model")
+
+
+def test_official_name_allowed_only_online(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("YOLO_OFFLINE", "0")
+    assert str(resolve_model(Path("yolo11n.pt"), tmp_path)) == "yolo11n.pt"
+    monkeypatch.setenv("YOLO_OFFLINE", "1")
+    with pytest.raises(ModelError, match=r"yolo11n\.pt does not exist"):
+        resolve_model(Path("yolo11n.pt"), tmp_path)
