@@ -2,10 +2,10 @@
 
 For each gimbal pitch (nadir -90, oblique -45) and altitude (15, 25, 40 m) it renders a few frames of a seeded
 ground scene (2 groups of 5-8 and 6 singles; 1 and 3 when the view is small) around the point the image centre
-sees, runs YOLO11n (COCO, OpenVINO int8) on the whole frame (resized to 640 px) and in 640 px tiles (supervision InferenceSlicer), and reports the
-recall of people at IoU >= 0.5 (and >= 0.3) with the ground-truth boxes, counting only people fully inside the
-frame and at least 60 % visible, plus false detections per frame. Timing: a frame's render time as a ratio of one
-whole-frame YOLO inference measured in the same run.
+sees, runs YOLO11n (COCO, OpenVINO int8) on the whole frame (resized to 640 px) and in 640 px tiles
+(supervision InferenceSlicer), and reports the recall of people at IoU >= 0.5 (and >= 0.3) with the ground-truth
+boxes, counting only people fully inside the frame and at least 60 % visible, plus false detections per frame.
+Timing: a frame's render time as a ratio of one whole-frame YOLO inference measured in the same run.
 
 Usage: ``python benchmarks/sim_camera.py [--frames 2] [--square-pixels]``
 """
