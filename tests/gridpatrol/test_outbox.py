@@ -207,3 +207,14 @@ def test_outbox_config_section() -> None:
         assert field.title and field.description, name
     with pytest.raises(ValueError, match="station_key"):
         Deliverer.from_config(Outbox(":memory:"), OutboxConfig())
+
+
+def test_a_wrong_station_key_keeps_items_waiting_not_dead(box: Outbox, log: IncidentLog) -> None:
+    box.put_incident(incident(1))
+    box.put_incident(incident(2))
+    wrong = Deliverer(box, ApiClient(log.url, "gps_wrong", timeout_s=5), backoff_initial_s=0.05, backoff_max_s=0.1)
+    assert not wrong.flush(0.5)
+    assert box.counts() == {"pending": 2, "sent": 0, "dead": 0}
+    assert "401" in (box.items("pending")[0].last_error or "")
+    assert deliverer(box, log).flush(10)  # the right key: both arrive
+    assert {i["id"] for i in log.incidents()} == {"inc-1", "inc-2"}
