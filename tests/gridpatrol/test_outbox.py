@@ -218,3 +218,33 @@ def test_a_wrong_station_key_keeps_items_waiting_not_dead(box: Outbox, log: Inci
     assert "401" in (box.items("pending")[0].last_error or "")
     assert deliverer(box, log).flush(10)  # the right key: both arrive
     assert {i["id"] for i in log.incidents()} == {"inc-1", "inc-2"}
+
+
+def test_operator_fixes_the_cause_then_retry_dead_and_flush_from_the_cli(box: Outbox, log: IncidentLog) -> None:
+    import hashlib
+
+    sha = hashlib.sha256(jpeg(9)).hexdigest()
+    box.put_incident(incident(1, snapshot_sha=sha))  # names a snapshot the API does not have yet
+    env = {
+        "GRIDPATROL_OUTBOX__PATH": str(box.path),
+        "GRIDPATROL_OUTBOX__API_URL": log.url,
+        "GRIDPATROL_OUTBOX__STATION_KEY": STATION_KEY,
+        "GRIDPATROL_OUTBOX__BACKOFF_INITIAL_S": "0.1",
+    }
+    runner = CliRunner()
+    out = runner.invoke(app, ["outbox", "flush", "--timeout", "10"], env=env)
+    assert out.exit_code == 0, out.output
+    assert box.counts()["dead"] == 1 and "unknown" in (box.items("dead")[0].last_error or "")
+    with ApiClient(log.url, STATION_KEY) as client:
+        client.upload_snapshot(jpeg(9))  # the cause, fixed
+    out = runner.invoke(app, ["outbox", "retry-dead"], env=env)
+    assert out.exit_code == 0 and "1 item(s) queued again" in out.output
+    out = runner.invoke(app, ["outbox", "flush", "--timeout", "10"], env=env)
+    assert out.exit_code == 0 and "sent 1" in out.output, out.output
+    assert log.incident("inc-1")["snapshot_sha"] == sha
+    log.stop()
+    box.put_incident(incident(2))
+    out = runner.invoke(app, ["outbox", "flush", "--timeout", "0.5"], env=env)
+    assert out.exit_code == 1 and "still pending" in out.output
+    out = runner.invoke(app, ["outbox", "flush"], env={**env, "GRIDPATROL_OUTBOX__STATION_KEY": ""})
+    assert out.exit_code == 2 and "station_key" in out.output
