@@ -248,3 +248,16 @@ def test_operator_fixes_the_cause_then_retry_dead_and_flush_from_the_cli(box: Ou
     assert out.exit_code == 1 and "still pending" in out.output
     out = runner.invoke(app, ["outbox", "flush"], env={**env, "GRIDPATROL_OUTBOX__STATION_KEY": ""})
     assert out.exit_code == 2 and "station_key" in out.output
+
+
+def test_snapshot_for_an_incident_that_names_it_is_attached(box: Outbox, log: IncidentLog) -> None:
+    import hashlib
+
+    sha = hashlib.sha256(jpeg(5)).hexdigest()
+    box.put_incident(incident(5, snapshot_sha=sha))
+    assert box.put_snapshot("inc-5", jpeg(5))  # the bytes for the named sha: attached
+    assert not box.put_snapshot("inc-5", jpeg(5))  # once
+    with pytest.raises(OutboxError, match="already has snapshot"):
+        box.put_snapshot("inc-5", jpeg(6))
+    assert deliverer(box, log).flush(10)
+    assert log.incident("inc-5")["snapshot_sha"] == sha
