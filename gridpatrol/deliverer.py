@@ -132,7 +132,8 @@ class Deliverer:
                     i += 1
         except _Down:
             return settled
-        self.failures = 0
+        if items:  # the API answered every request of this pass: the next outage starts its backoff afresh
+            self.failures = 0
         return settled
 
     def _backoff(self, items: Sequence[Item], exc: Exception) -> NoReturn:

@@ -261,3 +261,24 @@ def test_snapshot_for_an_incident_that_names_it_is_attached(box: Outbox, log: In
         box.put_snapshot("inc-5", jpeg(6))
     assert deliverer(box, log).flush(10)
     assert log.incident("inc-5")["snapshot_sha"] == sha
+
+
+def test_backoff_doubles_up_to_the_limit_and_purge_forgets_old_sent(tmp_path: Path) -> None:
+    now = [1000.0]
+    with Outbox(tmp_path / "o.db", clock=lambda: now[0]) as box:
+        box.put_incident(incident(1))
+        d = Deliverer(box, ApiClient("http://127.0.0.1:1", "gps_x", timeout_s=1), backoff_initial_s=2, backoff_max_s=10)
+        waits = []
+        for _ in range(5):
+            assert d.deliver_once() == 0
+            waits.append(box.items()[0].next_try - now[0])
+            assert d.deliver_once() == 0 and box.items()[0].attempts == len(waits)  # not due: not tried
+            now[0] = box.items()[0].next_try
+        for got, want in zip(waits, [2, 4, 8, 10, 10], strict=True):
+            assert 0.8 * want <= got <= 1.2 * want
+        assert "unreachable" in (box.status().last_error or (0, "", "", ""))[3]
+        box.mark_sent([box.items()[0].seq])
+        now[0] += 100
+        assert box.purge_sent(older_than_s=200) == 0
+        assert box.purge_sent(older_than_s=50) == 1
+        assert box.put_incident(incident(1))  # forgotten: the id can be queued again
