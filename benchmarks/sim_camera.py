@@ -2,12 +2,12 @@
 
 For each gimbal pitch (nadir -90, oblique -45) and altitude (15, 25, 40 m) it renders a few frames of a seeded
 ground scene (2 groups of 5-8 and 6 singles; 1 and 3 when the view is small) around the point the image centre
-sees, runs YOLO11n (COCO, OpenVINO int8) on the whole frame (resized to 640 px) and in 640 px tiles (supervision InferenceSlicer), and reports the
-recall of people at IoU >= 0.5 (and >= 0.3) with the ground-truth boxes, counting only people fully inside the
-frame and at least 60 % visible, plus false detections per frame. Timing: a frame's render time as a ratio of one
-whole-frame YOLO inference measured in the same run.
+sees, runs YOLO11n (COCO, OpenVINO int8) on the whole frame (resized to 640 px) and in 640 px tiles
+(supervision InferenceSlicer), and reports the recall of people at IoU >= 0.5 (and >= 0.3) with the ground-truth
+boxes, counting only people fully inside the frame and at least 60 % visible, plus false detections per frame.
+Timing: a frame's render time as a ratio of one whole-frame YOLO inference measured in the same run.
 
-Usage: ``python benchmarks/sim_camera.py [--frames 2] [--square-pixels]``
+Usage: ``python benchmarks/sim_camera.py [--frames 2] [--square-pixels] [--pitches -90,-45] [--alts 15,25,40]``
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=2, help="frames (scene seeds) per altitude and pitch")
     parser.add_argument("--square-pixels", action="store_true", help="sensor height = width * 9/16 (fx = fy)")
+    parser.add_argument("--pitches", default="-90,-45", help="gimbal pitches to measure (degrees, comma-separated)")
+    parser.add_argument("--alts", default="15,25,40", help="altitudes to measure (m, comma-separated)")
     parser.add_argument("--cache", type=Path, default=ROOT / ".gridpatrol" / "sprites", help="sprite cache")
     args = parser.parse_args()
     from ultralytics import YOLO
@@ -56,8 +58,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     render_s: list[float] = []
     infer_s: list[float] = []
-    for pitch in (-90.0, -45.0):
-        for alt in (15.0, 25.0, 40.0):
+    for pitch in (float(v) for v in args.pitches.split(",")):
+        for alt in (float(v) for v in args.alts.split(",")):
             stats = {k: [0, 0, 0] for k in ("full", "tiled")}  # found@.5, found@.3, false
             total = 0
             heights: list[int] = []

@@ -8,7 +8,9 @@ after an outage); a single one goes as ``POST /snapshots`` + ``POST /incidents``
 - API unreachable (refused, timed out, HTTP 5xx): the item stays pending and the deliverer waits, doubling the
   wait from ``backoff_initial_s`` up to ``backoff_max_s`` (with +-20 % jitter so many stations do not retry in
   step); nothing behind it is sent meanwhile, so order holds.
-- API refuses the item (HTTP 4xx, or ``conflict``/``rejected`` in a batch): it becomes ``dead`` with the API's
+- Station key refused (401/403), rate limited (429) or request timeout (408): as unreachable, the item waits
+  (the error text shows in ``gridpatrol outbox status``); these say nothing about the item itself.
+- API refuses the item (other HTTP 4xx, or ``conflict``/``rejected`` in a batch): it becomes ``dead`` with the API's
   error text and delivery goes on with the next item; ``gridpatrol outbox status`` shows it and
   ``gridpatrol outbox retry-dead`` queues it again.
 - Crash (``kill -9``) after the API stored an item but before it was marked sent: the resend carries the same
@@ -34,12 +36,17 @@ import random
 import threading
 import time
 from collections.abc import Sequence
+from typing import NoReturn
 
 from api.client import ApiClient, ApiError, ApiUnavailable
 from gridpatrol.config import OutboxConfig
 from gridpatrol.outbox import Item, Outbox
 
 log = logging.getLogger(__name__)
+
+# Refusals that say nothing about the item itself (wrong or revoked station key, rate limit, request timeout):
+# the item waits and is retried with backoff instead of going dead; the error shows in `gridpatrol outbox status`.
+STATION_LEVEL = frozenset({401, 403, 408, 429})
 
 
 class _Down(Exception):
@@ -125,15 +132,16 @@ class Deliverer:
                     i += 1
         except _Down:
             return settled
-        self.failures = 0
+        if items:  # the API answered every request of this pass: the next outage starts its backoff afresh
+            self.failures = 0
         return settled
 
-    def _backoff(self, items: Sequence[Item], exc: Exception) -> None:
+    def _backoff(self, items: Sequence[Item], exc: Exception) -> NoReturn:
         delay = min(self.backoff_max_s, self.backoff_initial_s * 2.0**self.failures)
         delay *= self._rng.uniform(0.8, 1.2)
         self.failures += 1
         self.last_error = str(exc)
-        log.warning("incident log unreachable (%s); %d item(s) wait %.1f s", exc, len(items), delay)
+        log.warning("incident log did not take the items (%s); %d item(s) wait %.1f s", exc, len(items), delay)
         self.outbox.mark_retry([it.seq for it in items], str(exc), delay)
         raise _Down
 
@@ -155,6 +163,8 @@ class Deliverer:
         except ApiUnavailable as exc:
             self._backoff([item], exc)
         except ApiError as exc:
+            if exc.status in STATION_LEVEL:
+                self._backoff([item], exc)
             return self._dead(item, str(exc))
         self.outbox.mark_sent([item.seq])
         return 1
@@ -165,6 +175,8 @@ class Deliverer:
         except ApiUnavailable as exc:
             self._backoff(run, exc)
         except ApiError as exc:  # the whole request was refused (one bad item, too large, a race): one by one
+            if exc.status in STATION_LEVEL:
+                self._backoff(run, exc)
             log.warning("batch of %d refused (%s); sending them one by one", len(run), exc)
             return sum(self._send_one(it) for it in run)
         by_id = {r["id"]: r for r in results}

@@ -197,8 +197,9 @@ class Outbox:
             ).fetchone()
             if row is not None and row[2] == "pending":
                 body = json.loads(row[1])
-                if body.get("snapshot_sha") == sha:
-                    return False
+                if body.get("snapshot_sha") == sha:  # named already: keep the bytes unless they are there
+                    cur = db.execute("UPDATE items SET blob=? WHERE seq=? AND blob IS NULL", (jpeg, row[0]))
+                    return cur.rowcount == 1
                 if body.get("snapshot_sha"):
                     raise OutboxError(
                         f"incident {incident_id} already has snapshot {body['snapshot_sha']}; one snapshot each"

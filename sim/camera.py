@@ -23,8 +23,7 @@ ellipse sits at the feet. People behind the camera or outside the frame are skip
 returns the ground-truth pixel boxes, foot points and visible shares per person id for scoring detection.
 
 Example:
-    >>> from mission_planner.geo import LocalFrame
-from mission_planner.profiles import CameraProfile
+    >>> from mission_planner.profiles import CameraProfile
     >>> cam = CameraModel.from_profile(CameraProfile())
     >>> pose = CameraPose(30.544, 114.295, 40.0, 0, 0, 0.0, -90.0, 0.0, 0.0)
     >>> uv, depth = cam.project(pose, (0.0, 0.0), np.array([[0.0, 0.0, 0.0]]))

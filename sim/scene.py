@@ -11,7 +11,7 @@ its mask choice half of the time (a family, a queue), otherwise each person draw
 Example:
     >>> scene = GroundScene.around([(114.2950, 30.5440)], groups=2, singles=3, seed=7)
     >>> len(scene.people), len(scene.groups())
-    (16, 2)
+    (18, 2)
     >>> GroundScene.from_json(scene.to_json()) == scene
     True
 """

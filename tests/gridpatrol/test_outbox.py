@@ -207,3 +207,78 @@ def test_outbox_config_section() -> None:
         assert field.title and field.description, name
     with pytest.raises(ValueError, match="station_key"):
         Deliverer.from_config(Outbox(":memory:"), OutboxConfig())
+
+
+def test_a_wrong_station_key_keeps_items_waiting_not_dead(box: Outbox, log: IncidentLog) -> None:
+    box.put_incident(incident(1))
+    box.put_incident(incident(2))
+    wrong = Deliverer(box, ApiClient(log.url, "gps_wrong", timeout_s=5), backoff_initial_s=0.05, backoff_max_s=0.1)
+    assert not wrong.flush(0.5)
+    assert box.counts() == {"pending": 2, "sent": 0, "dead": 0}
+    assert "401" in (box.items("pending")[0].last_error or "")
+    assert deliverer(box, log).flush(10)  # the right key: both arrive
+    assert {i["id"] for i in log.incidents()} == {"inc-1", "inc-2"}
+
+
+def test_operator_fixes_the_cause_then_retry_dead_and_flush_from_the_cli(box: Outbox, log: IncidentLog) -> None:
+    import hashlib
+
+    sha = hashlib.sha256(jpeg(9)).hexdigest()
+    box.put_incident(incident(1, snapshot_sha=sha))  # names a snapshot the API does not have yet
+    env = {
+        "GRIDPATROL_OUTBOX__PATH": str(box.path),
+        "GRIDPATROL_OUTBOX__API_URL": log.url,
+        "GRIDPATROL_OUTBOX__STATION_KEY": STATION_KEY,
+        "GRIDPATROL_OUTBOX__BACKOFF_INITIAL_S": "0.1",
+    }
+    runner = CliRunner()
+    out = runner.invoke(app, ["outbox", "flush", "--timeout", "10"], env=env)
+    assert out.exit_code == 0, out.output
+    assert box.counts()["dead"] == 1 and "unknown" in (box.items("dead")[0].last_error or "")
+    with ApiClient(log.url, STATION_KEY) as client:
+        client.upload_snapshot(jpeg(9))  # the cause, fixed
+    out = runner.invoke(app, ["outbox", "retry-dead"], env=env)
+    assert out.exit_code == 0 and "1 item(s) queued again" in out.output
+    out = runner.invoke(app, ["outbox", "flush", "--timeout", "10"], env=env)
+    assert out.exit_code == 0 and "sent 1" in out.output, out.output
+    assert log.incident("inc-1")["snapshot_sha"] == sha
+    log.stop()
+    box.put_incident(incident(2))
+    out = runner.invoke(app, ["outbox", "flush", "--timeout", "0.5"], env=env)
+    assert out.exit_code == 1 and "still pending" in out.output
+    out = runner.invoke(app, ["outbox", "flush"], env={**env, "GRIDPATROL_OUTBOX__STATION_KEY": ""})
+    assert out.exit_code == 2 and "station_key" in out.output
+
+
+def test_snapshot_for_an_incident_that_names_it_is_attached(box: Outbox, log: IncidentLog) -> None:
+    import hashlib
+
+    sha = hashlib.sha256(jpeg(5)).hexdigest()
+    box.put_incident(incident(5, snapshot_sha=sha))
+    assert box.put_snapshot("inc-5", jpeg(5))  # the bytes for the named sha: attached
+    assert not box.put_snapshot("inc-5", jpeg(5))  # once
+    with pytest.raises(OutboxError, match="already has snapshot"):
+        box.put_snapshot("inc-5", jpeg(6))
+    assert deliverer(box, log).flush(10)
+    assert log.incident("inc-5")["snapshot_sha"] == sha
+
+
+def test_backoff_doubles_up_to_the_limit_and_purge_forgets_old_sent(tmp_path: Path) -> None:
+    now = [1000.0]
+    with Outbox(tmp_path / "o.db", clock=lambda: now[0]) as box:
+        box.put_incident(incident(1))
+        d = Deliverer(box, ApiClient("http://127.0.0.1:1", "gps_x", timeout_s=1), backoff_initial_s=2, backoff_max_s=10)
+        waits = []
+        for _ in range(5):
+            assert d.deliver_once() == 0
+            waits.append(box.items()[0].next_try - now[0])
+            assert d.deliver_once() == 0 and box.items()[0].attempts == len(waits)  # not due: not tried
+            now[0] = box.items()[0].next_try
+        for got, want in zip(waits, [2, 4, 8, 10, 10], strict=True):
+            assert 0.8 * want <= got <= 1.2 * want
+        assert "unreachable" in (box.status().last_error or (0, "", "", ""))[3]
+        box.mark_sent([box.items()[0].seq])
+        now[0] += 100
+        assert box.purge_sent(older_than_s=200) == 0
+        assert box.purge_sent(older_than_s=50) == 1
+        assert box.put_incident(incident(1))  # forgotten: the id can be queued again
