@@ -138,7 +138,7 @@ def demo_command(
         "out/demo"
     ),
     drones: Annotated[int, typer.Option(min=1, max=2, help="Simulated drones (each takes a CPU core for vision).")] = 2,
-    speedup: Annotated[float, typer.Option(min=1, max=50, help="Simulated seconds per second.")] = 5.0,
+    speedup: Annotated[float, typer.Option(min=1, max=50, help="Simulated seconds per second.")] = 2.5,
     timeout: Annotated[float, typer.Option(help="Call the drones back after this many seconds.")] = 150.0,
     keep_serving: Annotated[bool, typer.Option(help="Keep the review UI running after the patrol until Ctrl-C.")] = False,
     live: Annotated[bool, typer.Option(help="Show the live view.")] = True,
