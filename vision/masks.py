@@ -36,6 +36,9 @@ DEFAULT_IMGSZ = 416
 # Shoulders are about 0.45 m wide: face ~ 0.35 x box width for an upper-body box cut by the frame edge.
 FACE_PER_PERSON_HEIGHT = 0.13
 FACE_PER_PERSON_WIDTH = 0.35
+# The estimate from a person box is rough (boxes cut by the frame, sitting people): only people whose estimated face
+# is below this share of min_face_px skip the model; the measured face box decides for the others.
+ESTIMATE_MARGIN = 0.6
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,8 @@ class MaskChecker:
         """One ``FaceCheck`` per person box in ``people`` (BGR uint8 HxWx3 frame).
 
         People whose face is estimated too small are not sent to the model; the others' head crops go in one
-        batch. In each crop the face kept is the most confident one whose centre lies in the person box's upper
-        part (faces of neighbours in the same crop are theirs to check).
+        batch. In each crop the face kept is the one nearest the top centre of the person box, among those whose
+        centre lies in its upper part (faces of neighbours in the same crop are theirs to check).
         """
         _check_frame_array(frame)
         height, width = frame.shape[:2]
@@ -204,7 +207,7 @@ class MaskChecker:
         for i, box in enumerate(np.asarray(people.xyxy, dtype=np.float64)):
             tid = int(tracker_ids[i]) if tracker_ids is not None else None
             est = estimated_face_px(box)
-            if est < self.min_face_px:
+            if est < self.min_face_px * ESTIMATE_MARGIN:
                 checks[i] = self._unverifiable(i, tid, box, est)
             else:
                 todo.append((i, head_crop(box, width, height)))
@@ -233,20 +236,23 @@ class MaskChecker:
 
 
 def _pick_face(rows: np.ndarray, person: np.ndarray, offset: tuple[int, int]) -> np.ndarray | None:
-    """The most confident face (rows in crop pixels) whose centre is in the person box's upper 60 %."""
+    """The face (rows in crop pixels) nearest the person box's top centre, among those centred in its upper 60 %."""
     if len(rows) == 0:
         return None
     frame_rows = rows.copy()
     frame_rows[:, [0, 2]] += offset[0]
     frame_rows[:, [1, 3]] += offset[1]
     px1, py1, px2, py2 = (float(v) for v in person)
+    pw, ph = max(px2 - px1, 1.0), max(py2 - py1, 1.0)
     cx = (frame_rows[:, 0] + frame_rows[:, 2]) / 2
     cy = (frame_rows[:, 1] + frame_rows[:, 3]) / 2
-    inside = (cx >= px1) & (cx <= px2) & (cy >= py1 - 0.05 * (py2 - py1)) & (cy <= py1 + 0.6 * (py2 - py1))
+    inside = (cx >= px1) & (cx <= px2) & (cy >= py1 - 0.05 * ph) & (cy <= py1 + 0.6 * ph)
     if not inside.any():
         return None
-    candidates = frame_rows[inside]
-    return cast(np.ndarray, candidates[int(np.argmax(candidates[:, 4]))])
+    # distance of the face's top centre from the box's top centre, in box widths
+    dist = np.abs(cx - (px1 + px2) / 2) / pw + np.abs(frame_rows[:, 1] - py1) / pw
+    dist[~inside] = np.inf
+    return cast(np.ndarray, frame_rows[int(np.argmin(dist))])
 
 
 def _check_frame_array(frame: Any) -> None:
