@@ -37,6 +37,8 @@ DEMO_ALT_M = 15.0
 ADMIN = ("demo", "demo-password-1")
 #: Distance between neighbours in the demo's groups (m).
 SPACING_M = 1.1
+#: People in each of the demo's groups (a 4 x 3 knot).
+GROUP_SIZE = 12
 
 
 @dataclass
@@ -148,9 +150,9 @@ def crowd_spots(plan: Plan, frame: LocalFrame, camera: CameraProfile, alt_m: flo
 
 
 def demo_scene(spots: list[tuple[float, float]], seed: int) -> Any:
-    """At each spot a knot of nine people about 1.1 m apart, and two people alone 5 m from it.
+    """At each spot a knot of twelve people about 1.1 m apart, and two people alone 5 m from it.
 
-    Nine rather than the rule's five because, seen obliquely, people in a knot hide one another and the
+    Twelve rather than the rule's five because, seen obliquely, people in a knot hide one another and the
     detector does not find every one of them in every frame (see :func:`demo_settings` for the rule).
     """
     import numpy as np
@@ -170,8 +172,8 @@ def demo_scene(spots: list[tuple[float, float]], seed: int) -> Any:
     for i, (lon, lat) in enumerate(spots):
         cx, cy = (float(v) for v in frame.to_local(lon, lat))
         turn = rng.uniform(0, math.pi)
-        for k in range(9):
-            u, v = (k % 3 - 1) * SPACING_M + rng.uniform(-0.1, 0.1), (k // 3 - 1) * SPACING_M + rng.uniform(-0.1, 0.1)
+        for k in range(GROUP_SIZE):
+            u, v = (k % 4 - 1.5) * SPACING_M + rng.uniform(-0.1, 0.1), (k // 4 - 1) * SPACING_M + rng.uniform(-0.1, 0.1)
             x, y = u * math.cos(turn) - v * math.sin(turn), u * math.sin(turn) + v * math.cos(turn)
             add(f"g{i}-{k}", cx + x, cy + y, f"g{i}")
         for k, angle in enumerate(rng.uniform(0, 2 * math.pi, 2)):
