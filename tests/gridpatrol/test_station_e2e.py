@@ -27,7 +27,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     out = tmp_path_factory.mktemp("station") / "demo"
     settings = Settings()
-    with demo.demo_patrol(out, settings, drones=2, speedup=8.0) as patrol:
+    with demo.demo_patrol(out, settings, drones=2, speedup=4.0) as patrol:
         station = patrol.station
         station.start(grids=demo.DEMO_GRIDS)
         # take the incident log down for a while once the drones are out, then bring it back
