@@ -47,8 +47,7 @@ $(STAMPS)/ui: api/ui/package.json $(wildcard api/ui/package-lock.json) | $(STAMP
 	@touch $@
 
 demo: setup
-	$(PY) -m gridpatrol plan examples/district.geojson --grids all --drones 2 --alt 40 \
-	  --out out/demo --preview out/demo/plan.png
+	$(PY) -m gridpatrol demo --out out/demo
 
 test: setup
 	$(PY) -m pytest -q

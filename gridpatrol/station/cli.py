@@ -33,7 +33,9 @@ def _ask_return(yes: bool) -> bool:
     return not answer.startswith("h")
 
 
-def fly_patrol(station: Station, *, timeout_s: float | None, yes: bool, live: bool = True) -> tuple[dict[str, Any], bool]:
+def fly_patrol(
+    station: Station, *, timeout_s: float | None, yes: bool, live: bool = True
+) -> tuple[dict[str, Any], bool]:
     """Show the live view and take operator commands until every flight ends, a timeout, or Ctrl-C.
 
     Returns:
@@ -140,7 +142,9 @@ def demo_command(
     drones: Annotated[int, typer.Option(min=1, max=2, help="Simulated drones (each takes a CPU core for vision).")] = 2,
     speedup: Annotated[float, typer.Option(min=1, max=50, help="Simulated seconds per second.")] = 2.5,
     timeout: Annotated[float, typer.Option(help="Call the drones back after this many seconds.")] = 150.0,
-    keep_serving: Annotated[bool, typer.Option(help="Keep the review UI running after the patrol until Ctrl-C.")] = False,
+    keep_serving: Annotated[
+        bool, typer.Option(help="Keep the review UI running after the patrol until Ctrl-C.")
+    ] = False,
     live: Annotated[bool, typer.Option(help="Show the live view.")] = True,
 ) -> None:
     """Run a whole patrol on this machine: API and UI, two simulated drones, cameras, detection, warnings, log.

@@ -60,7 +60,7 @@ class DroneLink(_Section):
     @field_validator("connect")
     @classmethod
     def _known_scheme(cls, v: str) -> str:
-        if not v.split(":", 1)[0] in {"tcp", "tcpin", "udp", "udpin", "udpout", "serial"} and not v.startswith("/dev/"):
+        if v.split(":", 1)[0] not in {"tcp", "tcpin", "udp", "udpin", "udpout", "serial"} and not v.startswith("/dev/"):
             raise ValueError(
                 f"{v!r} is not a MAVLink link; use tcp:HOST:PORT, udpin:0.0.0.0:14550, udpout:HOST:PORT "
                 "or serial:/dev/ttyACM0:115200"
@@ -89,7 +89,7 @@ class RunConfig(_Section):
     sortie: int = Field(1, ge=1, le=99, title="Sortie", description="Which sortie of each drone to fly (1: first).")
     fps: float = Field(2.0, gt=0, le=30, title="Analysis rate (fps)", description="Frames analysed per drone/s.")
     scene: Path | None = Field(
-        None, title="Ground scene", description="People for the simulated camera (`video = \"sim\"`)."
+        None, title="Ground scene", description='People for the simulated camera (`video = "sim"`).'
     )
     investigate_alt_m: float = Field(
         20.0, gt=5, le=120, title="Investigate height (m)", description="Hover height when investigating."

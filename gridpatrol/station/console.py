@@ -25,13 +25,16 @@ def run_command(station: Station, line: str) -> str:
     verb, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
     try:
         if verb in {"pause", "hold"}:
-            station.pause(_drone(station, rest))
-            return f"{rest or 'drone'} paused"
+            drone = _drone(station, rest)
+            station.pause(drone)
+            return f"{drone} paused"
         if verb in {"resume", "continue"}:
-            station.resume(_drone(station, rest))
-            return f"{rest or 'drone'} resumed"
+            drone = _drone(station, rest)
+            station.resume(drone)
+            return f"{drone} resumed"
         if verb in {"rtl", "return", "home"}:
-            return station.return_home(_drone(station, rest))
+            drone = _drone(station, rest)
+            return station.return_home(drone)
         if verb in {"say", "speak"}:
             if not rest:
                 return "say what? e.g. say 请佩戴口罩"

@@ -11,6 +11,7 @@ incident came to a real group.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -139,7 +140,7 @@ def crowd_spots(plan: Plan, frame: LocalFrame, camera: CameraProfile, alt_m: flo
     spots = []
     for sortie in plan.sorties:
         wps = sortie.waypoints
-        for prev, wp in zip(wps, wps[1:], strict=False):
+        for prev, wp in itertools.pairwise(wps):
             if wp.hold_s <= 0:
                 continue
             (x0, y0), (x1, y1) = (tuple(map(float, frame.to_local(p.lon, p.lat))) for p in (prev, wp))

@@ -29,7 +29,7 @@ def plan_for_run(run: RunConfig, settings: Settings, camera: CameraProfile) -> t
         alt_m=run.alt_m,
         vehicle=settings.planner.vehicle,
         camera=camera,
-        patterns=run.patterns or None,  # type: ignore[arg-type]
+        patterns=run.patterns or None,
     )
     return district, plan_patrol(district, request)
 

@@ -448,6 +448,8 @@ class Station:
 def _percentiles(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"p50": None, "p95": None, "n": 0}
+
     def pick(q: float) -> float:
         return round(values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))], 3)
+
     return {"p50": pick(0.5), "p95": pick(0.95), "n": len(values)}

@@ -13,6 +13,7 @@ as seen from the pose the drone reports.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import queue
@@ -81,14 +82,10 @@ class StreamEvent:
 
 def put_latest(q: Any, item: Any) -> None:
     """Put ``item`` on a one-slot queue, replacing what the consumer has not taken yet (newest wins)."""
-    try:
+    with contextlib.suppress(queue.Empty):
         q.get_nowait()
-    except queue.Empty:
-        pass
-    try:
+    with contextlib.suppress(queue.Full):
         q.put_nowait(item)
-    except queue.Full:
-        pass
 
 
 class _Poses:
@@ -147,7 +144,9 @@ def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose:
         )
     )
     for incident in result.incidents:
-        out.put(StreamEvent("incident", spec.drone_id, result.t, incident.count, incident=incident, frame_wall=captured))
+        out.put(
+            StreamEvent("incident", spec.drone_id, result.t, incident.count, incident=incident, frame_wall=captured)
+        )
 
 
 def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
@@ -167,7 +166,7 @@ def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
         if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
             continue
         captured = time.time()
-        frame = renderer.render(pose)
+        frame = renderer.render(pose)  # type: ignore[arg-type]  # a vision Pose has the CameraPose fields
         _emit_result(out, spec, pipeline.process(frame, pose.time, pose), captured, pose)
         time.sleep(max(0.0, period - (time.monotonic() - started)))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +31,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         station.start(grids=demo.DEMO_GRIDS)
         # take the incident log down for a while once the drones are out, then bring it back
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not any(r.flight.status.phase == "mission" for r in station.rigs.values()):
+        while time.monotonic() < deadline and not any(
+            r.flight.status.phase == "mission" for r in station.rigs.values()
+        ):
             time.sleep(0.5)
         demo.stop_api(patrol.api)
         down_until = time.monotonic() + 15
@@ -47,7 +48,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         summary["station_incidents"] = [r.incident.id for r in station.incidents]
         summary["station_broadcasts"] = [(b.incident_id, b.kind, b.outcome) for b in station.broadcasts]
         result = demo.demo_report(patrol, summary)
-        result["api_incident_ids"] = [i["id"] for i in demo.fetch_api(patrol.api.url, "/incidents", {"limit": 500})["items"]]
+        result["api_incident_ids"] = [
+            i["id"] for i in demo.fetch_api(patrol.api.url, "/incidents", {"limit": 500})["items"]
+        ]
         result["wav_files"] = sorted(str(p) for p in (out / "audio").rglob("*.wav"))
     return result
 

@@ -1,0 +1,79 @@
+"""The station's small parts: poses from telemetry, the [run] section, operator commands."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from gridpatrol.station.config import DroneLink, RunConfig
+from gridpatrol.station.console import run_command
+from gridpatrol.station.poses import CameraPoseSample, PoseTracker
+from gridpatrol.station.vision_proc import put_latest
+
+
+def sample(t: float, lon: float, yaw: float = 90.0) -> CameraPoseSample:
+    return CameraPoseSample(t, 30.0, lon, 20.0, yaw, -60.0, 0.0)
+
+
+def test_pose_at_a_frame_time_is_interpolated_and_clamped() -> None:
+    poses = PoseTracker()
+    with pytest.raises(LookupError):
+        poses.at(1.0)
+    poses.add(sample(10.0, 114.0, yaw=350.0), received=100.0)
+    poses.add(sample(12.0, 114.002, yaw=10.0), received=101.0)
+    mid = poses.at(11.0)
+    assert mid.lon == pytest.approx(114.001)
+    assert mid.yaw == pytest.approx(0.0, abs=1e-9) or mid.yaw == pytest.approx(360.0)
+    assert poses.at(5.0).lon == 114.0 and poses.at(99.0).lon == pytest.approx(114.002)
+
+
+def test_vehicle_clock_rate_is_measured_not_assumed() -> None:
+    poses = PoseTracker()
+    for k in range(5):  # a simulator at 4x: 4 vehicle seconds per station second
+        poses.add(sample(4.0 * k, 114.0), received=100.0 + k)
+    assert poses.vehicle_time(106.0) == pytest.approx(24.0)
+
+
+def test_a_rebooted_vehicle_starts_a_fresh_history() -> None:
+    poses = PoseTracker()
+    poses.add(sample(500.0, 114.0), received=1.0)
+    poses.add(sample(1.0, 114.5), received=2.0)
+    assert poses.at(500.0).lon == 114.5
+
+
+def test_run_section_names_the_bad_field() -> None:
+    with pytest.raises(ValidationError, match="not a MAVLink link"):
+        DroneLink(id="drone-1", connect="http://127.0.0.1:5760")
+    with pytest.raises(ValidationError, match="appears twice"):
+        RunConfig(drones=[DroneLink(id="d", connect="tcp:a:1"), DroneLink(id="d", connect="tcp:a:2")])
+    with pytest.raises(ValidationError, match="unknown pattern"):
+        RunConfig(patterns=["zigzag"])
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        RunConfig.model_validate({"dornes": []})
+
+
+def test_newest_pose_replaces_the_one_not_yet_taken() -> None:
+    import queue
+
+    q: queue.Queue[int] = queue.Queue(maxsize=1)
+    put_latest(q, 1)
+    put_latest(q, 2)
+    assert q.get_nowait() == 2 and q.empty()
+
+
+class _NoStation:
+    """Only the command parsing is under test here: any call through to a drone is a failure."""
+
+    rigs = {"drone-1": None, "drone-2": None}
+    incidents: list[object] = []
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"{name} should not have been called")
+
+
+def test_operator_mistakes_get_an_answer_not_a_crash() -> None:
+    station = _NoStation()
+    assert "unknown command" in run_command(station, "fly away")  # type: ignore[arg-type]
+    assert "which drone" in run_command(station, "pause")  # type: ignore[arg-type]
+    assert "give more characters" in run_command(station, "investigate zz")  # type: ignore[arg-type]
+    assert run_command(station, "say").startswith("say what")  # type: ignore[arg-type]
