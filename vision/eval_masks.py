@@ -148,9 +148,16 @@ def ultralytics_metrics(weights: Path, imgsz: int) -> dict[str, dict[str, float]
     """Ultralytics' own box metrics per class (P, R, mAP50, mAP50-95) on the validation split."""
     from ultralytics import YOLO
 
-    with tempfile.TemporaryDirectory() as tmp:
-        data = write_split_files(Path(tmp), mask_split())
-        m = YOLO(str(weights)).val(data=str(data), imgsz=imgsz, batch=16, device="cpu", plots=False, workers=0)
+    split = mask_split()
+    cache = split.val[0].parent.parent / "labels.cache"
+    had_cache = cache.exists()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = write_split_files(Path(tmp), split)
+            m = YOLO(str(weights)).val(data=str(data), imgsz=imgsz, batch=16, device="cpu", plots=False, workers=0)
+    finally:
+        if not had_cache:  # ultralytics writes its label cache beside the shared data set; leave that as it was
+            cache.unlink(missing_ok=True)
     out = {}
     for k, i in enumerate(m.box.ap_class_index):
         p, r, ap50, ap = m.box.class_result(k)

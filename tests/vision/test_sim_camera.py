@@ -49,7 +49,6 @@ def test_ground_points_round_trip_through_the_sim_projection(pitch: float, headi
 def test_rendered_group_becomes_one_crowd_incident_at_its_place(request: pytest.FixtureRequest) -> None:
     from sim.scene import GroundScene
     from sim.sprites import SpriteBank
-
     from vision.config import CrowdConfig, MaskStageConfig, VisionConfig
     from vision.pipeline import Pipeline
 
