@@ -149,6 +149,8 @@ def register(app: typer.Typer) -> None:
         except (ValueError, PlanningError, ModelError, SourceError) as exc:
             fail(str(exc))
             return
+        if not frames.live:  # recordings are not watched live: check every face, whatever the per-frame budget
+            pipe.masks.cfg = pipe.masks.cfg.model_copy(update={"max_checks_per_frame": 0})
         if not pipe.masks.available and cfg.masks.enabled:
             console.print(f"[yellow]masks not checked:[/] {pipe.masks.reason}")
         writer = Writer(jsonl, save, frames.rate)

@@ -106,6 +106,13 @@ class MaskStageConfig(_Section):
     window: int = Field(7, ge=1, le=100, title="Vote window", description="Recent checks per track that vote.")
     min_votes: int = Field(3, ge=1, le=100, title="Minimum votes", description="Checks needed before a verdict.")
     min_share: float = Field(0.6, gt=0, le=1, title="Minimum share", description="Share of votes that must agree.")
+    max_checks_per_frame: int = Field(
+        4,
+        ge=0,
+        le=1000,
+        title="Face checks per frame",
+        description="Most people sent to the mask model per frame, those checked longest ago first; 0: no limit.",
+    )
 
 
 class GeolocationConfig(_Section):

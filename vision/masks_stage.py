@@ -2,13 +2,16 @@
 
 The pipeline works without them: a warning is logged and no faces are checked. When the code is there but the
 weights are missing or unreadable, a warning is logged and every person's face is reported ``unverifiable``.
-With both, each tracked person's face is checked per frame and the votes of recent checks decide, once per track,
-that a person wears no mask.
+With both, tracked people's faces are checked and the votes of recent checks decide, once per track, that a person
+wears no mask. To keep the frame rate of a crowded scene, at most ``max_checks_per_frame`` people go to the model per
+frame, the tracks checked longest ago first (round robin), then untracked people (whose checks cast no vote);
+tracks already alerted are not checked again.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ class MaskStage:
         self.checker: Any = None
         self.votes: Any = None
         self.reason = "disabled in [vision.masks]"
+        self._last_checked: dict[int, float] = {}
         if not cfg.enabled:
             return
         try:
@@ -55,16 +59,46 @@ class MaskStage:
         """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask."""
         if self.checker is None or len(people) == 0:
             return [], []
-        faces = list(self.checker.check(frame, people))
+        chosen = self._choose(people)
+        if not chosen:
+            return [], []
+        faces = [
+            replace(face, person_index=chosen[face.person_index]) if face.person_index is not None else face
+            for face in self.checker.check(frame, people[np.array(chosen)])
+        ]
         verdicts: list[tuple[Any, Any]] = []
         for face in faces:
             tid = getattr(face, "tracker_id", None)
             if tid is None or int(tid) < 0:
                 continue
+            self._last_checked[int(tid)] = t
             verdict = self.votes.add(int(tid), face, t)
             if verdict is not None:
                 verdicts.append((face, verdict))
+        if len(self._last_checked) > 4 * max(len(people), 64):  # forget tracks long gone
+            self.votes.forget_older_than(t - 60.0)
+            self._last_checked = {k: v for k, v in self._last_checked.items() if v >= t - 60.0}
         return faces, verdicts
+
+    def _choose(self, people: sv.Detections) -> list[int]:
+        """Indices of the people to check this frame: not yet alerted, within the per-frame budget."""
+        from vision.masks import ESTIMATE_MARGIN, estimated_face_px
+
+        n = len(people)
+        ids = people.tracker_id if people.tracker_id is not None else np.full(n, -1)
+        small, large = [], []
+        for i, (tid, box) in enumerate(zip(ids, np.asarray(people.xyxy, dtype=float), strict=True)):
+            if int(tid) >= 0 and self.votes.alerted(int(tid)):
+                continue
+            if estimated_face_px(box) < self.cfg.min_face_px * ESTIMATE_MARGIN:
+                small.append(i)  # reported unverifiable without running the model: free
+            else:
+                large.append(i)
+        # tracks checked longest ago (never: first), then untracked people, whose checks cast no vote
+        large.sort(key=lambda i: (int(ids[i]) < 0, self._last_checked.get(int(ids[i]), -np.inf)))
+        if self.cfg.max_checks_per_frame:
+            large = large[: self.cfg.max_checks_per_frame]
+        return sorted(small + large)
 
 
 class _Unverifiable:

@@ -1,0 +1,60 @@
+"""The mask stage's per-frame budget, with the committed model on a validation image of six bare faces."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import supervision as sv
+
+from vision.config import MaskStageConfig
+from vision.eval_masks import ground_truth, person_box_for_face
+from vision.mask_data import mask_dataset_dir
+from vision.masks import DEFAULT_WEIGHTS
+from vision.masks_stage import MaskStage
+
+IMAGE = mask_dataset_dir() / "images" / "maksssksksss121.jpg"
+pytestmark = pytest.mark.skipif(
+    not IMAGE.is_file() or not DEFAULT_WEIGHTS.is_file(), reason="face-mask data set or mask weights missing"
+)
+
+
+def people_of(frame: np.ndarray, *, tracked: bool = True) -> sv.Detections:
+    h, w = frame.shape[:2]
+    gts = ground_truth(IMAGE, w, h)
+    boxes = np.array([person_box_for_face(b, w, h) for b, _ in gts], dtype=np.float32)
+    ids = np.arange(10, 10 + len(gts)) if tracked else np.full(len(gts), -1)
+    return sv.Detections(xyxy=boxes, tracker_id=ids)
+
+
+def test_budget_checks_every_track_in_turn_and_stops_checking_alerted_ones() -> None:
+    frame = cv2.imread(str(IMAGE))
+    people = people_of(frame)
+    assert len(people) >= 6
+    stage = MaskStage(MaskStageConfig(max_checks_per_frame=2, window=3, min_votes=2, min_share=0.6))
+    assert stage.available
+    checked: list[list[int]] = []
+    alerted: set[int] = set()
+    for k in range(12):
+        faces, verdicts = stage.check(frame, people, float(k))
+        ids = [int(f.tracker_id) for f in faces]  # every face here is large enough to go to the model
+        assert len(ids) <= 2
+        for f in faces:  # person_index points into the full detections, not the subset sent to the model
+            assert people.tracker_id[f.person_index] == f.tracker_id
+        assert not alerted & set(ids), "a track already alerted was checked again"
+        checked.append(ids)
+        alerted |= {v.tracker_id for _, v in verdicts}
+    first_round = {t for ids in checked[: (len(people) + 1) // 2] for t in ids}
+    assert first_round == set(people.tracker_id.tolist())  # round robin: everyone once before anyone twice
+    assert len(alerted) >= 5  # six bare faces, each alerted once
+    assert set(checked[-1]) <= set(people.tracker_id.tolist()) - alerted  # only tracks still undecided
+
+
+def test_no_budget_checks_everyone_and_untracked_people_cast_no_vote() -> None:
+    frame = cv2.imread(str(IMAGE))
+    people = people_of(frame, tracked=False)
+    stage = MaskStage(MaskStageConfig(max_checks_per_frame=0, min_votes=1, window=1, min_share=0.5))
+    for k in range(3):
+        faces, verdicts = stage.check(frame, people, float(k))
+        assert len(faces) == len(people)
+        assert verdicts == []
