@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 MaskLabel = Literal["with_mask", "without_mask", "mask_weared_incorrect", "unverifiable"]
 MODEL_LABELS: tuple[MaskLabel, MaskLabel, MaskLabel] = ("with_mask", "without_mask", "mask_weared_incorrect")
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "models" / "mask_yolo11n.pt"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+TRAINED_WEIGHTS = MODELS_DIR / "mask_yolo11n.pt"  # what vision.train_masks makes (PyTorch, fine-tunable)
+INT8_WEIGHTS = MODELS_DIR / "mask_yolo11n_int8_openvino_model"  # vision.export_masks: ~4x faster on CPU
+DEFAULT_WEIGHTS = INT8_WEIGHTS if (INT8_WEIGHTS / "mask_yolo11n.xml").is_file() else TRAINED_WEIGHTS
 DEFAULT_IMGSZ = 416
 # A standing adult is about 1.7 m tall with a 0.22 m face (chin to hairline and a bit): face ~ 0.13 x body height.
 # Shoulders are about 0.45 m wide: face ~ 0.35 x box width for an upper-body box cut by the frame edge.
@@ -137,7 +140,8 @@ class MaskChecker:
     """Runs the mask model on people's head crops and returns one ``FaceCheck`` per person.
 
     Args:
-        weights: the mask model; default the committed ``vision/models/mask_yolo11n.pt``.
+        weights: the mask model (a ``.pt`` file or an exported folder); default the committed OpenVINO INT8 export
+            of ``vision/models/mask_yolo11n.pt``.
         min_face_px: faces shorter than this (frame pixels) are ``unverifiable``; 24 px is about where the model's
             without_mask recall holds up (see docs/benchmarks.md, Masks).
         conf: minimum model confidence for a face.
@@ -159,7 +163,7 @@ class MaskChecker:
         model_face_px: float = MODEL_FACE_PX,
     ) -> None:
         path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
-        if not path.is_file():
+        if not path.exists():  # a .pt file or an exported model folder (OpenVINO)
             raise FileNotFoundError(
                 f"mask model weights {path} not found; pass weights= or recreate them with "
                 "`python -m vision.train_masks` (see vision/models/README.md)"
@@ -182,6 +186,8 @@ class MaskChecker:
         names = [self._model.names[i] for i in sorted(self._model.names)]
         if tuple(names) != MODEL_LABELS:
             raise ValueError(f"mask model {path} has classes {names}, expected {list(MODEL_LABELS)}")
+        # the first call compiles the model (about 2 s for OpenVINO): pay it now, not on the first face in flight
+        self.detect_faces([np.zeros((64, 64, 3), dtype=np.uint8)])
 
     def detect_faces(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Raw model output per BGR image: an array of rows ``x1, y1, x2, y2, confidence, class`` (agnostic NMS)."""

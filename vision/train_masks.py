@@ -18,8 +18,7 @@ from typing import Any
 
 from gridpatrol.config import default_data_dir
 from vision.mask_data import mask_split, write_split_files
-
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+from vision.masks import MODELS_DIR
 
 
 def _threads(n: int) -> Any:

@@ -14,6 +14,8 @@ from vision.eval_masks import FaceScores, evaluate, ground_truth, iou, person_bo
 from vision.mask_data import MASK_CLASSES, mask_dataset_dir, mask_split
 from vision.masks import (
     DEFAULT_WEIGHTS,
+    INT8_WEIGHTS,
+    TRAINED_WEIGHTS,
     MaskChecker,
     estimated_face_px,
     face_px_at_range,
@@ -181,7 +183,18 @@ def test_bad_input_is_named(checker: MaskChecker, tmp_path: Path) -> None:
         checker.check(np.zeros((10, 10), dtype=np.uint8), sv.Detections.empty())
     with pytest.raises(ValueError, match="min_face_px"):
         MaskChecker(min_face_px=0)
-    assert DEFAULT_WEIGHTS.stat().st_size < 10_000_000
+    committed = [DEFAULT_WEIGHTS] if DEFAULT_WEIGHTS.is_file() else list(DEFAULT_WEIGHTS.iterdir())
+    assert sum(p.stat().st_size for p in committed) < 10_000_000
+
+
+def test_default_model_is_the_int8_export_and_agrees_with_the_trained_weights(checker: MaskChecker) -> None:
+    assert DEFAULT_WEIGHTS == INT8_WEIGHTS
+    trained = MaskChecker(TRAINED_WEIGHTS)
+    frame, _ = load(BARE_PORTRAIT)
+    (face,) = (r for r in checker.detect_faces([frame])[0] if r[4] > 0.5)
+    (ref,) = (r for r in trained.detect_faces([frame])[0] if r[4] > 0.5)
+    assert int(face[5]) == int(ref[5]) == MASK_CLASSES.index("without_mask")
+    assert iou(face[:4], ref[:4]) > 0.8
 
 
 def test_min_face_px_slant_range_for_the_default_camera() -> None:
