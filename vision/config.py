@@ -113,6 +113,13 @@ class MaskStageConfig(_Section):
         title="Face checks per frame",
         description="Most people sent to the mask model per frame, those checked longest ago first; 0: no limit.",
     )
+    recheck_s: float = Field(
+        8.0,
+        ge=0,
+        le=600,
+        title="Re-check after (s)",
+        description="Longest wait before checking again a track whose votes settled or whose face was not found.",
+    )
 
 
 class GeolocationConfig(_Section):

@@ -5,7 +5,8 @@ weights are missing or unreadable, a warning is logged and every person's face i
 With both, tracked people's faces are checked and the votes of recent checks decide, once per track, that a person
 wears no mask. To keep the frame rate of a crowded scene, at most ``max_checks_per_frame`` people go to the model per
 frame, the tracks checked longest ago first (round robin), then untracked people (whose checks cast no vote);
-tracks already alerted are not checked again.
+tracks already alerted are not checked again, and tracks whose votes have settled without an alert, or whose face
+the model does not find, are checked again only after a while (``recheck_s``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class MaskStage:
         self.votes: Any = None
         self.reason = "disabled in [vision.masks]"
         self._last_checked: dict[int, float] = {}
+        self._next_check: dict[int, float] = {}  # tracks backing off: not checked before this time
+        self._misses: dict[int, int] = {}  # consecutive checks that found no face
         if not cfg.enabled:
             return
         try:
@@ -59,7 +62,7 @@ class MaskStage:
         """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask."""
         if self.checker is None or len(people) == 0:
             return [], []
-        chosen = self._choose(people)
+        chosen = self._choose(people, t)
         if not chosen:
             return [], []
         faces = [
@@ -71,24 +74,39 @@ class MaskStage:
             tid = getattr(face, "tracker_id", None)
             if tid is None or int(tid) < 0:
                 continue
-            self._last_checked[int(tid)] = t
             verdict = self.votes.add(int(tid), face, t)
+            self._schedule(int(tid), face.verifiable, t)
             if verdict is not None:
                 verdicts.append((face, verdict))
         if len(self._last_checked) > 4 * max(len(people), 64):  # forget tracks long gone
             self.votes.forget_older_than(t - 60.0)
-            self._last_checked = {k: v for k, v in self._last_checked.items() if v >= t - 60.0}
+            keep = {k for k, v in self._last_checked.items() if v >= t - 60.0}
+            self._last_checked = {k: self._last_checked[k] for k in keep}
+            self._next_check = {k: v for k, v in self._next_check.items() if k in keep}
+            self._misses = {k: v for k, v in self._misses.items() if k in keep}
         return faces, verdicts
 
-    def _choose(self, people: sv.Detections) -> list[int]:
-        """Indices of the people to check this frame: not yet alerted, within the per-frame budget."""
+    def _schedule(self, tid: int, verifiable: bool, t: float) -> None:
+        """When to check this track next: at once while its votes build up; later once they have settled (a full
+        window and no alert) or while its face cannot be seen (0.5 s, doubling, up to ``recheck_s``)."""
+        self._last_checked[tid] = t
+        if not verifiable:
+            misses = self._misses[tid] = self._misses.get(tid, 0) + 1
+            self._next_check[tid] = t + min(self.cfg.recheck_s, 0.5 * 2 ** (misses - 1))
+            return
+        self._misses.pop(tid, None)
+        settled = sum(self.votes.tally(tid).values()) >= self.cfg.window
+        self._next_check[tid] = t + self.cfg.recheck_s if settled else t
+
+    def _choose(self, people: sv.Detections, t: float) -> list[int]:
+        """Indices of the people to check at ``t``: not alerted, not backing off, within the per-frame budget."""
         from vision.masks import ESTIMATE_MARGIN, estimated_face_px
 
         n = len(people)
         ids = people.tracker_id if people.tracker_id is not None else np.full(n, -1)
         small, large = [], []
         for i, (tid, box) in enumerate(zip(ids, np.asarray(people.xyxy, dtype=float), strict=True)):
-            if int(tid) >= 0 and self.votes.alerted(int(tid)):
+            if int(tid) >= 0 and (self.votes.alerted(int(tid)) or self._next_check.get(int(tid), -np.inf) > t):
                 continue
             if estimated_face_px(box) < self.cfg.min_face_px * ESTIMATE_MARGIN:
                 small.append(i)  # reported unverifiable without running the model: free

@@ -58,3 +58,11 @@ def test_no_budget_checks_everyone_and_untracked_people_cast_no_vote() -> None:
         faces, verdicts = stage.check(frame, people, float(k))
         assert len(faces) == len(people)
         assert verdicts == []
+
+
+def test_a_track_whose_face_is_not_found_is_checked_less_and_less_often() -> None:
+    blank = np.full((720, 1280, 3), 128, dtype=np.uint8)  # no face anywhere: every check is unverifiable
+    people = sv.Detections(xyxy=np.array([[600.0, 100.0, 700.0, 600.0]], dtype=np.float32), tracker_id=np.array([5]))
+    stage = MaskStage(MaskStageConfig(recheck_s=2.0))
+    checked_at = [t for t in np.arange(0.0, 8.0, 0.25) if stage.check(blank, people, float(t))[0]]
+    assert checked_at == [0.0, 0.5, 1.5, 3.5, 5.5, 7.5]  # waits 0.5, 1, 2 s, then at most recheck_s
