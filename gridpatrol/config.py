@@ -28,9 +28,9 @@ from pydantic_settings import (
 from api.config import ApiConfig
 from flight.config import FlightConfig
 from flight.fly_config import FlyConfig
+from gridpatrol.station.config import RunConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
-from gridpatrol.station.config import RunConfig
 from speaker.config import SpeakerConfig
 from vision.config import VisionConfig
 

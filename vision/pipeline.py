@@ -122,6 +122,22 @@ class Pipeline:
         self._no_mask_done: set[int] = set()
         self._t0 = time.time()
 
+    def warmup(self, width: int | None = None, height: int | None = None) -> None:
+        """Pay the first-call costs (model compilation, library imports, JPEG encoder) before the first real frame.
+
+        A live stream's first crowd must not wait seconds for them: the detector is compiled, the grouping and the
+        snapshot encoder run once on dummy data; tracker and crowd state are left untouched.
+        """
+        from vision.crowds import cluster
+
+        w, h = width or self.camera.image_width_px, height or self.camera.image_height_px
+        blank = np.zeros((h, w, 3), dtype=np.uint8)
+        tile = self.config.detector.tile_px if self.config.detector.tiling == "on" else None
+        self.detector.detect(blank, tile)
+        self.detector.calls = 0
+        cluster(np.array([[0.0, 0.0], [0.5, 0.0], [9.0, 9.0]]), self.config.crowd.max_spacing_m)
+        encode_jpeg(annotate(blank, sv.Detections.empty()), self.config.snapshot_quality, self.config.snapshot_max_px)
+
     def camera_model(self, width: int, height: int) -> CameraModel:
         """Intrinsics for frames of this size (the profile rescaled when the stream differs)."""
         key = (width, height)

@@ -86,6 +86,7 @@ class IncidentRecord:
     found_wall: float
     broadcast: Broadcast | None = None
     played_wall: float | None = None
+    analysis_ms: float | None = None  # the vision pipeline's time on the incident's frame
 
 
 class Station:
@@ -325,7 +326,13 @@ class Station:
 
     def _on_incident(self, rig: DroneRig, ev: StreamEvent) -> None:
         inc = ev.incident
-        record = IncidentRecord(inc, rig.link.id, frame_wall=ev.frame_wall or ev.wall, found_wall=time.time())
+        record = IncidentRecord(
+            inc,
+            rig.link.id,
+            frame_wall=ev.frame_wall or ev.wall,
+            found_wall=time.time(),
+            analysis_ms=ev.timings_ms.get("total"),
+        )
         with self._lock:
             self.incidents.append(record)
             self._by_incident[inc.id] = record

@@ -124,9 +124,11 @@ def _pipeline(spec: StreamSpec) -> Any:
     from vision.pipeline import Pipeline
 
     district = load_district(spec.district_path) if spec.district_path else None
-    return Pipeline(
+    pipeline = Pipeline(
         spec.vision, spec.camera, district, drone_id=spec.drone_id, mission_id=spec.mission_id, data_dir=spec.data_dir
     )
+    pipeline.warmup()  # before "ready": the drones take off only then
+    return pipeline
 
 
 def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose: Pose) -> None:
@@ -145,7 +147,15 @@ def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose:
     )
     for incident in result.incidents:
         out.put(
-            StreamEvent("incident", spec.drone_id, result.t, incident.count, incident=incident, frame_wall=captured)
+            StreamEvent(
+                "incident",
+                spec.drone_id,
+                result.t,
+                incident.count,
+                incident=incident,
+                frame_wall=captured,
+                timings_ms=result.timings_ms,
+            )
         )
 
 
@@ -165,8 +175,10 @@ def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
         pose = poses.drain(wait_s=1.0)
         if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
             continue
-        captured = time.time()
         frame = renderer.render(pose)  # type: ignore[arg-type]  # a vision Pose has the CameraPose fields
+        # the frame reaches the station now: the render stands for the camera and its video link (a real link adds
+        # its own 0.1-0.3 s), so latencies count from here, as they would from a frame's arrival
+        captured = time.time()
         _emit_result(out, spec, pipeline.process(frame, pose.time, pose), captured, pose)
         time.sleep(max(0.0, period - (time.monotonic() - started)))
 
