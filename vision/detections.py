@@ -6,6 +6,7 @@ Per-person extras live in ``Detections.data`` (one array entry per box):
 * ``x_m``, ``y_m``: the same in the local metric frame (east/north metres),
 * ``error_m``: one-sigma ground position error (m),
 * ``grid_id``: the district grid the feet fall in ("" outside every grid or without a district).
+* ``range_m``: slant range from the camera to the feet (m), NaN where the ray misses the ground.
 
 Example:
     >>> import numpy as np
@@ -26,7 +27,7 @@ from mission_planner.district import District
 from mission_planner.geo import LocalFrame
 from vision.geolocate import CameraModel, PoseLike
 
-GROUND_KEYS = ("lat", "lon", "x_m", "y_m", "error_m", "grid_id")
+GROUND_KEYS = ("lat", "lon", "x_m", "y_m", "error_m", "grid_id", "range_m")
 
 
 def empty() -> sv.Detections:
@@ -107,5 +108,6 @@ def attach_ground(
     dets.data["lat"] = np.where(ok, np.asarray(lat, dtype=float).reshape(n), np.nan)
     dets.data["lon"] = np.where(ok, np.asarray(lon, dtype=float).reshape(n), np.nan)
     dets.data["error_m"] = np.where(ok, err, np.inf)
+    dets.data["range_m"] = np.where(ok, np.sqrt((x - x0) ** 2 + (y - y0) ** 2 + pose.alt_rel**2), np.nan)
     dets.data["grid_id"] = grids.lookup(x, y) if grids is not None else np.full(n, "", dtype=object)
     return dets

@@ -88,8 +88,12 @@ def face_px_at_range(camera: CameraProfile, slant_range_m: float, *, face_height
     """
     if slant_range_m <= 0:
         raise ValueError(f"slant_range_m must be above 0 m, got {slant_range_m}")
-    focal_px = camera.focal_length_mm * camera.image_width_px / camera.sensor_width_mm
-    return face_height_m * focal_px / slant_range_m
+    return face_height_m * focal_px(camera) / slant_range_m
+
+
+def focal_px(camera: CameraProfile) -> float:
+    """The camera's focal length in image pixels (from the sensor width, as ``CameraProfile.gsd_cm``)."""
+    return camera.focal_length_mm * camera.image_width_px / camera.sensor_width_mm
 
 
 def min_face_px_slant_range(camera: CameraProfile, *, min_face_px: float = 24.0, face_height_m: float = 0.22) -> float:
@@ -227,21 +231,24 @@ class MaskChecker:
         rows = self.detect_faces([frame])[0]
         return [self._face(None, None, row) for row in rows]
 
-    def check(self, frame: np.ndarray, people: sv.Detections) -> list[FaceCheck]:
+    def check(self, frame: np.ndarray, people: sv.Detections, face_px: np.ndarray | None = None) -> list[FaceCheck]:
         """One ``FaceCheck`` per person box in ``people`` (BGR uint8 HxWx3 frame).
 
         People whose face is estimated too small are not sent to the model; the others' head crops go in one
-        batch. In each crop the face kept is the one nearest the top centre of the person box, among those whose
-        centre lies in its upper part (faces of neighbours in the same crop are theirs to check).
+        batch. The estimate is ``face_px`` where given and finite (the pipeline's, from each person's slant range:
+        ``face_px_at_range``), else from the person box (``estimated_face_px``). In each crop the face kept is the
+        one nearest the top centre of the person box, among those whose centre lies in its upper part (faces of
+        neighbours in the same crop are theirs to check).
         """
         _check_frame_array(frame)
         height, width = frame.shape[:2]
         tracker_ids = people.tracker_id
         checks: dict[int, FaceCheck] = {}
         todo: list[tuple[int, tuple[int, int, int, int]]] = []
+        hints = np.full(len(people), np.nan) if face_px is None else np.asarray(face_px, dtype=np.float64)
         for i, box in enumerate(np.asarray(people.xyxy, dtype=np.float64)):
             tid = int(tracker_ids[i]) if tracker_ids is not None else None
-            est = estimated_face_px(box)
+            est = float(hints[i]) if np.isfinite(hints[i]) else estimated_face_px(box)
             if est < self.min_face_px * ESTIMATE_MARGIN:
                 checks[i] = self._unverifiable(i, tid, box, est)
             else:

@@ -58,16 +58,23 @@ class MaskStage:
         """True when a mask model checks faces."""
         return self.checker is not None and not isinstance(self.checker, _Unverifiable)
 
-    def check(self, frame: np.ndarray, people: sv.Detections, t: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
-        """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask."""
+    def check(
+        self, frame: np.ndarray, people: sv.Detections, t: float, face_px: np.ndarray | None = None
+    ) -> tuple[list[Any], list[tuple[Any, Any]]]:
+        """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask.
+
+        ``face_px``: each person's expected face height in pixels, where known (from the slant range).
+        """
         if self.checker is None or len(people) == 0:
             return [], []
-        chosen = self._choose(people, t)
+        hints = np.full(len(people), np.nan) if face_px is None else np.asarray(face_px, dtype=float)
+        chosen = self._choose(people, t, hints)
         if not chosen:
             return [], []
+        picked = np.array(chosen)
         faces = [
             replace(face, person_index=chosen[face.person_index]) if face.person_index is not None else face
-            for face in self.checker.check(frame, people[np.array(chosen)])
+            for face in self.checker.check(frame, people[picked], hints[picked])
         ]
         verdicts: list[tuple[Any, Any]] = []
         for face in faces:
@@ -98,7 +105,7 @@ class MaskStage:
         settled = sum(self.votes.tally(tid).values()) >= self.cfg.window
         self._next_check[tid] = t + self.cfg.recheck_s if settled else t
 
-    def _choose(self, people: sv.Detections, t: float) -> list[int]:
+    def _choose(self, people: sv.Detections, t: float, hints: np.ndarray) -> list[int]:
         """Indices of the people to check at ``t``: not alerted, not backing off, within the per-frame budget."""
         from vision.masks import ESTIMATE_MARGIN, estimated_face_px
 
@@ -108,7 +115,8 @@ class MaskStage:
         for i, (tid, box) in enumerate(zip(ids, np.asarray(people.xyxy, dtype=float), strict=True)):
             if int(tid) >= 0 and (self.votes.alerted(int(tid)) or self._next_check.get(int(tid), -np.inf) > t):
                 continue
-            if estimated_face_px(box) < self.cfg.min_face_px * ESTIMATE_MARGIN:
+            est = float(hints[i]) if np.isfinite(hints[i]) else estimated_face_px(box)
+            if est < self.cfg.min_face_px * ESTIMATE_MARGIN:
                 small.append(i)  # reported unverifiable without running the model: free
             else:
                 large.append(i)
@@ -122,7 +130,7 @@ class MaskStage:
 class _Unverifiable:
     """Stands in for a MaskChecker whose weights are missing: every face is ``unverifiable`` (never a vote)."""
 
-    def check(self, frame: np.ndarray, people: sv.Detections) -> list[Any]:
+    def check(self, frame: np.ndarray, people: sv.Detections, face_px: np.ndarray | None = None) -> list[Any]:
         from vision.masks import FaceCheck, estimated_face_px, head_crop
 
         h, w = frame.shape[:2]

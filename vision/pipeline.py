@@ -40,6 +40,9 @@ from vision.incidents import Incident, annotate, encode_jpeg
 from vision.masks_stage import MaskStage
 from vision.tracking import PersonTracker
 
+#: Face height (chin to hairline and a little) the slant-range estimate of a face's size assumes.
+FACE_HEIGHT_M = 0.22
+
 STAGES = ("detect", "track", "geolocate", "crowd", "mask", "incidents")
 
 
@@ -138,6 +141,15 @@ class Pipeline:
         cluster(np.array([[0.0, 0.0], [0.5, 0.0], [9.0, 9.0]]), self.config.crowd.max_spacing_m)
         encode_jpeg(annotate(blank, sv.Detections.empty()), self.config.snapshot_quality, self.config.snapshot_max_px)
 
+    @staticmethod
+    def _face_px(people: sv.Detections, cam: CameraModel) -> np.ndarray | None:
+        """Each person's expected face height (px) at their slant range: faces surely too small skip the model."""
+        if len(people) == 0 or "range_m" not in people.data:
+            return None
+        rng = np.asarray(people.data["range_m"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(rng > 0, FACE_HEIGHT_M * cam.fy / rng, np.nan)
+
     def camera_model(self, width: int, height: int) -> CameraModel:
         """Intrinsics for frames of this size (the profile rescaled when the stream differs)."""
         key = (width, height)
@@ -195,7 +207,7 @@ class Pipeline:
         conf = people.confidence[tracked] if people.confidence is not None else None
         events = self.crowds.update(t, ids[tracked], xy, conf)
         lap("crowd")
-        faces, verdicts = self.masks.check(image, people, t)
+        faces, verdicts = self.masks.check(image, people, t, self._face_px(people, cam))
         lap("mask")
         incidents = [self._crowd_incident(e, image, people, t) for e in events if e.kind == "opened"]
         for face, verdict in verdicts:

@@ -66,3 +66,15 @@ def test_a_track_whose_face_is_not_found_is_checked_less_and_less_often() -> Non
     stage = MaskStage(MaskStageConfig(recheck_s=2.0))
     checked_at = [t for t in np.arange(0.0, 8.0, 0.25) if stage.check(blank, people, float(t))[0]]
     assert checked_at == [0.0, 0.5, 1.5, 3.5, 5.5, 7.5]  # waits 0.5, 1, 2 s, then at most recheck_s
+
+
+def test_faces_too_small_at_their_slant_range_skip_the_model() -> None:
+    frame = cv2.imread(str(IMAGE))
+    people = people_of(frame)
+    stage = MaskStage(MaskStageConfig())
+    far = np.full(len(people), 9.0)  # 9 px faces (say 35 m away with this lens), whatever the boxes suggest
+    faces, verdicts = stage.check(frame, people, 0.0, far)
+    assert len(faces) == len(people) and verdicts == []
+    assert all(f.label == "unverifiable" and f.face_px == 9.0 for f in faces)
+    near = np.full(len(people), np.nan)  # unknown range: the boxes decide, and these faces are checked
+    assert any(f.verifiable for f in stage.check(frame, people, 1.0, near)[0])

@@ -106,33 +106,21 @@ def test_missing_mask_weights_report_faces_unverifiable(detector: PersonDetector
     assert result.to_json()["faces"][0]["label"] == "unverifiable"
 
 
-class _ScriptedChecker:
-    """Stands in for the mask model until its weights exist here: says ``without_mask`` for track 1's face."""
-
-    def check(self, frame: np.ndarray, people):  # type: ignore[no-untyped-def]
-        from vision.masks import FaceCheck
-
-        out = []
-        for i, (box, tid) in enumerate(zip(people.xyxy, people.tracker_id, strict=True)):
-            label = "without_mask" if tid == 1 else "with_mask"
-            x1, y1, x2, _ = (float(v) for v in box)
-            out.append(FaceCheck(i, int(tid), (x1, y1, x2, y1 + 40.0), label, 0.8, 40.0))
-        return out
-
-
 def test_no_mask_incident_once_per_track(detector: PersonDetector, bus: np.ndarray) -> None:
-    """Real detector, tracker and MaskVotes; the face model is scripted (its weights are not in this checkout)."""
-    pytest.importorskip("vision.mask_votes")
+    """Real detector, tracker, mask model (the committed INT8 export) and votes on bus.jpg: two bare faces."""
     pipe = Pipeline(VisionConfig(), BUS_CAMERA, detector=detector, drone_id="d-2")
-    pipe.masks.checker = _ScriptedChecker()
+    assert pipe.masks.available, pipe.masks.reason
     pose = Pose(lat=30.5, lon=114.3, alt_rel=6.0, gimbal_pitch=-30.0)
     results = [pipe.process(bus, float(t), pose) for t in range(8)]
     incidents = [i for r in results for i in r.incidents]
-    assert [(i.type, i.track_ids) for i in incidents] == [("no_mask", (1,))]
+    assert [i.type for i in incidents] == ["no_mask", "no_mask"]
+    assert results[2].incidents == incidents  # the third vote (min_votes=3), on frames 0, 1, 2
+    alerted = {i.track_ids[0] for i in incidents}
+    assert len(alerted) == 2
+    assert not any(f.tracker_id in alerted for r in results[3:] for f in r.faces)  # never checked again
     inc = incidents[0]
-    assert results[2].incidents == [inc]  # third vote (min_votes=3) on frames 0, 1, 2
-    person = int(np.flatnonzero(results[2].people.tracker_id == 1)[0])
+    person = int(np.flatnonzero(results[2].people.tracker_id == inc.track_ids[0])[0])
     assert inc.lat == pytest.approx(float(results[2].people.data["lat"][person]))
-    assert inc.confidence == pytest.approx(0.8) and inc.details["label"] == "without_mask"
+    assert inc.confidence > 0.5 and inc.details["label"] == "without_mask"
     body = IncidentCreate.model_validate(inc.to_api())
     assert body.type == "no_mask" and body.people == 1 and body.drone_id == "d-2"
