@@ -100,7 +100,9 @@ class Station:
         camera: The camera profile of the drones.
         api_url, station_key: The incident log API (defaults from ``[outbox]``).
         sinks: A loudspeaker sink per drone id (default: WAV files under the state directory).
-        out_dir: Where audio, plans and the outbox live (default: ``[station] state_dir``).
+        out_dir: Where audio and the frame log live (default: ``[station] state_dir``). The outbox is ``[outbox]
+            path``, the file ``gridpatrol outbox status|flush`` reads after a crash, unless ``out_dir`` is given
+            (the demo): then ``out_dir/outbox.db``.
     """
 
     def __init__(
@@ -126,7 +128,7 @@ class Station:
         outbox_cfg = settings.outbox.model_copy(
             update={k: v for k, v in {"api_url": api_url, "station_key": station_key}.items() if v is not None}
         )
-        self.outbox = Outbox(self.out_dir / "outbox.sqlite")
+        self.outbox = Outbox(self.out_dir / "outbox.db" if out_dir is not None else settings.outbox.path)
         self.deliverer = Deliverer.from_config(self.outbox, outbox_cfg)
         self.fly = fly or FlyConfig()
         self.events: Any = mp.get_context("spawn").Queue()
@@ -452,7 +454,7 @@ class Station:
                 "frames": rig.frames,
                 "landed_from_home_m": st.landed_from_home_m,
                 "skipped_grids": list(rig.skips.skipped),
-                "grids": self._grid_coverage(rig),
+                "grids": rig.skips.coverage(st.reached),
             }
         return {
             "incidents": dict(by_type),
@@ -465,22 +467,6 @@ class Station:
             "outbox": self.outbox.counts(),
             "wall_s": round(time.time() - self.started_wall, 1),
         }
-
-    @staticmethod
-    def _grid_coverage(rig: DroneRig) -> dict[str, str]:
-        """Per grid of the mission: ``covered`` (every item reached), ``skipped``, ``partial`` or ``not flown``."""
-        out = {}
-        reached = set(rig.flight.status.reached)
-        for grid in rig.skips.grids():
-            items = rig.skips.grid_items(grid)
-            flown = [q for q in items if q in reached]
-            if grid in rig.skips.skipped:
-                out[grid] = "skipped"
-            elif items and len(flown) == len(items):
-                out[grid] = "covered"
-            else:
-                out[grid] = "partial" if flown else "not flown"
-        return out
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:

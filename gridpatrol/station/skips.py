@@ -76,6 +76,21 @@ class GridSkips:
         """The navigation items of a grid (what "covered" means for it)."""
         return [q for first, last in self.runs.get(grid_id, []) for q in range(first, last + 1) if q in self.nav]
 
+    def coverage(self, reached: list[int]) -> dict[str, str]:
+        """Per grid: ``covered`` (every navigation item reached), ``skipped``, ``partial`` or ``not flown``."""
+        done = set(reached)
+        out = {}
+        for grid in self.grids():
+            items = self.grid_items(grid)
+            flown = [q for q in items if q in done]
+            if grid in self.skipped:
+                out[grid] = "skipped"
+            elif items and len(flown) == len(items):
+                out[grid] = "covered"
+            else:
+                out[grid] = "partial" if flown else "not flown"
+        return out
+
     # -- the vehicle side -------------------------------------------------------------------------------------
 
     def attach(self, vehicle: Vehicle, commander: Commander) -> None:

@@ -136,6 +136,7 @@ def test_a_later_grid_is_jumped_over_when_reached_and_never_flown(plan_file: Pat
     assert st.ok, (st.phase, st.detail, st.error)  # landed home; skipped items are not "missing"
     assert not [e for e in st.events if "FENCE" in e.text.upper()], st.events
     assert st.skipped == set(range(9, 14))
+    assert f.skips.coverage(st.reached) == {"4": "covered", "1": "skipped"}
     assert set(range(4, 9)) <= set(st.reached) and not set(st.reached) & st.skipped, st.reached
     after = [q for q in f.currents[f.currents.index(9) :] if q != 9]
     assert after[0] == 14 and not set(after) & set(range(10, 14)), f.currents  # left at once, for 14
@@ -153,6 +154,7 @@ def test_the_grid_being_flown_is_left_at_once(plan_file: Path) -> None:
     assert f.skips.jumps == [(8, 9)], (f.skips.jumps, f.notes)
     assert st.ok, (st.phase, st.detail, st.error)
     assert st.skipped == {8} and 8 not in st.reached
+    assert f.skips.coverage(st.reached) == {"4": "skipped", "1": "covered"}
     assert set(range(9, 16)) <= set(st.reached)  # grid 1 and the way home flown as planned
     with pytest.raises(ValueError, match="already flown grid 1"):
         f.skips.skip("1")
