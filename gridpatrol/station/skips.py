@@ -206,6 +206,10 @@ class GridSkips:
         if grid_id not in self.runs:
             have = ", ".join(self.grids()) or "none (the plan file has no grid_items; plan it again)"
             raise KeyError(f"{self.label}'s mission has no grid {grid_id!r}; its grids are {have}")
+        with self._jumping:  # the watcher must not jump on its own while this decides and jumps
+            return self._skip(grid_id)
+
+    def _skip(self, grid_id: str) -> str:
         commander = self._commander
         now = commander.current_item() if commander is not None else None
         with self._lock:
