@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -61,7 +61,7 @@ class SnapshotStore:
                 fmt = probe.format or ""
                 width, height = probe.size
                 probe.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        except Exception as exc:  # any decoder failure (plugins such as ultralytics' HEIF hook raise their own)
             raise SnapshotError("snapshot is not a readable JPEG, PNG or WebP image") from exc
         if fmt not in FORMATS:
             raise SnapshotError(f"snapshot format {fmt or 'unknown'} is not accepted; send JPEG, PNG or WebP")

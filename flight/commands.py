@@ -34,7 +34,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight.errors import CommandRejected, FlightError, FlightTimeout
 from flight.modes import Autopilot, mode_number
-from flight.px4 import Role, role_mode, set_mode_params
+from flight.px4 import Role, plan_seq, role_mode, set_mode_params, vehicle_seq
 from flight.results import command_result_text
 from flight.state import VehicleState
 
@@ -289,6 +289,33 @@ class Commander:
                 f"resuming at item {seq}", lambda s: s.mission_seq is not None and s.mission_seq >= seq, timeout_s
             )
         return seq
+
+    def current_item(self) -> int | None:
+        """The mission item in progress (MISSION_CURRENT), numbered as in the plan file (PX4's are one less)."""
+        seq = self.state.mission_seq
+        return None if seq is None else plan_seq(self.autopilot, seq)
+
+    def set_current(self, seq: int, timeout_s: float = 10.0) -> None:
+        """Continue the uploaded mission from item ``seq`` (plan numbering): DO_SET_MISSION_CURRENT, confirmed by
+        MISSION_CURRENT reaching ``seq`` or beyond (DO items there run at once and hand on to the next navigation
+        item). In AUTO the vehicle heads there now; paused, it goes there on :meth:`resume`.
+
+        Raises:
+            ValueError: ``seq`` below 1 (item 0 is home). CommandRejected: the vehicle refused (no such item).
+        """
+        if seq < 1:
+            raise ValueError(f"mission item {seq}: must be 1 or more (item 0 is home)")
+        self.command(
+            f"continue from mission item {seq}",
+            mavlink.MAV_CMD_DO_SET_MISSION_CURRENT,
+            vehicle_seq(self.autopilot, seq),
+        )
+        self.wait_for(
+            f"mission item {seq} current",
+            lambda s: s.mission_seq is not None and plan_seq(self.autopilot, s.mission_seq) >= seq,
+            timeout_s,
+            "MISSION_CURRENT still shows an earlier item",
+        )
 
     def return_home(self, timeout_s: float = 10.0) -> None:
         """Return to launch (RTL / AUTO.RTL); confirmed by the heartbeat's mode."""

@@ -68,6 +68,8 @@ class FlightStatus:
     error: str | None = None
     done: bool = False
     landed_from_home_m: float | None = None
+    #: Navigation items the operator chose to leave out (a skipped grid): not counted as missing.
+    skipped: set[int] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -77,7 +79,7 @@ class FlightStatus:
     @property
     def missing(self) -> list[int]:
         """Navigation items of the mission not (yet) reached."""
-        return [q for q in self.nav_seqs if q not in self.reached]
+        return [q for q in self.nav_seqs if q not in self.reached and q not in self.skipped]
 
     @property
     def ok(self) -> bool:
@@ -265,9 +267,10 @@ class MissionFlight:
         where = (
             f"{self.status.landed_from_home_m:.1f} m from home" if self.status.landed_from_home_m is not None else ""
         )
+        skipped = f"; {len(self.status.skipped)} items skipped by the operator" if self.status.skipped else ""
         if missing:
-            return f"{where}; items not reached: {', '.join(map(str, missing))}"
-        return f"{where}; all {self.status.total} items reached"
+            return f"{where}; items not reached: {', '.join(map(str, missing))}{skipped}"
+        return f"{where}; all {self.status.total - len(self.status.skipped)} items reached{skipped}"
 
     def _safe_rtl(self) -> None:
         _, commander = self._need()

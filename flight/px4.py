@@ -169,6 +169,11 @@ def plan_seq(autopilot: Autopilot, vehicle_seq: int) -> int:
     return vehicle_seq + 1 if autopilot == "px4" else vehicle_seq
 
 
+def vehicle_seq(autopilot: Autopilot, seq: int) -> int:
+    """A plan file's mission item number as the vehicle numbers it (the inverse of :func:`plan_seq`)."""
+    return seq - 1 if autopilot == "px4" else seq
+
+
 def px4_failsafe_params(config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
     """PX4 parameters for the same fence and failsafe settings :mod:`flight.safety` sets on ArduPilot.
 

@@ -20,25 +20,50 @@ SPEED_TYPE_GROUND = 1.0
 
 def sortie_items(sortie: Sortie) -> list[MissionItem]:
     """The mission of one sortie: home, take-off, speed and gimbal set-up, waypoints with hovers, landing."""
+    return [item for item, _ in _sortie_items_with_grids(sortie)]
+
+
+def sortie_grid_runs(sortie: Sortie) -> dict[str, list[tuple[int, int]]]:
+    """Per grid, the runs of consecutive mission items (first seq, last seq) that work on it.
+
+    An item belongs to the grid of the waypoint it comes from (speed and gimbal set-up items included), so
+    jumping to ``last + 1`` leaves out the whole run: what the station's "skip a grid" does.
+    """
+    runs: dict[str, list[tuple[int, int]]] = {}
+    for item, grid in _sortie_items_with_grids(sortie):
+        if grid is None:
+            continue
+        spans = runs.setdefault(grid, [])
+        if spans and spans[-1][1] == item.seq - 1:
+            spans[-1] = (spans[-1][0], item.seq)
+        else:
+            spans.append((item.seq, item.seq))
+    return runs
+
+
+def _sortie_items_with_grids(sortie: Sortie) -> list[tuple[MissionItem, str | None]]:
     wps = sortie.waypoints
     home = wps[0]
-    items = [MissionItem(0, Frame.GLOBAL, Cmd.NAV_WAYPOINT, current=1, x=home.lat, y=home.lon, z=0.0)]
+    items: list[tuple[MissionItem, str | None]] = [
+        (MissionItem(0, Frame.GLOBAL, Cmd.NAV_WAYPOINT, current=1, x=home.lat, y=home.lon, z=0.0), None)
+    ]
 
-    def add(frame: int, command: int, **fields: float) -> None:
-        items.append(MissionItem(len(items), frame, command, **fields))  # type: ignore[arg-type]
+    def add(grid: str | None, frame: int, command: int, **fields: float) -> None:
+        items.append((MissionItem(len(items), frame, command, **fields), grid))  # type: ignore[arg-type]
 
-    add(Frame.GLOBAL_RELATIVE_ALT, Cmd.NAV_TAKEOFF, x=home.lat, y=home.lon, z=home.alt_m)
+    add(None, Frame.GLOBAL_RELATIVE_ALT, Cmd.NAV_TAKEOFF, x=home.lat, y=home.lon, z=home.alt_m)
     for wp in wps:
+        g = wp.grid_id
         if wp.speed_ms is not None:
-            add(Frame.MISSION, Cmd.DO_CHANGE_SPEED, param1=SPEED_TYPE_GROUND, param2=wp.speed_ms, param3=-1.0)
+            add(g, Frame.MISSION, Cmd.DO_CHANGE_SPEED, param1=SPEED_TYPE_GROUND, param2=wp.speed_ms, param3=-1.0)
         if wp.gimbal_pitch_deg is not None:
-            add(Frame.MISSION, Cmd.DO_MOUNT_CONTROL, param1=wp.gimbal_pitch_deg, z=MOUNT_MODE_MAVLINK_TARGETING)
+            add(g, Frame.MISSION, Cmd.DO_MOUNT_CONTROL, param1=wp.gimbal_pitch_deg, z=MOUNT_MODE_MAVLINK_TARGETING)
         if wp.kind == "takeoff":
             continue
         if wp.kind == "land":
-            add(Frame.GLOBAL_RELATIVE_ALT, Cmd.NAV_LAND, x=wp.lat, y=wp.lon, z=0.0)
+            add(g, Frame.GLOBAL_RELATIVE_ALT, Cmd.NAV_LAND, x=wp.lat, y=wp.lon, z=0.0)
         else:
-            add(Frame.GLOBAL_RELATIVE_ALT, Cmd.NAV_WAYPOINT, param1=wp.hold_s, x=wp.lat, y=wp.lon, z=wp.alt_m)
+            add(g, Frame.GLOBAL_RELATIVE_ALT, Cmd.NAV_WAYPOINT, param1=wp.hold_s, x=wp.lat, y=wp.lon, z=wp.alt_m)
     return items
 
 

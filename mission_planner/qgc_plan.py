@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mission_planner.mavlink_items import fence_items, items_to_zones, rally_items, sortie_items, zone_items
+from mission_planner.mavlink_items import (
+    fence_items,
+    items_to_zones,
+    rally_items,
+    sortie_grid_runs,
+    sortie_items,
+    zone_items,
+)
 from mission_planner.mission_items import Cmd, Frame, MissionItem
 from mission_planner.plan import GeoFenceZone, Plan, Sortie
 
@@ -35,6 +42,8 @@ class QgcPlanFile:
     rally: list[MissionItem]
     home: tuple[float, float, float]
     validated: bool
+    #: Per grid, the runs of mission items (first, last seq) working on it (``gridpatrol.grid_items``).
+    grid_items: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 def digest(items: list[MissionItem]) -> str:
@@ -71,6 +80,7 @@ def write_qgc_plan(plan: Plan, sortie: Sortie, path: Path) -> None:
             "sortie": sortie.index + 1,
             "mission_sha256": digest(mission),
             "fence_sha256": digest(fence),
+            "grid_items": {g: [list(r) for r in runs] for g, runs in sortie_grid_runs(sortie).items()},
         },
     }
     path.write_text(json.dumps(doc, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -109,7 +119,27 @@ def read_qgc_plan(path: Path) -> QgcPlanFile:
         and stamp.get("mission_sha256") == digest(mission)
         and stamp.get("fence_sha256") == digest(fence)
     )
-    return QgcPlanFile(mission, fence, rally, home, validated)
+    grid_items = _grid_items(stamp.get("grid_items") or {}, len(mission), str(path))
+    return QgcPlanFile(mission, fence, rally, home, validated, grid_items)
+
+
+def _grid_items(raw: object, count: int, where: str) -> dict[str, list[tuple[int, int]]]:
+    """The stamp's ``grid_items`` ({grid: [[first, last], ...]}), each run inside the mission's items."""
+    if not isinstance(raw, dict):
+        raise PlanFileError(f"{where}: gridpatrol.grid_items must be an object {{grid: [[first, last], ...]}}")
+    out: dict[str, list[tuple[int, int]]] = {}
+    for grid, runs in raw.items():
+        ok = isinstance(runs, list) and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(v, int) for v in r) and 0 < r[0] <= r[1] < count
+            for r in runs
+        )
+        if not ok:
+            raise PlanFileError(
+                f"{where}: gridpatrol.grid_items[{grid!r}] must list [first, last] item numbers between 1 and "
+                f"{count - 1}; plan it again with `gridpatrol plan`"
+            )
+        out[str(grid)] = [(int(r[0]), int(r[1])) for r in runs]
+    return out
 
 
 def _item_json(item: MissionItem) -> dict[str, Any]:

@@ -80,13 +80,22 @@ def print_summary(summary: dict[str, Any]) -> None:
     from gridpatrol.cli import console
 
     drones = Table(title="flights")
-    for col in ("drone", "result", "items reached", "flight time", "frames analysed", "landed from home"):
+    for col in (
+        "drone",
+        "result",
+        "items reached",
+        "skipped grids",
+        "flight time",
+        "frames analysed",
+        "landed from home",
+    ):
         drones.add_column(col)
     for name, d in summary["drones"].items():
         result = "[green]ok[/]" if d["ok"] else f"[red]{d['phase']}[/] {d['error'] or ''}"
         flown = "-" if d["flight_time_s"] is None else f"{d['flight_time_s']:.0f} s"
         home = "-" if d["landed_from_home_m"] is None else f"{d['landed_from_home_m']:.1f} m"
-        drones.add_row(name, result, f"{d['reached']}/{d['items']}", flown, str(d["frames"]), home)
+        skipped = ", ".join(d.get("skipped_grids") or []) or "-"
+        drones.add_row(name, result, f"{d['reached']}/{d['items']}", skipped, flown, str(d["frames"]), home)
     console.print(drones)
     inc = Table(title="incidents")
     inc.add_column("type @ grid")

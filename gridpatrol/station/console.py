@@ -1,4 +1,5 @@
-"""Operator commands typed while the patrol flies: ``pause drone-1``, ``say 请戴口罩``, ``investigate 3f2a``."""
+"""Operator commands typed while the patrol flies: ``pause drone-1``, ``skip drone-1 8``, ``say 请戴口罩``,
+``investigate 3f2a``."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from flight.errors import FlightError
 if TYPE_CHECKING:
     from gridpatrol.station.runtime import Station
 
-HELP = "pause D | resume D | rtl D | say [D:]TEXT | investigate ID | quit"
+HELP = "pause D | resume D | rtl D | skip D GRID | say [D:]TEXT | investigate ID | quit"
 
 
 def run_command(station: Station, line: str) -> str:
     """Carry out one operator command and say what happened (never raises for a person's mistake).
 
     Example:
-        >>> run_command(None, "fly away")  # doctest: +SKIP
-        'unknown command "fly"; commands: pause D | resume D | rtl D | say [D:]TEXT | investigate ID | quit'
+        >>> run_command(None, "fly away")[:34]  # doctest: +SKIP
+        'unknown command "fly"; commands: p'
     """
     words = line.strip().split(maxsplit=1)
     if not words:
@@ -35,6 +36,8 @@ def run_command(station: Station, line: str) -> str:
         if verb in {"rtl", "return", "home"}:
             drone = _drone(station, rest)
             return station.return_home(drone)
+        if verb == "skip":
+            return _skip(station, rest)
         if verb in {"say", "speak"}:
             if not rest:
                 return "say what? e.g. say 请佩戴口罩"
@@ -56,6 +59,15 @@ def _drone(station: Station, text: str) -> str:
     if len(station.rigs) == 1:
         return next(iter(station.rigs))
     raise ValueError(f"which drone? one of {', '.join(station.rigs)}")
+
+
+def _skip(station: Station, rest: str) -> str:
+    words = rest.split()
+    if len(words) == 1 and len(station.rigs) == 1:
+        words = [next(iter(station.rigs)), words[0]]
+    if len(words) != 2:
+        return f"skip which grid? skip DRONE GRID, e.g. skip {next(iter(station.rigs), 'drone-1')} 8"
+    return station.skip_grid(words[0], words[1])
 
 
 def _investigate(station: Station, prefix: str) -> str:

@@ -8,6 +8,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from gridpatrol.station.console import HELP
+
 if TYPE_CHECKING:
     from gridpatrol.station.runtime import Station
 
@@ -39,7 +41,7 @@ def drone_table(station: Station) -> Table:
             s.mode if s else "-",
             battery,
             "-" if s is None or s.alt_rel_m is None else f"{s.alt_rel_m:.0f} m",
-            f"{reached}/{st.total}",
+            f"{reached}/{st.total}" + (f" (skip {', '.join(rig.skips.skipped)})" if rig.skips.skipped else ""),
             link,
             video,
             str(rig.people),
@@ -64,7 +66,7 @@ def incident_table(station: Station, last: int = 6) -> Table:
 def view(station: Station) -> Group:
     """Everything the operator watches, for ``rich.live.Live``."""
     help_line = Text(
-        "commands: pause D | resume D | rtl D | say TEXT | investigate ID | quit   (Ctrl-C: return or hold)",
+        f"commands: {HELP}   (Ctrl-C: return or hold)",
         style="dim",
     )
     messages = Text("\n".join(station.messages) or "-", style="cyan")

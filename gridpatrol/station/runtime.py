@@ -40,6 +40,7 @@ from gridpatrol.outbox import Outbox
 from gridpatrol.station.config import DroneLink, RunConfig
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.poses import PoseTracker
+from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
 from mission_planner.profiles import CameraProfile
 from speaker.broadcast import Broadcast
@@ -58,6 +59,7 @@ class DroneRig:
     flight: MissionFlight
     poses: PoseTracker
     speaker: Speaker
+    skips: GridSkips
     stream: StreamProcess | None = None
     thread: threading.Thread | None = None
     attached: bool = False
@@ -99,7 +101,9 @@ class Station:
         camera: The camera profile of the drones.
         api_url, station_key: The incident log API (defaults from ``[outbox]``).
         sinks: A loudspeaker sink per drone id (default: WAV files under the state directory).
-        out_dir: Where audio, plans and the outbox live (default: ``[station] state_dir``).
+        out_dir: Where audio and the frame log live (default: ``[station] state_dir``). The outbox is ``[outbox]
+            path``, the file ``gridpatrol outbox status|flush`` reads after a crash, unless ``out_dir`` is given
+            (the demo): then ``out_dir/outbox.db``.
     """
 
     def __init__(
@@ -125,7 +129,7 @@ class Station:
         outbox_cfg = settings.outbox.model_copy(
             update={k: v for k, v in {"api_url": api_url, "station_key": station_key}.items() if v is not None}
         )
-        self.outbox = Outbox(self.out_dir / "outbox.sqlite")
+        self.outbox = Outbox(self.out_dir / "outbox.db" if out_dir is not None else settings.outbox.path)
         self.deliverer = Deliverer.from_config(self.outbox, outbox_cfg)
         self.fly = fly or FlyConfig()
         self.events: Any = mp.get_context("spawn").Queue()
@@ -151,7 +155,8 @@ class Station:
             flight = MissionFlight(checked, link.connect, self.fly, on_event=self._on_watch_event)
             flight.status.label = link.id
             poses = PoseTracker(default_gimbal_pitch=camera.gimbal_pitch_deg)
-            self.rigs[link.id] = DroneRig(link, checked, flight, poses, speaker)
+            skips = GridSkips(checked, link.id, self.note, flight.status)
+            self.rigs[link.id] = DroneRig(link, checked, flight, poses, speaker, skips)
 
     # --- start and stop ---------------------------------------------------------------------------------------
 
@@ -227,6 +232,7 @@ class Station:
         time.sleep(0.3)  # let the events thread take the streams' last incidents
         for rig in self.rigs.values():
             rig.speaker.stop()
+            rig.skips.close()
         self._stop.set()
         for t in self._threads:
             t.join(5.0)
@@ -255,8 +261,9 @@ class Station:
         while not self._stop.is_set():
             for rig in self.rigs.values():
                 vehicle = rig.flight.vehicle
-                if vehicle is not None and not rig.attached:
+                if vehicle is not None and not rig.attached and rig.flight.commander is not None:
                     rig.poses.attach(vehicle)
+                    rig.skips.attach(vehicle, rig.flight.commander)
                     rig.attached = True
                 latest = rig.poses.latest()
                 if latest is not None and rig.stream is not None:
@@ -392,6 +399,21 @@ class Station:
         self.note(f"{drone_id}: {done}")
         return done
 
+    def skip_grid(self, drone_id: str, grid_id: str) -> str:
+        """Leave out the rest of a grid: the drone jumps to the first mission item after it (now if it is in the
+        grid, else when it gets there); the summary reports the grid as skipped, not covered.
+
+        Raises:
+            KeyError: no such drone, or no such grid in its mission (the message names the valid ones).
+            ValueError: the drone has already flown that grid. FlightError: the vehicle refused the jump.
+        """
+        rig = self.rig(drone_id)
+        if rig.flight.returning.is_set() or rig.flight.status.done:
+            raise ValueError(f"{drone_id} is {rig.flight.status.phase}, not on its mission; nothing to skip")
+        done = rig.skips.skip(grid_id)
+        self.note(done)
+        return done
+
     def speak(self, text: str, drone_id: str | None = None, lang: str | None = None) -> list[Broadcast]:
         """Say free text through one drone's loudspeaker (or all); it goes before any queued warning."""
         rigs = [self.rig(drone_id)] if drone_id else list(self.rigs.values())
@@ -438,6 +460,8 @@ class Station:
                 "flight_time_s": None if flown is None else round(flown, 1),
                 "frames": rig.frames,
                 "landed_from_home_m": st.landed_from_home_m,
+                "skipped_grids": list(rig.skips.skipped),
+                "grids": rig.skips.coverage(st.reached),
             }
         return {
             "incidents": dict(by_type),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from api.db import make_engine, migrate, session_factory
 from api.models import AuthToken, StationKey, User, utcnow
 from api.security import STATION_PREFIX, TOKEN_PREFIX, hash_password, sha256_hex
+from gridpatrol.station.demo import free_port
 
 PASSWORDS = {"admin": "admin-pass-1", "rev": "reviewer-pass-1"}
 
@@ -43,13 +43,6 @@ SECRETS = Secrets(
     tokens={"admin": _secret(TOKEN_PREFIX, "admin"), "rev": _secret(TOKEN_PREFIX, "rev")},
     keys={"st-1": _secret(STATION_PREFIX, "st-1"), "st-2": _secret(STATION_PREFIX, "st-2")},
 )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(url: str) -> None:

@@ -68,3 +68,13 @@ def test_unknown_snapshot_and_path_traversal(api: Api) -> None:
         assert b"root:" not in resp.content
     ref = api.client.post("/api/incidents", json=incident_body(snapshot_sha="b" * 64), headers=api.station)
     assert ref.status_code == 422 and "upload it first" in ref.json()["detail"]
+
+
+def test_junk_is_refused_with_415_even_with_ultralytics_pil_hook(api: Api) -> None:
+    """ultralytics patches ``PIL.Image.open`` on import (a HEIF opener on the first unidentified file): whatever it
+    raises for junk bytes must still be a 415 "not an image", never a 500."""
+    import ultralytics.utils.patches  # noqa: F401  (the patch is applied on import, as in a station process)
+
+    assert Image.open.__module__ == "ultralytics.utils.patches"
+    junk = api.client.post("/api/snapshots", files={"file": ("x.jpg", b"\x00junk" * 40)}, headers=api.station)
+    assert junk.status_code == 415 and "JPEG" in junk.json()["detail"], junk.text

@@ -64,8 +64,9 @@ def test_newest_pose_replaces_the_one_not_yet_taken() -> None:
 class _NoStation:
     """Only the command parsing is under test here: any call through to a drone is a failure."""
 
-    rigs = {"drone-1": None, "drone-2": None}
-    incidents: list[object] = []
+    def __init__(self) -> None:
+        self.rigs = {"drone-1": None, "drone-2": None}
+        self.incidents: list[object] = []
 
     def __getattr__(self, name: str) -> object:
         raise AssertionError(f"{name} should not have been called")
