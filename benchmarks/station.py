@@ -74,6 +74,7 @@ def run(drones: int, speedup: float, out: Path) -> dict[str, Any]:
                 "drone": r.drone_id,
                 "found_s": round(r.found_wall - r.frame_wall, 3),
                 "analysis_s": None if r.analysis_ms is None else round(r.analysis_ms / 1000, 3),
+                "queue_s": None if r.sent_wall is None else round(r.found_wall - r.sent_wall, 3),
                 "warning_s": None if r.played_wall is None else round(r.played_wall - r.frame_wall, 3),
             }
             for r in station.incidents
@@ -125,7 +126,8 @@ def main() -> None:
                 )
                 for e in r["each"]:
                     print(
-                        f"  {e['type']} by {e['drone']}: analysis {e['analysis_s']} s, frame->found {e['found_s']} s,"
+                        f"  {e['type']} by {e['drone']}: analysis {e['analysis_s']} s, queue {e['queue_s']} s, "
+                        f"frame->found {e['found_s']} s,"
                         f" frame->warning {e['warning_s']} s"
                     )
             warn = sorted(e["warning_s"] for r in rows for e in r["each"] if e["warning_s"] is not None)

@@ -89,6 +89,7 @@ class IncidentRecord:
     broadcast: Broadcast | None = None
     played_wall: float | None = None
     analysis_ms: float | None = None  # the vision pipeline's time on the incident's frame
+    sent_wall: float | None = None  # when the analysis process sent the incident (its clock is the same machine's)
 
 
 class Station:
@@ -339,6 +340,7 @@ class Station:
             frame_wall=ev.frame_wall or ev.wall,
             found_wall=time.time(),
             analysis_ms=ev.timings_ms.get("total"),
+            sent_wall=ev.wall,
         )
         with self._lock:
             self.incidents.append(record)
