@@ -47,6 +47,11 @@ from speaker.broadcast import Broadcast
 from speaker.sinks import FileSink, Sink
 from speaker.speaker import Speaker
 
+# Imported here, not on first use: incidents arrive pickled from the analysis processes, and unpickling the first
+# one would otherwise import vision.incidents (OpenCV, supervision) in the events thread, delaying that incident's
+# warning by about 0.9 s (measured with benchmarks/station.py).
+from vision.incidents import Incident
+
 log = logging.getLogger(__name__)
 
 
@@ -82,7 +87,7 @@ class DroneRig:
 class IncidentRecord:
     """An incident as the station saw it: the incident, when its frame was taken, what was said."""
 
-    incident: Any
+    incident: Incident
     drone_id: str
     frame_wall: float
     found_wall: float
