@@ -10,6 +10,9 @@ from rich.logging import RichHandler
 
 from gridpatrol.config import LoggingConfig
 
+#: Libraries that log every request at INFO: shown only with --verbose (or at WARNING and above).
+NOISY_LOGGERS = ("httpx", "httpcore")
+
 
 def setup_logging(config: LoggingConfig, *, verbose: bool = False) -> None:
     """Route every logger to the console (and a file when configured) at the configured level."""
@@ -21,3 +24,6 @@ def setup_logging(config: LoggingConfig, *, verbose: bool = False) -> None:
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handlers.append(file_handler)
     logging.basicConfig(level=level, handlers=handlers, format="%(message)s", force=True)
+    if not verbose:  # one INFO line per HTTP request (the outbox's deliveries, the demo's reads) drowns the rest
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(max(level, logging.WARNING))
