@@ -29,11 +29,14 @@ class FileSink:
         self._lock = threading.Lock()
 
     def play(self, wav: Path) -> None:
-        """Copy ``wav`` to the next numbered file."""
+        """Copy ``wav`` to the next numbered file; it appears whole (written aside, then renamed), so whoever
+        watches the folder never reads half a clip."""
         with self._lock:
             self._n += 1
             target = self.directory / f"{self._n:06d}.wav"
-        shutil.copyfile(wav, target)
+        partial = target.with_name(f".{target.name}.part")
+        shutil.copyfile(wav, partial)
+        partial.replace(target)
 
     def stop(self) -> None:
         """Nothing to cut off: a copy is instant."""
