@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from vision.mask_data import MASK_CLASSES, mask_split, read_labels, write_split_files
+from vision.mask_data import MASK_CLASSES, label_cache_left_as_is, mask_split, read_labels, write_split_files
 from vision.masks import DEFAULT_WEIGHTS, MaskChecker
 
 IOU_MATCH = 0.5
@@ -149,15 +149,9 @@ def ultralytics_metrics(weights: Path, imgsz: int) -> dict[str, dict[str, float]
     from ultralytics import YOLO
 
     split = mask_split()
-    cache = split.val[0].parent.parent / "labels.cache"
-    had_cache = cache.exists()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            data = write_split_files(Path(tmp), split)
-            m = YOLO(str(weights)).val(data=str(data), imgsz=imgsz, batch=16, device="cpu", plots=False, workers=0)
-    finally:
-        if not had_cache:  # ultralytics writes its label cache beside the shared data set; leave that as it was
-            cache.unlink(missing_ok=True)
+    with label_cache_left_as_is(split), tempfile.TemporaryDirectory() as tmp:
+        data = write_split_files(Path(tmp), split)
+        m = YOLO(str(weights)).val(data=str(data), imgsz=imgsz, batch=16, device="cpu", plots=False, workers=0)
     out = {}
     for k, i in enumerate(m.box.ap_class_index):
         p, r, ap50, ap = m.box.class_result(k)

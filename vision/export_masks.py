@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from vision.mask_data import mask_split, write_split_files
+from vision.mask_data import label_cache_left_as_is, mask_split, write_split_files
 from vision.masks import DEFAULT_IMGSZ, TRAINED_WEIGHTS
 
 
@@ -24,22 +24,17 @@ def export(weights: Path = TRAINED_WEIGHTS, *, imgsz: int = DEFAULT_IMGSZ, fract
     from ultralytics import YOLO
 
     split = mask_split()
-    cache = split.train[0].parent.parent / "labels.cache"
-    had_cache = cache.exists()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = write_split_files(work, split)
         data.write_text(data.read_text().replace("val: val.txt", "val: train.txt"))  # calibrate on training images
         shutil.copy(weights, work / weights.name)
-        try:
+        with label_cache_left_as_is(split):
             out = Path(
                 YOLO(str(work / weights.name)).export(
                     format="openvino", imgsz=imgsz, int8=True, dynamic=True, data=str(data), fraction=fraction
                 )
             )
-        finally:
-            if not had_cache:  # ultralytics writes its label cache beside the shared data set; leave it as it was
-                cache.unlink(missing_ok=True)
         meta = out / "metadata.yaml"
         meta.write_text(meta.read_text().replace(str(work), "<temporary export folder>"))
         dest = weights.parent / out.name

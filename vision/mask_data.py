@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +90,15 @@ def write_split_files(run_dir: Path, split: MaskSplit) -> Path:
     yaml = run_dir / "data.yaml"
     yaml.write_text(f"path: {run_dir.resolve()}\ntrain: train.txt\nval: val.txt\nnames:\n{names}")
     return yaml
+
+
+@contextlib.contextmanager
+def label_cache_left_as_is(split: MaskSplit) -> Iterator[None]:
+    """Remove the ``labels.cache`` ultralytics writes beside the shared data set, unless it was there before."""
+    cache = split.train[0].parent.parent / "labels.cache"
+    had_cache = cache.exists()
+    try:
+        yield
+    finally:
+        if not had_cache:
+            cache.unlink(missing_ok=True)

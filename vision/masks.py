@@ -35,6 +35,7 @@ TRAINED_WEIGHTS = MODELS_DIR / "mask_yolo11n.pt"  # what vision.train_masks make
 INT8_WEIGHTS = MODELS_DIR / "mask_yolo11n_int8_openvino_model"  # vision.export_masks: ~4x faster on CPU
 DEFAULT_WEIGHTS = INT8_WEIGHTS if (INT8_WEIGHTS / "mask_yolo11n.xml").is_file() else TRAINED_WEIGHTS
 DEFAULT_IMGSZ = 416
+FACE_HEIGHT_M = 0.22  # chin to hairline and a little: what estimates of a face's size in pixels assume
 # A standing adult is about 1.7 m tall with a 0.22 m face (chin to hairline and a bit): face ~ 0.13 x body height.
 # Shoulders are about 0.45 m wide: face ~ 0.35 x box width for an upper-body box cut by the frame edge.
 FACE_PER_PERSON_HEIGHT = 0.13
@@ -76,7 +77,7 @@ class FaceCheck:
         return self.label != "unverifiable"
 
 
-def face_px_at_range(camera: CameraProfile, slant_range_m: float, *, face_height_m: float = 0.22) -> float:
+def face_px_at_range(camera: CameraProfile, slant_range_m: float, *, face_height_m: float = FACE_HEIGHT_M) -> float:
     """Height in pixels of a face ``slant_range_m`` metres from the camera (pinhole, square pixels).
 
     The focal length in pixels comes from the sensor width and image width, as ``CameraProfile.gsd_cm`` does.
@@ -88,15 +89,13 @@ def face_px_at_range(camera: CameraProfile, slant_range_m: float, *, face_height
     """
     if slant_range_m <= 0:
         raise ValueError(f"slant_range_m must be above 0 m, got {slant_range_m}")
-    return face_height_m * focal_px(camera) / slant_range_m
+    focal_px = camera.focal_length_mm * camera.image_width_px / camera.sensor_width_mm
+    return face_height_m * focal_px / slant_range_m
 
 
-def focal_px(camera: CameraProfile) -> float:
-    """The camera's focal length in image pixels (from the sensor width, as ``CameraProfile.gsd_cm``)."""
-    return camera.focal_length_mm * camera.image_width_px / camera.sensor_width_mm
-
-
-def min_face_px_slant_range(camera: CameraProfile, *, min_face_px: float = 24.0, face_height_m: float = 0.22) -> float:
+def min_face_px_slant_range(
+    camera: CameraProfile, *, min_face_px: float = 24.0, face_height_m: float = FACE_HEIGHT_M
+) -> float:
     """The largest slant range (m) at which a face is still ``min_face_px`` tall with this camera.
 
     Beyond it mask checks are ``unverifiable``; the runtime can descend, zoom (a longer ``focal_length_mm``) or
@@ -134,6 +133,12 @@ def head_crop(
     bx1, by1 = int(max(0.0, cx - side / 2)), int(max(0.0, top))
     bx2, by2 = int(min(float(width), cx + side / 2)), int(min(float(height), top + side))
     return bx1, by1, max(bx2, bx1 + 1), max(by2, by1 + 1)
+
+
+def face_estimate(xyxy: tuple[float, float, float, float] | np.ndarray, hint: float = float("nan")) -> float:
+    """The face height (px) to decide on before the model runs: ``hint`` (from the slant range) when finite, else
+    the person box's ``estimated_face_px``."""
+    return float(hint) if np.isfinite(hint) else estimated_face_px(xyxy)
 
 
 def estimated_face_px(xyxy: tuple[float, float, float, float] | np.ndarray) -> float:
@@ -248,7 +253,7 @@ class MaskChecker:
         hints = np.full(len(people), np.nan) if face_px is None else np.asarray(face_px, dtype=np.float64)
         for i, box in enumerate(np.asarray(people.xyxy, dtype=np.float64)):
             tid = int(tracker_ids[i]) if tracker_ids is not None else None
-            est = float(hints[i]) if np.isfinite(hints[i]) else estimated_face_px(box)
+            est = face_estimate(box, hints[i])
             if est < self.min_face_px * ESTIMATE_MARGIN:
                 checks[i] = self._unverifiable(i, tid, box, est)
             else:

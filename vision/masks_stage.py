@@ -107,7 +107,7 @@ class MaskStage:
 
     def _choose(self, people: sv.Detections, t: float, hints: np.ndarray) -> list[int]:
         """Indices of the people to check at ``t``: not alerted, not backing off, within the per-frame budget."""
-        from vision.masks import ESTIMATE_MARGIN, estimated_face_px
+        from vision.masks import ESTIMATE_MARGIN, face_estimate
 
         n = len(people)
         ids = people.tracker_id if people.tracker_id is not None else np.full(n, -1)
@@ -115,8 +115,7 @@ class MaskStage:
         for i, (tid, box) in enumerate(zip(ids, np.asarray(people.xyxy, dtype=float), strict=True)):
             if int(tid) >= 0 and (self.votes.alerted(int(tid)) or self._next_check.get(int(tid), -np.inf) > t):
                 continue
-            est = float(hints[i]) if np.isfinite(hints[i]) else estimated_face_px(box)
-            if est < self.cfg.min_face_px * ESTIMATE_MARGIN:
+            if face_estimate(box, hints[i]) < self.cfg.min_face_px * ESTIMATE_MARGIN:
                 small.append(i)  # reported unverifiable without running the model: free
             else:
                 large.append(i)

@@ -37,11 +37,9 @@ from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
 from vision.geolocate import CameraModel, Pose, PoseLike
 from vision.incidents import Incident, annotate, encode_jpeg
+from vision.masks import FACE_HEIGHT_M
 from vision.masks_stage import MaskStage
 from vision.tracking import PersonTracker
-
-#: Face height (chin to hairline and a little) the slant-range estimate of a face's size assumes.
-FACE_HEIGHT_M = 0.22
 
 STAGES = ("detect", "track", "geolocate", "crowd", "mask", "incidents")
 
