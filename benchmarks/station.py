@@ -30,25 +30,6 @@ from gridpatrol.config import Settings  # noqa: E402
 from gridpatrol.station import demo  # noqa: E402
 
 
-class _ApiReader:
-    """Polls the API's incident list as the demo admin, logged in once (a login per poll costs a password hash
-    and would take CPU from the station being measured)."""
-
-    def __init__(self, url: str) -> None:
-        import httpx
-
-        self.http = httpx.Client(base_url=url.rstrip("/") + "/api", timeout=10.0)
-        user, password = demo.ADMIN
-        token = self.http.post("/auth/login", json={"username": user, "password": password}).json()["access_token"]
-        self.http.headers["Authorization"] = f"Bearer {token}"
-
-    def times(self) -> dict[str, float]:
-        """When each incident was seen readable from the API (now, for each listed)."""
-        response = self.http.get("/incidents", params={"limit": 500})
-        response.raise_for_status()
-        return {i["id"]: time.time() for i in response.json()["items"]}
-
-
 def run(drones: int, speedup: float, out: Path) -> dict[str, Any]:
     """One patrol; returns latencies, CPU seconds and peak memory of the station."""
     settings = Settings()
@@ -58,14 +39,18 @@ def run(drones: int, speedup: float, out: Path) -> dict[str, Any]:
     stored: dict[str, float] = {}
     with demo.demo_patrol(out, settings, drones=drones, speedup=speedup) as patrol:
         station = patrol.station
-        reader = _ApiReader(patrol.api.url)
+        reader = demo.ApiReader(patrol.api.url)  # one login: a login per poll would take CPU from the patrol
+
+        def listed() -> dict[str, float]:  # when each incident was seen readable from the API
+            return {i["id"]: time.time() for i in reader.get("/incidents", {"limit": 500})["items"]}
+
         station.start(grids=demo.DEMO_GRIDS)
         while not station.flights_done():
-            for k, t in reader.times().items():
+            for k, t in listed().items():
                 stored.setdefault(k, t)
             time.sleep(0.2)
         summary = station.stop()
-        for k, t in reader.times().items():
+        for k, t in listed().items():
             stored.setdefault(k, t)
         to_api = sorted(stored[r.incident.id] - r.frame_wall for r in station.incidents if r.incident.id in stored)
         each = [

@@ -249,15 +249,35 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
-def fetch_api(url: str, path: str, params: dict[str, Any] | None = None) -> Any:
-    """GET an API resource as the demo's admin (what a reviewer's browser sees)."""
-    import httpx
+class ApiReader:
+    """Reads the API as the demo's admin (what a reviewer's browser sees), logged in once: a login costs a password
+    hash, too much to pay on every poll."""
 
-    with httpx.Client(base_url=url.rstrip("/") + "/api", timeout=10.0) as http:
-        token = http.post("/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}).json()["access_token"]
-        response = http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+    def __init__(self, url: str) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=url.rstrip("/") + "/api", timeout=10.0)
+        token = self.http.post("/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}).json()["access_token"]
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET an API resource (JSON)."""
+        response = self.http.get(path, params=params)
         response.raise_for_status()
         return response.json()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.http.close()
+
+
+def fetch_api(url: str, path: str, params: dict[str, Any] | None = None) -> Any:
+    """GET one API resource as the demo's admin (logs in for this one request)."""
+    reader = ApiReader(url)
+    try:
+        return reader.get(path, params)
+    finally:
+        reader.close()
 
 
 @dataclass
@@ -308,8 +328,12 @@ def demo_patrol(
 
 def demo_report(demo: DemoPatrol, summary: dict[str, Any]) -> dict[str, Any]:
     """The summary with what the incident log holds and how close each crowd incident is to a real group."""
-    incidents = fetch_api(demo.api.url, "/incidents", {"limit": 500})["items"]
-    broadcasts = fetch_api(demo.api.url, "/broadcasts", {"limit": 500})
+    reader = ApiReader(demo.api.url)
+    try:
+        incidents = reader.get("/incidents", {"limit": 500})["items"]
+        broadcasts = reader.get("/broadcasts", {"limit": 500})
+    finally:
+        reader.close()
     summary["api_incidents"] = len(incidents)
     summary["api_broadcasts"] = len(broadcasts)
     summary["crowd_errors_m"] = score_crowds(incidents, demo.scene)
