@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 from pathlib import Path
 
@@ -42,10 +43,35 @@ class ApiConfig(BaseModel):
         description="Reviewer/admin tokens expire after this.",
     )
     login_max_failures: int = Field(
-        5, ge=1, title="Login failures allowed", description="Failed logins per user and address per window."
+        5,
+        ge=1,
+        title="Login failures before delays",
+        description="Failed logins of one user from one address before each further try waits 1, 2, 4 ... s.",
     )
     login_window_s: float = Field(
         300.0, gt=0, title="Login rate window (s)", description="Window over which failed logins are counted."
+    )
+    login_address_max_failures: int = Field(
+        20,
+        ge=1,
+        title="Login failures per address",
+        description="Failed logins from one address per window over all user names, then 429.",
+    )
+    login_max_delay_s: float = Field(
+        900.0, gt=0, title="Longest login delay (s)", description="Cap of the growing delay after failed logins."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        title="Trusted proxies",
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed; "
+        "empty: the header is ignored.",
+    )
+    live_check_s: float = Field(
+        5.0,
+        gt=0,
+        title="Live stream re-check (s)",
+        description="How often an open /api/live stream re-checks its credential (revoked keys, disabled users "
+        "and expired tokens end it; logouts and revocations through the API end it at once).",
     )
     max_snapshot_bytes: int = Field(
         5_000_000,
@@ -91,6 +117,20 @@ class ApiConfig(BaseModel):
         description="Open incidents for green, yellow, orange, red (fewer than the first is white).",
     )
     page_max: int = Field(500, ge=1, le=5000, title="Page size limit", description="Largest `limit` of a list.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+        return v
+
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``trusted_proxies`` as networks."""
+        return [ipaddress.ip_network(item, strict=False) for item in self.trusted_proxies]
 
     @field_validator("grid_colour_thresholds")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
@@ -15,10 +16,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.clock import Clock
 from api.config import ApiConfig
 from api.events import EventHub
 from api.geo import GridIndex
-from api.models import AuthToken, StationKey, User, utcnow
+from api.models import AuthToken, StationKey, User
 from api.security import STATION_PREFIX, TOKEN_PREFIX, LoginLimiter, sha256_hex
 from api.store import SnapshotStore
 
@@ -33,6 +35,7 @@ class Services:
     hub: EventHub
     limiter: LoginLimiter
     grids: GridIndex
+    clock: Clock
 
 
 def get_services(request: Request) -> Services:
@@ -59,15 +62,26 @@ UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a station (by name) or a user (by name, with a role)."""
+    """Who is calling: a station (by name) or a user (by name, with a role), and the credential's SHA-256."""
 
     kind: str
     name: str
     role: str
+    digest: str = ""
+    expires_at: datetime | None = None
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """What a live stream of this caller is filed under, so revoking any of them can end it."""
+        return frozenset({f"credential:{self.digest}", f"{self.kind}:{self.name}"})
 
 
-def authenticate(session: Session, creds: HTTPAuthorizationCredentials | None) -> Principal:
-    """Who the bearer credential belongs to; HTTP 401 naming the problem when nobody."""
+def authenticate(session: Session, creds: HTTPAuthorizationCredentials | None, now: datetime) -> Principal:
+    """Who the bearer credential belongs to at ``now``; HTTP 401 naming the problem when nobody.
+
+    Every request looks the credential up again, so a revoked key, a disabled user or a logged-out token
+    fails on its very next request.
+    """
     if creds is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "authentication required", headers=UNAUTHORIZED)
     secret = creds.credentials
@@ -75,16 +89,18 @@ def authenticate(session: Session, creds: HTTPAuthorizationCredentials | None) -
     if secret.startswith(STATION_PREFIX):
         key = session.scalar(select(StationKey).where(StationKey.key_hash == digest, ~StationKey.revoked))
         if key is not None:
-            return Principal("station", key.station, "station")
+            return Principal("station", key.station, "station", digest)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked station key", headers=UNAUTHORIZED)
     if secret.startswith(TOKEN_PREFIX):
         tok = session.get(AuthToken, digest)
-        if tok is not None and tok.expires_at > utcnow():
+        if tok is not None and tok.expires_at > now:
             user = session.get(User, tok.user_id)
-            if user is not None:
-                return Principal("user", user.username, user.role)
+            if user is not None and not user.disabled:
+                return Principal("user", user.username, user.role, digest, tok.expires_at)
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "login token expired or unknown; log in again", headers=UNAUTHORIZED
+            status.HTTP_401_UNAUTHORIZED,
+            "login token expired, unknown or of a disabled user; log in again",
+            headers=UNAUTHORIZED,
         )
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,
@@ -93,14 +109,13 @@ def authenticate(session: Session, creds: HTTPAuthorizationCredentials | None) -
     )
 
 
-def get_caller(session: SessionDep, creds: CredentialsDep) -> Principal:
+def get_caller(session: SessionDep, creds: CredentialsDep, services: ServicesDep) -> Principal:
     """Any authenticated caller (read access)."""
-    return authenticate(session, creds)
+    return authenticate(session, creds, services.clock.now())
 
 
-def get_user(session: SessionDep, creds: CredentialsDep) -> Principal:
+def get_user(who: Annotated[Principal, Depends(get_caller)]) -> Principal:
     """A logged-in reviewer or admin."""
-    who = authenticate(session, creds)
     if who.kind != "user":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a reviewer or admin login, not a station key")
     return who
@@ -113,19 +128,10 @@ def get_admin(who: Annotated[Principal, Depends(get_user)]) -> Principal:
     return who
 
 
-def get_station(session: SessionDep, creds: CredentialsDep) -> Principal:
+def get_station(who: Annotated[Principal, Depends(get_caller)]) -> Principal:
     """A station authenticated by its API key."""
-    who = authenticate(session, creds)
     if who.kind != "station":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a station API key (gps_...)")
-    return who
-
-
-def get_station_or_admin(session: SessionDep, creds: CredentialsDep) -> Principal:
-    """A station, or an admin acting for the district (grids)."""
-    who = authenticate(session, creds)
-    if who.kind == "user" and who.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a station API key or an admin login")
     return who
 
 
@@ -133,7 +139,6 @@ Caller = Annotated[Principal, Depends(get_caller)]
 CurrentUser = Annotated[Principal, Depends(get_user)]
 AdminUser = Annotated[Principal, Depends(get_admin)]
 StationDep = Annotated[Principal, Depends(get_station)]
-StationOrAdmin = Annotated[Principal, Depends(get_station_or_admin)]
 
 
 ModelT = TypeVar("ModelT")

@@ -26,13 +26,18 @@ class Event:
 
 
 class Subscription:
-    """A subscriber's queue, bound to the event loop it reads from."""
+    """A subscriber's queue, bound to the event loop it reads from; ``None`` in the queue means "stop".
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+    ``tags`` say whose stream it is (``credential:<sha256>``, ``user:<name>``, ``station:<name>``), so that a
+    logout, a disabled user or a revoked key can end it with :meth:`EventHub.close`.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int, tags: frozenset[str]) -> None:
         self.loop = loop
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(size)
+        self.tags = tags
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(size)
 
-    def _put(self, event: Event) -> None:
+    def _put(self, event: Event | None) -> None:
         if self.queue.full():
             self.queue.get_nowait()
         self.queue.put_nowait(event)
@@ -46,9 +51,9 @@ class EventHub:
         self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
 
-    def subscribe(self) -> Subscription:
-        """A new subscription on the running loop; call :meth:`unsubscribe` when done."""
-        sub = Subscription(asyncio.get_running_loop(), self.queue_size)
+    def subscribe(self, tags: frozenset[str] = frozenset()) -> Subscription:
+        """A new subscription on the running loop, filed under ``tags``; call :meth:`unsubscribe` when done."""
+        sub = Subscription(asyncio.get_running_loop(), self.queue_size, tags)
         with self._lock:
             self._subs.add(sub)
         return sub
@@ -68,6 +73,17 @@ class EventHub:
                 sub.loop.call_soon_threadsafe(sub._put, event)
             except RuntimeError:  # the subscriber's loop is closed
                 self.unsubscribe(sub)
+
+    def close(self, tag: str) -> int:
+        """End every subscription filed under ``tag`` (from any thread); returns how many."""
+        with self._lock:
+            subs = [sub for sub in self._subs if tag in sub.tags]
+        for sub in subs:
+            try:
+                sub.loop.call_soon_threadsafe(sub._put, None)
+            except RuntimeError:
+                self.unsubscribe(sub)
+        return len(subs)
 
     @property
     def subscribers(self) -> int:

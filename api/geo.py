@@ -59,6 +59,7 @@ def parse_grids(collection: dict[str, Any]) -> list[GridFeature]:
         geom = feat.get("geometry")
         if not isinstance(geom, dict) or geom.get("type") not in ("Polygon", "MultiPolygon"):
             raise GridGeoJSONError(f"{where} (grid {gid!r}) needs a Polygon or MultiPolygon geometry")
+        _check_rings(geom, f"{where} (grid {gid!r})")
         try:
             shp = shape(geom)
         except Exception as exc:
@@ -74,6 +75,46 @@ def parse_grids(collection: dict[str, Any]) -> list[GridFeature]:
     if not grids:
         raise GridGeoJSONError("the FeatureCollection has no grids")
     return grids
+
+
+def _check_rings(geom: dict[str, Any], where: str) -> None:
+    """Every ring must be closed (first position equal to the last) with at least 4 positions, as GeoJSON
+    requires; shapely would close an open ring silently, so a truncated file would pass unnoticed."""
+    coords = geom.get("coordinates")
+    polygons = [coords] if geom.get("type") == "Polygon" else coords
+    if not isinstance(polygons, list):
+        return  # shape() reports the malformed coordinates
+    for p, rings in enumerate(polygons):
+        if not isinstance(rings, list):
+            continue
+        for r, ring in enumerate(rings):
+            if not isinstance(ring, list) or len(ring) < 1:
+                continue
+            name = f"ring {r}" + (f" of polygon {p}" if geom.get("type") == "MultiPolygon" else "")
+            if ring[0] != ring[-1]:
+                raise GridGeoJSONError(f"{where} {name} is not closed: its last position must equal its first")
+            if len(ring) < 4:
+                raise GridGeoJSONError(f"{where} {name} has {len(ring)} positions; a closed ring needs 4 or more")
+
+
+def district_grids(collection: dict[str, Any]) -> dict[str, Any]:
+    """The ``kind: grid`` features of a district FeatureCollection (fence, no-fly zones, streets ... dropped).
+
+    Example:
+        >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"kind": "fence"}},
+        ...   {"type": "Feature", "properties": {"kind": "grid", "id": "1"}}]}
+        >>> [f["properties"]["id"] for f in district_grids(fc)["features"]]
+        ['1']
+    """
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise GridGeoJSONError('a district must be a GeoJSON FeatureCollection: {"type": "FeatureCollection", ...}')
+    grids = [
+        f
+        for f in features
+        if isinstance(f, dict) and isinstance(f.get("properties"), dict) and f["properties"].get("kind") == "grid"
+    ]
+    return {"type": "FeatureCollection", "features": grids}
 
 
 def areas_m2(shapes: list[BaseGeometry]) -> list[float]:

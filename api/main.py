@@ -1,8 +1,10 @@
-"""The FastAPI application: routers under ``/api``, the browser UI at ``/``, limits and security headers.
+"""The FastAPI application: routers under ``/api``, the browser UI at ``/``, limits and security headers
+(:mod:`api.headers`).
 
 Example:
     >>> import tempfile
-    >>> from api.config import ApiConfig
+    >>> from api.clock import Clock
+from api.config import ApiConfig
     >>> app = create_app(ApiConfig(data_dir=Path(tempfile.mkdtemp())))
     >>> app.title
     'gridpatrol incident log'
@@ -12,21 +14,25 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.clock import Clock
 from api.config import ApiConfig
 from api.db import make_engine, migrate, session_factory
 from api.deps import Services
 from api.events import EventHub
 from api.geo import GridIndex
+from api.headers import SecurityHeaders, docs_page, validation_error
 from api.routes import (
+    audit,
     auth,
     broadcasts,
     drones,
@@ -37,7 +43,9 @@ from api.routes import (
     live,
     missions,
     snapshots,
+    station_keys,
     stats,
+    users,
 )
 from api.security import LoginLimiter
 from api.store import SnapshotStore
@@ -96,30 +104,13 @@ async def _reply(send: Send, code: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class SecurityHeaders:
-    """Adds headers that keep browsers from sniffing types, framing the UI or leaking referrers."""
+def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True, clock: Clock | None = None) -> FastAPI:
+    """Build the service for ``config``: open (and migrate) the database, the snapshot store and the UI.
 
-    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
-        (b"x-content-type-options", b"nosniff"),
-        (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"no-referrer"),
-    ]
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.HEADERS
-            await send(message)
-
-        await self.app(scope, receive, wrapped if scope["type"] == "http" else send)
-
-
-def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) -> FastAPI:
-    """Build the service for ``config``: open (and migrate) the database, the snapshot store and the UI."""
+    ``clock`` (real time by default) is what token expiry and login delays read; tests pass a manual one.
+    """
     config = config or ApiConfig()
+    clock = clock or Clock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.sqlalchemy_url())
     if run_migrations:
@@ -129,15 +120,22 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
         sessions=session_factory(engine),
         store=SnapshotStore(config.data_dir / "snapshots", config.thumbnail_px),
         hub=EventHub(),
-        limiter=LoginLimiter(config.login_max_failures, config.login_window_s),
+        limiter=LoginLimiter(
+            clock,
+            config.login_max_failures,
+            config.login_window_s,
+            config.login_address_max_failures,
+            config.login_max_delay_s,
+        ),
         grids=GridIndex(),
+        clock=clock,
     )
     app = FastAPI(
         title="gridpatrol incident log",
         version="0.1.0",
         description="Incidents, snapshots, missions, drones, grids and broadcasts of gridpatrol stations.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.services = services
@@ -145,6 +143,9 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
     api = APIRouter(prefix="/api")
     for module in (
         auth,
+        users,
+        station_keys,
+        audit,
         ingest,
         incidents,
         snapshots,
@@ -169,7 +170,9 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
         return {"status": "ok"}
 
     app.include_router(api)
+    app.add_api_route("/api/docs", docs_page, include_in_schema=False)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     _mount_ui(app)
     app.add_middleware(
         BodyLimit,
@@ -184,7 +187,7 @@ def create_app(config: ApiConfig | None = None, *, run_migrations: bool = True) 
             allow_methods=["GET", "POST", "PUT", "PATCH"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, tile_url=config.tile_url)
     return app
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from api.validation import ReadFloat, ReadJson, ReadText, Timestamp, check_json_fields, json_problem
 
 Id = Annotated[
     str,
@@ -21,20 +31,39 @@ ReviewStatus = Literal["confirmed", "dismissed", "resolved"]
 Role = Literal["reviewer", "admin"]
 
 
+DETAILS_MAX_DEPTH = 8
+DETAILS_MAX_CHARS = 8000
+
+
 def _small_json(value: dict[str, Any]) -> dict[str, Any]:
-    if len(repr(value)) > 8000:
-        raise ValueError("details is larger than 8000 characters; keep only a few fields")
+    """``details`` stays small and flat enough for lists, exports and the UI."""
+    import json
+
+    problem = json_problem(value, DETAILS_MAX_DEPTH)
+    if problem:
+        raise ValueError(f"details: {problem}")
+    if len(json.dumps(value, ensure_ascii=False)) > DETAILS_MAX_CHARS:
+        raise ValueError(f"details is larger than {DETAILS_MAX_CHARS} characters; keep only a few fields")
     return value
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are errors."""
+    """Request bodies: unknown fields are errors, and every value must come back out as JSON text.
 
-    model_config = ConfigDict(extra="forbid")
+    Numbers must be finite; text must be valid Unicode; nested values at most 16 levels deep. A bad value is
+    a 422 whose ``loc`` names the field, before anything is stored.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _round_trips_as_json(cls, value: Any) -> Any:
+        return check_json_fields(value)
 
 
 class Public(BaseModel):
-    """Responses, built from ORM rows."""
+    """Responses, built from ORM rows (rows stored by older versions are read with ``Read*`` types)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -45,7 +74,7 @@ class Public(BaseModel):
 class IncidentBase(Strict):
     """Fields an incident is made of, as a station reports it."""
 
-    ts: AwareDatetime = Field(description="When the frame was taken (timezone-aware, e.g. ...Z).")
+    ts: Timestamp = Field(description="When the frame was taken (timezone-aware, e.g. ...Z; 2000 to now + 1 day).")
     type: IncidentType
     grid_id: Id | None = Field(None, description="Grid it happened in; found from lon/lat when left out.")
     drone_id: Id | None = None
@@ -90,13 +119,13 @@ class IncidentPublic(Public):
     grid_id: str | None
     drone_id: str | None
     mission_id: str | None
-    lon: float | None
-    lat: float | None
+    lon: ReadFloat
+    lat: ReadFloat
     people: int
-    confidence: float | None
+    confidence: ReadFloat
     snapshot_sha: str | None
-    details: dict[str, Any]
-    note: str | None
+    details: ReadJson
+    note: ReadText | None
     reviewed_by: str | None
     reviewed_at: datetime | None
     created_at: datetime
@@ -109,7 +138,7 @@ class ReviewEventPublic(Public):
     reviewer: str
     from_status: str
     to_status: str
-    note: str | None
+    note: ReadText | None
 
 
 class BroadcastPublic(Public):
@@ -184,7 +213,7 @@ class BroadcastCreate(Strict):
     """A loudspeaker warning that a station played (idempotent by id)."""
 
     id: Id
-    ts: AwareDatetime
+    ts: Timestamp
     drone_id: Id | None = None
     incident_id: Id | None = None
     grid_id: Id | None = None
@@ -222,7 +251,7 @@ class TelemetryCreate(Strict):
     """One position report of a drone."""
 
     drone_id: Id
-    ts: AwareDatetime
+    ts: Timestamp
     lon: Lon
     lat: Lat
     alt_m: float = Field(ge=-500, le=10_000)
@@ -274,7 +303,7 @@ class MissionPublic(Public):
     station: str
     drone_id: str | None
     status: str
-    plan: dict[str, Any]
+    plan: ReadJson
     created_at: datetime
     updated_at: datetime
 
@@ -299,12 +328,46 @@ class TokenPublic(BaseModel):
     username: str
 
 
+Username = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$"),
+    Field(title="User name", description="1-64 letters, digits, '_', '.' or '-'."),
+]
+
+
+def _policy(password: str, username: str) -> str:
+    from api.security import password_problem
+
+    problem = password_problem(password, username)
+    if problem:
+        raise ValueError(problem)
+    return password
+
+
 class UserCreate(Strict):
     """A new reviewer or admin."""
 
-    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-    password: str = Field(min_length=8, max_length=256)
+    username: Username
+    password: str = Field(
+        min_length=12,
+        max_length=256,
+        title="Password",
+        description="At least 12 characters and not easy to guess (zxcvbn score 3 or more).",
+    )
     role: Role = "reviewer"
+
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, password: str, info: ValidationInfo) -> str:
+        return _policy(password, str(info.data.get("username", "")))
+
+
+class PasswordReset(Strict):
+    """A user's new password (set by an admin); every login of the user ends."""
+
+    password: str = Field(
+        min_length=12, max_length=256, title="New password", description="The same policy as for new users."
+    )
 
 
 class UserPublic(Public):
@@ -313,6 +376,8 @@ class UserPublic(Public):
     id: int
     username: str
     role: str
+    disabled: bool = Field(description="A disabled user cannot log in; the user's tokens were ended.")
+    created_at: datetime
 
 
 class StationKeyCreate(Strict):
@@ -324,8 +389,41 @@ class StationKeyCreate(Strict):
 class StationKeyPublic(BaseModel):
     """A new station API key (shown once)."""
 
+    id: int = Field(description="The key's id, for revoking or rotating it.")
     station: str
     api_key: str = Field(description="Shown once; only its hash is stored.")
+
+
+class StationKeyInfo(Public):
+    """A station key as listed: never the key itself."""
+
+    id: int
+    station: str
+    created_at: datetime
+    revoked: bool
+    revoked_at: datetime | None
+
+
+class AuditEventPublic(Public):
+    """One admin action."""
+
+    id: int
+    at: datetime
+    actor: str = Field(description="`admin NAME` (API) or `cli USER` (gridpatrol admin).")
+    action: str
+    target: str
+    detail: ReadText | None
+
+
+class Redaction(Strict):
+    """What to remove from an incident, and why (kept in the audit log)."""
+
+    remove: list[Literal["snapshot", "details", "note"]] = Field(
+        min_length=1,
+        title="Parts to remove",
+        description="snapshot: the image (deleted from disk when no other incident uses it); details; note.",
+    )
+    reason: str = Field(min_length=1, max_length=500, title="Reason", description="Why, for the audit log.")
 
 
 # --- statistics ---

@@ -107,6 +107,11 @@ class SnapshotStore:
         ext = {m: e for m, e in FORMATS.values()}[media_type]
         return self._path(sha, ext)
 
+    def delete(self, sha: str, media_type: str) -> None:
+        """Remove an image and its thumbnail from disk (a redacted bystander's photo); missing files are fine."""
+        self.image_path(sha, media_type).unlink(missing_ok=True)
+        self._path(sha, "thumb.jpg").unlink(missing_ok=True)
+
     def thumbnail(self, sha: str, media_type: str) -> Path:
         """The thumbnail of a stored image, made on first request (uploads stay fast) and kept beside it.
 

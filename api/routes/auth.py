@@ -1,36 +1,46 @@
-"""Login (reviewers and admins), logout, who am I, and admin-only user and station-key creation."""
+"""Login (reviewers and admins), logout and who am I.
+
+Users and station keys are managed in :mod:`api.routes.users` and :mod:`api.routes.station_keys`;
+``add_user`` and ``add_station_key`` are re-exported here for the demo and the benchmarks.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
-from api.deps import AdminUser, CredentialsDep, CurrentUser, ServicesDep, SessionDep
-from api.models import AuthToken, StationKey, User, utcnow
-from api.schemas import LoginRequest, StationKeyCreate, StationKeyPublic, TokenPublic, UserCreate, UserPublic
-from api.security import (
-    STATION_PREFIX,
-    TOKEN_PREFIX,
-    hash_password,
-    new_secret,
-    password_hash,
-    sha256_hex,
-    verify_password,
-)
+from api.accounts import add_station_key, add_user
+from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.models import AuthToken, User
+from api.schemas import LoginRequest, TokenPublic, UserPublic
+from api.security import TOKEN_PREFIX, client_address, new_secret, password_hash, sha256_hex, verify_password
 
+__all__ = ["add_station_key", "add_user", "router"]
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 _DUMMY_HASH = password_hash.hash("timing-equaliser")
+NO_STORE = "no-store"
 
 
-@router.post("/auth/login", response_model=TokenPublic, responses={401: {}, 429: {}})
-def login(body: LoginRequest, request: Request, session: SessionDep, services: ServicesDep) -> TokenPublic:
-    """Exchange a username and password for a bearer token; failures are rate limited per user and address."""
-    client = request.client.host if request.client else "unknown"
+def request_address(request: Request, services: ServicesDep) -> str:
+    """The client's address, believing ``X-Forwarded-For`` only from ``[api] trusted_proxies``."""
+    peer = request.client.host if request.client else "unknown"
+    return client_address(peer, request.headers.get("x-forwarded-for"), services.config.proxy_networks())
+
+
+@router.post("/auth/login", response_model=TokenPublic, responses={401: {}, 403: {}, 429: {}})
+def login(
+    body: LoginRequest, request: Request, response: Response, session: SessionDep, services: ServicesDep
+) -> TokenPublic:
+    """Exchange a username and password for a bearer token.
+
+    Failures slow down further tries of that user from that address (growing delays) and of that address
+    over all user names; the same user from another address is not slowed, so nobody can lock an owner out.
+    """
+    client = request_address(request, services)
     wait = services.limiter.retry_after(body.username, client)
     if wait > 0:
         log.warning("login rate limit hit for user %r from %s", body.username, client)
@@ -45,64 +55,30 @@ def login(body: LoginRequest, request: Request, session: SessionDep, services: S
         services.limiter.fail(body.username, client)
         log.info("failed login for user %r from %s", body.username, client)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+    if user.disabled:
+        log.info("disabled user %r tried to log in from %s", user.username, client)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this account is disabled; ask an admin")
     services.limiter.reset(body.username, client)
     token = new_secret(TOKEN_PREFIX)
-    expires = utcnow() + timedelta(minutes=services.config.token_ttl_min)
-    session.execute(delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.expires_at < utcnow()))
+    now = services.clock.now()
+    expires = now + timedelta(minutes=services.config.token_ttl_min)
+    session.execute(delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.expires_at < now))
     session.add(AuthToken(token_hash=sha256_hex(token), user_id=user.id, expires_at=expires))
     session.commit()
     log.info("user %r logged in (token %s...)", user.username, sha256_hex(token)[:6])
+    response.headers["Cache-Control"] = NO_STORE
     return TokenPublic(access_token=token, expires_at=expires, role=user.role, username=user.username)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(session: SessionDep, _: CurrentUser, creds: CredentialsDep) -> None:
-    """Revoke the token used for this request."""
-    assert creds is not None  # CurrentUser has checked it
-    session.execute(delete(AuthToken).where(AuthToken.token_hash == sha256_hex(creds.credentials)))
+def logout(session: SessionDep, who: CurrentUser, services: ServicesDep) -> None:
+    """Revoke the token used for this request; its open live streams end."""
+    session.execute(delete(AuthToken).where(AuthToken.token_hash == who.digest))
     session.commit()
+    services.hub.close(f"credential:{who.digest}")
 
 
 @router.get("/auth/me", response_model=UserPublic)
 def me(session: SessionDep, user: CurrentUser) -> User:
     """The logged-in user."""
     return session.scalars(select(User).where(User.username == user.name)).one()
-
-
-@router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
-def create_user_route(body: UserCreate, session: SessionDep, admin: AdminUser) -> User:
-    """Add a reviewer or admin (admins only)."""
-    try:
-        user = add_user(session, body.username, body.password, body.role)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    log.info("admin %r created %s %r", admin.name, body.role, body.username)
-    return user
-
-
-@router.post("/station-keys", response_model=StationKeyPublic, status_code=status.HTTP_201_CREATED)
-def create_station_key_route(body: StationKeyCreate, session: SessionDep, admin: AdminUser) -> StationKeyPublic:
-    """Issue an API key for a station (admins only); the key is shown once."""
-    key = add_station_key(session, body.station)
-    log.info("admin %r issued a key for station %r", admin.name, body.station)
-    return StationKeyPublic(station=body.station, api_key=key)
-
-
-def add_user(session: SessionDep, username: str, password: str, role: str) -> User:
-    """Create a user with an argon2 password hash; ValueError when the name is taken."""
-    user = User(username=username, password_hash=hash_password(password), role=role)
-    session.add(user)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ValueError(f"user {username!r} already exists; pick another name") from None
-    return user
-
-
-def add_station_key(session: SessionDep, station: str) -> str:
-    """Create and store (hashed) a new API key for ``station``; returns the key itself."""
-    key = new_secret(STATION_PREFIX)
-    session.add(StationKey(station=station, key_hash=sha256_hex(key)))
-    session.commit()
-    return key

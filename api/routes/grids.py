@@ -8,9 +8,10 @@ from fastapi import APIRouter, Body, HTTPException, status
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import Caller, ServicesDep, SessionDep, StationOrAdmin
+from api.deps import AdminUser, Caller, ServicesDep, SessionDep
 from api.geo import GridGeoJSONError, areas_m2, colour, parse_grids
 from api.models import Grid, Incident
+from api.validation import json_problem
 
 router = APIRouter(prefix="/grids", tags=["grids"])
 OPEN = ("new", "confirmed")
@@ -19,11 +20,18 @@ OPEN = ("new", "confirmed")
 @router.put("", status_code=status.HTTP_200_OK)
 def replace_grids(
     session: SessionDep,
-    _: StationOrAdmin,
+    _: AdminUser,
     services: ServicesDep,
     collection: dict[str, Any] = Body(description="GeoJSON FeatureCollection of grid polygons (properties.id)."),
 ) -> dict[str, int]:
-    """Replace the district's grids (all or nothing); a bad feature is a 422 that names it."""
+    """Replace the district's grids (admins only; all or nothing); a bad feature is a 422 that names it.
+
+    To upload the grids of a district file (which also holds the fence, no-fly zones ...), use
+    ``gridpatrol grids push DISTRICT.geojson``: it keeps the features whose ``kind`` is ``grid``.
+    """
+    problem = json_problem(collection)
+    if problem:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"grids: {problem}")
     try:
         grids = parse_grids(collection)
     except GridGeoJSONError as exc:

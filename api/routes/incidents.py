@@ -1,4 +1,5 @@
-"""Incidents: idempotent create by stations, filtered cursor-paged list, detail, review and bulk review."""
+"""Incidents: idempotent create by stations, filtered cursor-paged list, detail, review and bulk review, and
+deletion and redaction by admins (audited)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.deps import Caller, CurrentUser, ServicesDep, SessionDep, StationDep, get_or_404
+from api.accounts import audit
+from api.deps import AdminUser, Caller, CurrentUser, ServicesDep, SessionDep, StationDep, get_or_404
 from api.geo import GridIndex
 from api.models import Broadcast, Grid, Incident, ReviewEvent, Snapshot, utcnow
 from api.queries import FilterDep, after_cursor, encode_cursor
@@ -21,6 +23,7 @@ from api.schemas import (
     IncidentPublic,
     IncidentsPage,
     IncidentUpdate,
+    Redaction,
 )
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -172,3 +175,57 @@ def bulk_review(body: BulkReview, session: SessionDep, user: CurrentUser, servic
     session.commit()
     services.hub.publish("review", {"ids": ids, "status": body.status, "reviewer": user.name})
     return BulkReviewResult(updated=len(ids))
+
+
+def _drop_snapshot_if_unused(session: Session, sha: str | None, keep: str) -> Snapshot | None:
+    """The snapshot row ``sha``, deleted from the session when no incident other than ``keep`` names it."""
+    if sha is None:
+        return None
+    others = session.scalar(select(Incident.id).where(Incident.snapshot_sha == sha, Incident.id != keep).limit(1))
+    row = session.get(Snapshot, sha)
+    if others is not None or row is None:
+        return None
+    session.delete(row)
+    return row
+
+
+def _erase_files(services: ServicesDep, row: Snapshot | None) -> None:
+    if row is not None:
+        services.store.delete(row.sha256, row.media_type)
+
+
+@router.delete("/{incident_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_incident(incident_id: str, session: SessionDep, admin: AdminUser, services: ServicesDep) -> None:
+    """Delete an incident and its review history (admins); its snapshot goes too when no other incident uses it.
+
+    Broadcasts stay in the loudspeaker log. The deletion is kept in the audit log.
+    """
+    incident = get_or_404(session, Incident, incident_id, "incident")
+    dropped = _drop_snapshot_if_unused(session, incident.snapshot_sha, incident.id)
+    session.delete(incident)
+    audit(session, f"admin {admin.name}", "delete-incident", f"incident {incident_id}", f"station {incident.station}")
+    session.commit()
+    _erase_files(services, dropped)
+
+
+@router.post("/{incident_id}/redact", response_model=IncidentPublic)
+def redact_incident(
+    incident_id: str, body: Redaction, session: SessionDep, admin: AdminUser, services: ServicesDep
+) -> Incident:
+    """Remove parts of an incident (admins): a bystander's snapshot (erased from disk when no other incident
+    uses it), the details or the note. The redaction and its reason are kept in the audit log."""
+    incident = get_or_404(session, Incident, incident_id, "incident")
+    parts = list(dict.fromkeys(body.remove))
+    dropped = None
+    if "snapshot" in parts:
+        dropped = _drop_snapshot_if_unused(session, incident.snapshot_sha, incident.id)
+        incident.snapshot_sha = None
+    if "details" in parts:
+        incident.details = {}
+    if "note" in parts:
+        incident.note = None
+    detail = f"removed {', '.join(parts)}; reason: {body.reason}"
+    audit(session, f"admin {admin.name}", "redact-incident", f"incident {incident_id}", detail)
+    session.commit()
+    _erase_files(services, dropped)
+    return incident

@@ -35,10 +35,12 @@ def test_admin_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GRIDPATROL_API__DATA_DIR", str(tmp_path / "db"))
     runner = CliRunner()
-    made = runner.invoke(app, ["admin", "create-user", "ann", "--role", "admin", "--password-stdin"], "pass-word-1\n")
+    made = runner.invoke(
+        app, ["admin", "create-user", "ann", "--role", "admin", "--password-stdin"], "pass-word-1-long\n"
+    )
     assert made.exit_code == 0, made.output
     assert "created admin ann" in made.output
-    dup = runner.invoke(app, ["admin", "create-user", "ann", "--password-stdin"], input="pass-word-1\n")
+    dup = runner.invoke(app, ["admin", "create-user", "ann", "--password-stdin"], input="pass-word-1-long\n")
     assert dup.exit_code == 2 and "already exists" in dup.output
     short = runner.invoke(app, ["admin", "create-user", "bob", "--password-stdin"], input="short\n")
     assert short.exit_code == 2 and "password" in short.output
