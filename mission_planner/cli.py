@@ -1,10 +1,15 @@
-"""``gridpatrol plan``: plan a patrol from a district file and write routes, files and a map."""
+"""``gridpatrol plan``: plan a patrol from a district file and write routes, files and a map; import and export
+plans of other ground stations.
+
+``plan`` is a command group whose default command is ``make``: ``gridpatrol plan DISTRICT ...`` is
+``gridpatrol plan make DISTRICT ...``, so existing scripts keep working beside ``plan import`` and ``plan export``.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -13,6 +18,7 @@ from rich.table import Table
 from mission_planner.district import PATTERNS, Pattern
 from mission_planner.errors import PlanningError
 from mission_planner.plan import Plan
+from mission_planner.plan_files_cli import export_command, import_command
 
 STEPS = {
     "patterns": "Drawing routes over the grids",
@@ -21,9 +27,29 @@ STEPS = {
 }
 
 
+DEFAULT_COMMAND = "make"
+
+
+class PlanGroup(typer.core.TyperGroup):
+    """The ``plan`` group: arguments that do not start with a subcommand go to ``make`` (the planning command)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Any: typer's vendored click.Context
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
 def register(app: typer.Typer) -> None:
     """Add the planner's commands to the ``gridpatrol`` command line."""
-    app.command("plan")(plan_command)
+    plan_app = typer.Typer(
+        cls=PlanGroup,
+        no_args_is_help=True,
+        help="Plan patrols (`plan DISTRICT ...` is `plan make DISTRICT ...`); import and export other stations' plans.",
+    )
+    plan_app.command(DEFAULT_COMMAND)(plan_command)
+    plan_app.command("import")(import_command)
+    plan_app.command("export")(export_command)
+    app.add_typer(plan_app, name="plan")
 
 
 def _parse_grids(text: str) -> list[str] | None:

@@ -1,19 +1,23 @@
 """Mission Planner ``.waypoints`` files (``QGC WPL 110``): one tab-separated line per mission item.
 
 Line format: ``seq current frame command param1 param2 param3 param4 lat lon alt autocontinue``; line 0 is home.
-Numbers are written with full precision, so items -> file -> items is exact.
+Numbers are written with full precision, so items -> file -> items is exact. Every number read is checked as in
+:mod:`mission_planner.plan_doc`: ``nan`` only in a parameter the command leaves unused (Mission Planner's
+counterpart of QGroundControl's ``null``), never an infinity, never in a position.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from mission_planner.mission_items import MissionItem
+from mission_planner.plan_doc import PlanDocument, PlanFileError, checked_item, from_mission, integer
 
 HEADER = "QGC WPL 110"
 
 
-class WaypointsFileError(ValueError):
+class WaypointsFileError(PlanFileError):
     """A ``.waypoints`` file that cannot be read; the message names the line and the field."""
 
 
@@ -40,12 +44,16 @@ def write_waypoints(items: list[MissionItem], path: Path) -> None:
 
 
 def read_waypoints(path: Path) -> list[MissionItem]:
-    """Read a ``QGC WPL 110`` file into mission items.
+    """Read a ``QGC WPL 110`` file into mission items, every number checked.
 
     Raises:
-        WaypointsFileError: With the line number and field for a malformed file.
+        WaypointsFileError: With the line number and field for a malformed file, a NaN or infinite number, a
+            position out of range, or items out of order.
     """
-    text = Path(path).read_text(encoding="utf-8").splitlines()
+    try:
+        text = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise WaypointsFileError(f"{path} is not a text file (is this a Mission Planner waypoints file?)") from None
     if not text or not text[0].strip().startswith("QGC WPL"):
         raise WaypointsFileError(f"{path}: line 1 must be '{HEADER}' (is this a Mission Planner waypoints file?)")
     names = [
@@ -75,7 +83,24 @@ def read_waypoints(path: Path) -> list[MissionItem]:
                 values.append(float(col))
             except ValueError:
                 raise WaypointsFileError(f"{path}: line {n}, field {name}: {col!r} is not a number") from None
-        ints = [int(values[k]) for k in (0, 1, 2, 3)]
-        p1, p2, p3, p4, lat, lon, alt = values[4:11]
-        items.append(MissionItem(ints[0], ints[2], ints[3], ints[1], int(values[11]), p1, p2, p3, p4, lat, lon, alt))
+        where = f"{path}: line {n}"
+        try:
+            seq, current, frame, command = (integer(values[k], f"{where}, field {names[k]}") for k in range(4))
+            auto = integer(values[11], f"{where}, field autocontinue", hi=1)
+            if seq != len(items):
+                raise WaypointsFileError(f"{where}: seq is {seq}, expected {len(items)} (number the items 0, 1, 2...)")
+            item = checked_item(seq, frame, command, list(values[4:11]), auto, where)
+        except WaypointsFileError:
+            raise
+        except PlanFileError as exc:
+            raise WaypointsFileError(str(exc)) from None
+        items.append(replace(item, current=current))
     return items
+
+
+def read_waypoints_document(path: Path) -> PlanDocument:
+    """A ``.waypoints`` file as a :class:`PlanDocument` (line 0 is home; ``doJumpId`` = seq)."""
+    items = read_waypoints(path)
+    if not items:
+        raise WaypointsFileError(f"{path}: no items; line 2 must be home")
+    return from_mission(items)

@@ -95,7 +95,7 @@ def test_bad_plan_and_waypoints_files_name_the_spot(tmp_path: Path) -> None:
     p.write_text(
         '{"fileType": "Plan", "mission": {"plannedHomePosition": [30, 114, 0], "items": [{"type": "Survey"}]}}'
     )
-    with pytest.raises(PlanFileError, match=r"mission item 1: only SimpleItem"):
+    with pytest.raises(PlanFileError, match=r"mission item 1: type .Survey. is neither SimpleItem nor ComplexItem"):
         read_qgc_plan(p)
     p.write_text("{")
     with pytest.raises(PlanFileError, match="not valid JSON"):
