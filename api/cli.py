@@ -1,15 +1,27 @@
-"""``gridpatrol serve`` and ``gridpatrol admin ...``: run the incident log and manage its users and keys.
+"""``gridpatrol serve``, ``gridpatrol admin ...`` and ``gridpatrol grids push``: run the incident log, manage its
+users and keys, upload a district's grids.
+
+The admin commands work on the database directly (run them on the server); each change is kept in the audit log
+as done by ``cli <os user>``. Commands that print a secret print only the secret on standard output (logs and
+messages go to standard error), so ``KEY=$(gridpatrol admin create-station-key s1)`` captures just the key.
 
 Example (shell)::
 
     gridpatrol admin create-user ann --role admin          # asks for the password twice
-    gridpatrol admin create-station-key station-1          # prints the key once
+    KEY=$(gridpatrol admin create-station-key station-1)   # the key, once
+    gridpatrol admin list-keys                             # id, station, issued, revoked
+    gridpatrol admin rotate-key 3                          # revokes key 3, prints its replacement
+    gridpatrol grids push examples/district.geojson --user ann
     gridpatrol serve --port 8321
 """
 
 from __future__ import annotations
 
+import getpass
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -24,6 +36,38 @@ def _config() -> ApiConfig:
     from gridpatrol.cli import state
 
     return state.settings.api
+
+
+def _actor() -> str:
+    """How the command line is named in the audit log."""
+    try:
+        return f"cli {getpass.getuser()}"
+    except Exception:  # no user name in this environment (containers)
+        return "cli"
+
+
+@contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """Send every log handler that writes to standard output to standard error meanwhile (secret commands)."""
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    moved: list[tuple[logging.Handler, object]] = []
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, RichHandler) and not handler.console.stderr:
+            moved.append((handler, handler.console))
+            handler.console = Console(stderr=True)
+        elif isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            moved.append((handler, handler.stream))
+            handler.setStream(sys.stderr)
+    try:
+        yield
+    finally:
+        for handler, old in moved:
+            if isinstance(handler, RichHandler):
+                handler.console = old  # type: ignore[assignment]
+            elif isinstance(handler, logging.StreamHandler):
+                handler.setStream(old)  # type: ignore[arg-type]
 
 
 def _sessions(config: ApiConfig) -> sessionmaker[Session]:
@@ -75,7 +119,7 @@ def create_user(
     """Add a reviewer or admin (the first admin is made this way)."""
     from pydantic import ValidationError
 
-    from api.routes.auth import add_user
+    from api.accounts import add_user
     from api.schemas import UserCreate
     from gridpatrol.cli import console, fail
 
@@ -91,7 +135,7 @@ def create_user(
         return
     with _sessions(_config())() as session:
         try:
-            add_user(session, body.username, body.password, body.role)
+            add_user(session, body.username, body.password, body.role, actor=_actor())
         except ValueError as exc:
             fail(str(exc))
     console.print(f"created {body.role} {body.username}", highlight=False)
@@ -102,7 +146,7 @@ def create_station_key(
     station: Annotated[str, typer.Argument(help="Station name the key belongs to.")],
 ) -> None:
     """Issue an API key for a station; it is printed once and only its hash is stored."""
-    from api.routes.auth import add_station_key
+    from api.accounts import add_station_key
     from api.schemas import StationKeyCreate
     from gridpatrol.cli import fail
 
@@ -110,12 +154,17 @@ def create_station_key(
         StationKeyCreate(station=station)
     except Exception:
         fail("station name must be 1-64 letters, digits, '_', '.', ':' or '-'")
-    with _sessions(_config())() as session:
-        key = add_station_key(session, station)
+    with _logs_to_stderr(), _sessions(_config())() as session:
+        key = add_station_key(session, station, actor=_actor())
     typer.echo(key)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``admin`` to the ``gridpatrol`` command line."""
+    """Add ``serve``, ``admin`` and ``grids`` to the ``gridpatrol`` command line."""
+    from api.cli_accounts import register_accounts
+    from api.cli_grids import grids_app
+
+    register_accounts(admin_app)
     app.command("serve")(serve)
     app.add_typer(admin_app, name="admin")
+    app.add_typer(grids_app, name="grids")

