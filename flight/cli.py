@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
     from flight.fly import MissionFlight
+    from flight.fly_config import SafetyConfig
+    from flight.safety import CheckedMission
     from flight.watchdog import WatchEvent
 
 REFRESH_HZ = 4
@@ -71,8 +74,20 @@ def fly_command(
         bool, typer.Option("--yes", "-y", help="Answer yes: take off without asking; on Ctrl-C return home.")
     ] = False,
     check: Annotated[
-        bool, typer.Option("--check", help="Only check the plans (stamp, every leg in the fence); connect to nothing.")
+        bool,
+        typer.Option(
+            "--check", help="Only check the plans (every number, every leg in the fence); connect to nothing."
+        ),
     ] = False,
+    district: Annotated[
+        Path | None,
+        typer.Option(
+            "--district",
+            help="District GeoJSON/KML: check a plan from another ground station (one .plan) against its fence and "
+            "no-fly zones, which are then uploaded as the vehicle's fence.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fly planned patrol missions: check, upload and verify, arm, take off, fly AUTO, land.
 
@@ -86,13 +101,18 @@ def fly_command(
     cfg: FlyConfig = state.settings.fly
     link_cfg = state.settings.flight
     try:
-        missions = load_missions(plans, cfg.safety)
+        missions = (
+            load_missions(plans, cfg.safety) if district is None else _foreign_mission(plans, district, cfg.safety)
+        )
     except FlightError as exc:
-        fail(f"refusing to fly: {exc}")
+        fail(escape(f"refusing to fly: {exc}"))
         return
     if check:
         for m in missions:
-            console.print(f"[green]ok[/] {m.path}: {m.waypoints} navigation items, all legs in the fence")
+            console.print(
+                f"[green]ok[/] {escape(str(m.path))}: {m.waypoints} navigation items, {_checked_against(m, district)}",
+                soft_wrap=True,
+            )
         return
     if not connect:
         connect = [link_cfg.connect] if len(missions) == 1 else []
@@ -102,7 +122,11 @@ def fly_command(
             f"{len(connect)} --connect link(s); give one --connect per mission, in the same order"
         )
     for m, url in zip(missions, connect, strict=True):
-        console.print(f"[green]checked[/] {m.path}: {m.waypoints} navigation items, all legs in the fence -> {url}")
+        console.print(
+            f"[green]checked[/] {escape(str(m.path))}: {m.waypoints} navigation items, {_checked_against(m, district)} "
+            f"-> {escape(url)}",
+            soft_wrap=True,
+        )
     try:
         shared_bases = shared_urls(connect)
     except ValueError as exc:
@@ -133,6 +157,37 @@ def fly_command(
         raise typer.Exit(130)
     if failed:
         fail("; ".join(f"{st.label}: {st.error or f'{st.phase} {st.detail}'}" for st in failed), code=1)
+
+
+def _foreign_mission(plans: list[Path], district_file: Path, config: SafetyConfig) -> list[CheckedMission]:
+    """The one plan given with ``--district``, checked against the district (see :func:`check_plan_file`).
+
+    Raises:
+        FlightError: several plans or a folder (``--district`` checks one plan), or an unreadable district.
+    """
+    from flight.errors import FlightError
+    from flight.safety import check_plan_file
+    from mission_planner.district_io import load_district
+    from mission_planner.errors import PlanningError
+
+    if len(plans) != 1 or plans[0].is_dir():
+        raise FlightError("--district checks one plan file at a time; give a single .plan (not a folder)")
+    try:
+        district = load_district(district_file)
+    except FileNotFoundError:
+        raise FlightError(f"cannot read the district {district_file}: no such file") from None
+    except PlanningError as exc:
+        raise FlightError(str(exc)) from None
+    return [check_plan_file(plans[0], config, district=district)]
+
+
+def _checked_against(mission: CheckedMission, district: Path | None) -> str:
+    """Which fence the legs were checked against, in words (a foreign plan is not checked the planner's way)."""
+    if district is not None:
+        return f"all legs in the fence and outside the no-fly zones of {district}"
+    if mission.plan.validated:
+        return "all legs in the fence (planned by gridpatrol)"
+    return "all legs in the fence written in the file (not made by gridpatrol; --district checks the district's)"
 
 
 def shared_urls(urls: list[str]) -> list[str]:

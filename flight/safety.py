@@ -2,9 +2,12 @@
 
 Two layers, both before anything reaches the vehicle's mission store:
 
-1. **The planner's stamp.** A ``.plan`` written by ``gridpatrol plan`` carries SHA-256 digests of its mission and
-   fence; a file whose digests no longer match (hand-edited, or from another tool) is refused
-   (:class:`UnvalidatedPlanError`).
+1. **Where the fence comes from.** A ``.plan`` written by ``gridpatrol plan`` carries SHA-256 digests of its mission
+   and fence (the planner's stamp: our planner checked it already). A plan without a matching stamp (another
+   ground station's, or edited) is checked against the district when one is given (``gridpatrol fly --district``:
+   its fence and no-fly zones replace the file's inclusion fence and are what gets uploaded), else against the
+   fence in the file; with neither it is refused (:class:`UnvalidatedPlanError`). Every number must be finite,
+   and items whose altitude is above terrain are refused: there is no terrain data to check them against.
 2. **Every leg again.** The mission is turned into the 3-D track the vehicle will fly (take-off climb, each leg,
    the landing) and checked with the planner's own leg validator
    (:func:`mission_planner.safety.validate_legs`) against the fence that will be uploaded: inside the inclusion
@@ -26,7 +29,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +39,13 @@ from shapely.geometry import Point, Polygon
 from flight.errors import FlightError
 from flight.fly_config import SafetyConfig
 from flight.modes import Autopilot
-from mission_planner.district import Area
+from mission_planner.district import Area, District
 from mission_planner.errors import UnsafeLegError
 from mission_planner.geo import LocalFrame
-from mission_planner.mavlink_items import items_to_zones
+from mission_planner.mavlink_items import items_to_zones, zone_items
 from mission_planner.mission_items import MissionItem
 from mission_planner.plan import GeoFenceZone
+from mission_planner.plan_doc import TERRAIN_FRAMES, is_positional
 from mission_planner.qgc_plan import PlanFileError, QgcPlanFile, read_qgc_plan
 from mission_planner.safety import validate_legs
 
@@ -104,13 +108,17 @@ class CheckedMission:
         return len(self.nav_seqs)
 
 
-def check_plan_file(path: Path, config: SafetyConfig) -> CheckedMission:
-    """Read a ``.plan`` and refuse it unless the planner stamped it and every leg is inside the fence.
+def check_plan_file(path: Path, config: SafetyConfig, *, district: District | None = None) -> CheckedMission:
+    """Read a ``.plan`` and refuse it unless every leg is inside the fence it will fly under.
+
+    The fence is the district's (with the file's own exclusion zones) when ``district`` is given, else the file's.
+    The planner's stamp is not required: it only says our planner checked the plan already; every check runs again.
 
     Raises:
-        UnvalidatedPlanError: no planner stamp, or the digests do not match the mission/fence.
+        UnvalidatedPlanError: neither a district nor an inclusion fence in the file to check the plan against.
         UnsafeMissionError: a leg leaves the fence or enters an exclusion zone, an altitude is above the ceiling,
-            an item cannot be checked, the file has no fence, or it is not a readable plan.
+            a number is NaN or infinite, an item cannot be checked (terrain frame, jumps), or the file is not a
+            readable plan.
     """
     try:
         plan = read_qgc_plan(path)
@@ -118,22 +126,37 @@ def check_plan_file(path: Path, config: SafetyConfig) -> CheckedMission:
         raise UnsafeMissionError(f"{path}: no such file; give a .plan written by `gridpatrol plan`") from None
     except PlanFileError as exc:
         raise UnsafeMissionError(str(exc)) from None
-    if not plan.validated:
+    if district is not None:
+        from mission_planner.plan_import import district_fence  # the planner's modules: only when needed
+
+        try:
+            zones = district_fence(items_to_zones(plan.fence), district)
+        except ValueError as exc:
+            raise UnsafeMissionError(f"{path}: unreadable fence: {exc}") from None
+        plan = replace(plan, fence=zone_items(zones))
+    elif not plan.validated and not any(i.command in (5001, 5003) for i in plan.fence):
+        what = (
+            "its gridpatrol stamp no longer matches the mission or fence (edited after planning?)"
+            if plan.stamped
+            else "this plan was not made by gridpatrol"
+        )
         raise UnvalidatedPlanError(
-            f"{path}: the planner's validation stamp is missing or its digests do not match the mission and "
-            "fence (edited after planning?); re-plan it with `gridpatrol plan` so every leg is checked again"
+            f"{path}: {what}, and it holds no inclusion fence to check it against; give --district D.geojson so "
+            "every leg is checked against the district's fence and no-fly zones (or re-plan it with `gridpatrol plan`)"
         )
     return check_mission(plan, config, label=str(path), path=path)
 
 
 def check_mission(plan: QgcPlanFile, config: SafetyConfig, *, label: str, path: Path | None = None) -> CheckedMission:
-    """Check every leg of ``plan.mission`` against ``plan.fence`` with the planner's validator.
+    """Check every number, then every leg of ``plan.mission`` against ``plan.fence`` with the planner's validator.
 
     Raises:
-        UnsafeMissionError: naming the mission items of the first unsafe leg.
+        UnsafeMissionError: naming the mission items of the first unsafe leg, or the item and field of a NaN or
+            infinite number, or an item whose altitude is above terrain (no terrain data to check it).
     """
     if len(plan.mission) < 2:
         raise UnsafeMissionError(f"{label}: the mission is empty; plan it with `gridpatrol plan`")
+    _check_numbers(plan, label)
     lat0, lon0, _ = plan.home
     frame = LocalFrame(lon0, lat0)
     allowed = allowed_area(plan.fence, frame, label)
@@ -158,6 +181,34 @@ def check_mission(plan: QgcPlanFile, config: SafetyConfig, *, label: str, path: 
             )
     cruise = max(z for _, _, z in track)
     return CheckedMission(path or Path(label), plan, track, seqs, allowed, frame, cruise)
+
+
+def _check_numbers(plan: QgcPlanFile, label: str) -> None:
+    """Refuse NaN or infinite positions and parameters (a NaN altitude compares false against every limit), and
+    items above terrain. Unset (NaN) parameters the command does not use are allowed, as MAVLink allows them."""
+    if not all(math.isfinite(v) for v in plan.home):
+        raise UnsafeMissionError(f"{label}: the planned home {plan.home} is not finite; refusing to upload it")
+    groups = (("mission item", plan.mission[1:]), ("fence item", plan.fence), ("rally point", plan.rally))
+    for kind, items in groups:
+        for item in items:
+            fields = {"latitude": item.x, "longitude": item.y, "altitude": item.z}
+            if kind == "fence item":
+                fields = {"latitude": item.x, "longitude": item.y, "param1": item.param1}
+            positional = kind != "mission item" or is_positional(item.frame, item.command)
+            params = {"param1": item.param1, "param2": item.param2, "param3": item.param3, "param4": item.param4}
+            for name, value in {**params, **fields}.items():
+                bad = math.isinf(value) or (math.isnan(value) and positional and name in fields)
+                if bad:
+                    raise UnsafeMissionError(
+                        f"{label}: {kind} {item.seq} has {name} {value}: only finite numbers can be checked and "
+                        "flown; refusing to upload it"
+                    )
+            if kind == "mission item" and positional and item.frame in TERRAIN_FRAMES:
+                raise UnsafeMissionError(
+                    f"{label}: mission item {item.seq} has its altitude above terrain (frame {item.frame}); "
+                    "gridpatrol has no terrain data to check it against the ground and the fence ceiling, so it is "
+                    "refused: set it relative to home (QGroundControl altitude mode 'Relative') and check again"
+                )
 
 
 def _name_items(
@@ -305,17 +356,47 @@ _ARDU_GCS_ACTION = {"report": 0, "rtl": 1, "land": 5, "brake": 5}
 FENCE_TYPE_ALT_POLYGON = 5  # max altitude (1) + polygons (4); no circle around home (the district may be larger)
 
 
-def ardupilot_failsafe_params(config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
-    """ArduCopter parameters for ``config`` (``FENCE_ENABLE`` last: it needs the fence uploaded first)."""
+#: Volts per cell of a LiPo from empty under load to full: the bounds used to count cells from a pack voltage.
+CELL_FULL_V, CELL_EMPTY_V = 4.25, 3.2
+
+
+def battery_cells(config: SafetyConfig, pack_volt: float | None) -> int:
+    """Cells in series of the vehicle's pack: from ``[fly.safety] battery_cells``, else from its voltage.
+
+    The thresholds must fit the pack: a 4S threshold (13.6 V) on a 3S vehicle (12.6 V full) refuses to arm
+    ("Battery 1 low voltage failsafe"), and a 3S threshold on a 4S pack would warn only once it is ruined.
+
+    Raises:
+        FlightError: no setting, and the voltage is missing or fits no whole number of LiPo cells.
+    """
+    if config.battery_cells is not None:
+        return config.battery_cells
+    if pack_volt is None or not math.isfinite(pack_volt) or pack_volt <= 0:
+        raise FlightError(
+            "the vehicle reports no battery voltage, so its cell count is unknown; set [fly.safety] battery_cells "
+            "(3 for a 3S pack) or check its battery monitor (BATT_MONITOR)"
+        )
+    cells = math.ceil(pack_volt / CELL_FULL_V)
+    if pack_volt < cells * CELL_EMPTY_V:
+        raise FlightError(
+            f"a pack voltage of {pack_volt:.2f} V fits no charged LiPo ({cells}S would be below "
+            f"{CELL_EMPTY_V} V per cell); set [fly.safety] battery_cells, or charge the battery"
+        )
+    return cells
+
+
+def ardupilot_failsafe_params(config: SafetyConfig, cruise_alt_m: float, cells: int) -> dict[str, float]:
+    """ArduCopter parameters for ``config`` on a ``cells``-cell pack (``FENCE_ENABLE`` last: it needs the fence
+    uploaded first)."""
     rtl_alt = config.rtl_alt_m if config.rtl_alt_m is not None else cruise_alt_m
     return {
         "FENCE_TYPE": FENCE_TYPE_ALT_POLYGON,
         "FENCE_ACTION": _ARDU_FENCE_ACTION[config.fence_action],
         "FENCE_ALT_MAX": config.fence_alt_max_m,
         "FENCE_MARGIN": config.fence_margin_m,
-        "BATT_LOW_VOLT": config.battery_low_volt,
+        "BATT_LOW_VOLT": round(config.battery_low_cell_volt * cells, 2),
         "BATT_FS_LOW_ACT": _ARDU_BATT_ACTION[config.battery_low_action],
-        "BATT_CRT_VOLT": config.battery_critical_volt,
+        "BATT_CRT_VOLT": round(config.battery_critical_cell_volt * cells, 2),
         "BATT_FS_CRT_ACT": _ARDU_BATT_ACTION[config.battery_critical_action],
         "FS_GCS_ENABLE": _ARDU_GCS_ACTION[config.gcs_failsafe_action],
         "FS_GCS_TIMEOUT": config.gcs_timeout_s,
@@ -325,13 +406,19 @@ def ardupilot_failsafe_params(config: SafetyConfig, cruise_alt_m: float) -> dict
     }
 
 
-def failsafe_params(autopilot: Autopilot, config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
-    """The fence/failsafe parameters to set on ``autopilot``, in the order to set them."""
+def failsafe_params(
+    autopilot: Autopilot, config: SafetyConfig, cruise_alt_m: float, pack_volt: float | None = None
+) -> dict[str, float]:
+    """The fence/failsafe parameters to set on ``autopilot``, in the order to set them.
+
+    Raises:
+        FlightError: ArduPilot, and the pack's cell count cannot be known (:func:`battery_cells`).
+    """
     if autopilot == "px4":
         from flight.px4 import px4_failsafe_params
 
         return px4_failsafe_params(config, cruise_alt_m)
-    return ardupilot_failsafe_params(config, cruise_alt_m)
+    return ardupilot_failsafe_params(config, cruise_alt_m, battery_cells(config, pack_volt))
 
 
 def set_params_verified(
@@ -376,5 +463,6 @@ def arm_fence_and_failsafes(
     if checked.plan.rally:
         upload_verified(vehicle, checked.plan.rally, RALLY, timeout=timeout, retries=retries)
         say(f"rally points uploaded and verified ({len(checked.plan.rally)})")
-    set_params_verified(vehicle, failsafe_params(autopilot, config, checked.cruise_alt_m))
+    params = failsafe_params(autopilot, config, checked.cruise_alt_m, vehicle.state.voltage_v)
+    set_params_verified(vehicle, params)
     say("fence and failsafe parameters set and read back")

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import REPO, connected, edit_plan, launch_site, sim_at, wait_until, write_plans
+from flightkit import DISTRICT, REPO, connected, edit_plan, launch_site, sim_at, wait_until, write_plans
 
 from flight.commands import Commander, distance_m
 from flight.fly import MissionFlight, load_missions, split_target
@@ -61,7 +61,7 @@ def test_patrol_flies_every_waypoint_in_order_and_lands_home(plans: list[Path]) 
 
 def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
-    config = FlyConfig(safety=SafetyConfig(battery_low_volt=0, battery_critical_volt=0, reserve_pct=25))
+    config = FlyConfig(safety=SafetyConfig(battery_low_cell_volt=0, battery_critical_cell_volt=0, reserve_pct=25))
     with sim_at(plans[0]) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], config)
         runner = threading.Thread(target=flight.run)
@@ -243,7 +243,7 @@ def test_cli_refuses_before_anything_reaches_the_vehicle(plans: list[Path], tmp_
         result = CliRunner().invoke(app, ["fly", str(bad), "--connect", sim.endpoints[0], "--yes"])
         assert result.exit_code == 2, result.output
         assert "refusing to fly" in result.output
-        assert ("validation stamp" if why == "edited" else "leaves the fence") in result.output
+        assert "leaves the fence" in result.output  # edited or restamped: every leg is checked again
         sim.wait_sim_time(2.0)
         v = sim.vehicle(0)
         assert (len(v.mission), len(v.fence), len(v.rally)) == (1, 0, 0)  # only home, as at power-on
@@ -258,7 +258,32 @@ def test_cli_check_only_checks(plans: list[Path], tmp_path: Path) -> None:
     assert result.output.count("all legs in the fence") == 2
     edited = edit_plan(plans[0], tmp_path / "e.plan", lambda doc: doc["mission"]["items"].pop(), restamp=False)
     result = CliRunner().invoke(app, ["fly", str(edited), "--check"])
-    assert result.exit_code == 2 and "validation stamp" in result.output
+    assert result.exit_code == 0 and "fence written in the file (not made by gridpatrol" in _flat(result.output)
+
+
+def _flat(output: str) -> str:
+    """The output as one line: what it says, whatever the terminal's width."""
+    return " ".join(output.split())
+
+
+def _strip_stamp_and_fence(doc: dict[str, Any]) -> None:
+    doc.pop("gridpatrol")
+    doc["geoFence"] = {"circles": [], "polygons": [], "version": 2}
+
+
+def test_cli_checks_a_foreign_plan_against_the_district(plans: list[Path], tmp_path: Path) -> None:
+    foreign = edit_plan(plans[0], tmp_path / "qgc [copy].plan", _strip_stamp_and_fence, restamp=False)
+    refused = CliRunner().invoke(app, ["fly", str(foreign), "--check"])
+    assert refused.exit_code == 2, refused.output
+    assert "qgc [copy].plan: this plan was not made by gridpatrol" in _flat(
+        refused.output
+    )  # brackets printed as they are
+    assert "give --district" in _flat(refused.output) and "stamp" not in _flat(refused.output)
+    ok = CliRunner().invoke(app, ["fly", str(foreign), "--check", "--district", str(DISTRICT)])
+    assert ok.exit_code == 0, ok.output
+    assert "all legs in the fence and outside the no-fly zones of" in _flat(ok.output)
+    two = CliRunner().invoke(app, ["fly", str(foreign), str(plans[1]), "--check", "--district", str(DISTRICT)])
+    assert two.exit_code == 2 and "one plan file at a time" in _flat(two.output)
 
 
 def test_cli_needs_one_link_per_mission(plans: list[Path]) -> None:

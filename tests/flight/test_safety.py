@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import connected, edit_plan, sim_at, write_plans
+from flightkit import DISTRICT, connected, edit_plan, sim_at, write_plans
 
 from flight.fly_config import SafetyConfig
 from flight.safety import (
@@ -23,6 +24,9 @@ from flight.safety import (
     check_plan_file,
     check_start,
 )
+from mission_planner.district_io import load_district
+from mission_planner.mavlink_items import zone_items
+from mission_planner.plan_import import district_fence
 from mission_planner.qgc_plan import read_qgc_plan
 
 SCHOOL_EAST = (30.5873, 114.2990)  # east of the school no-fly zone, at the launch site's latitude
@@ -50,16 +54,65 @@ def test_planner_output_passes_every_check(plan_file: Path) -> None:
     assert checked.cruise_alt_m == 40.0
 
 
-def test_edited_plan_is_refused_as_unvalidated(plan_file: Path, tmp_path: Path) -> None:
+def test_edited_plan_is_checked_again_against_its_fence(plan_file: Path, tmp_path: Path) -> None:
     edited = edit_plan(plan_file, tmp_path / "edited.plan", _move_waypoint(1, 30.5880, 114.2905), restamp=False)
-    with pytest.raises(UnvalidatedPlanError, match=r"validation stamp.*re-plan"):
-        check_plan_file(edited, SafetyConfig())
+    checked = check_plan_file(edited, SafetyConfig())
+    assert checked.plan.stamped and not checked.plan.validated
 
 
-def test_foreign_plan_without_stamp_is_refused(plan_file: Path, tmp_path: Path) -> None:
-    foreign = edit_plan(plan_file, tmp_path / "qgc.plan", lambda doc: doc.pop("gridpatrol"), restamp=False)
-    with pytest.raises(UnvalidatedPlanError):
+def _no_fence(doc: dict[str, Any]) -> None:
+    doc["geoFence"] = {"circles": [], "polygons": [], "version": 2}
+
+
+def test_plan_without_stamp_or_fence_needs_the_district(plan_file: Path, tmp_path: Path) -> None:
+    def foreign_change(doc: dict[str, Any]) -> None:
+        doc.pop("gridpatrol")
+        _no_fence(doc)
+
+    foreign = edit_plan(plan_file, tmp_path / "qgc.plan", foreign_change, restamp=False)
+    with pytest.raises(UnvalidatedPlanError, match=r"qgc\.plan: this plan was not made by gridpatrol, .*--district"):
         check_plan_file(foreign, SafetyConfig())
+    edited = edit_plan(plan_file, tmp_path / "edited.plan", _no_fence, restamp=False)
+    with pytest.raises(UnvalidatedPlanError, match=r"stamp no longer matches .*--district"):
+        check_plan_file(edited, SafetyConfig())
+    district = load_district(DISTRICT)
+    checked = check_plan_file(foreign, SafetyConfig(), district=district)
+    assert checked.plan.fence == zone_items(district_fence([], district))  # what the vehicle will be given
+    assert checked.waypoints >= 4
+
+
+def test_the_district_adds_its_no_fly_zones_to_a_foreign_plan(plan_file: Path, tmp_path: Path) -> None:
+    def through_school(doc: dict[str, Any]) -> None:
+        doc.pop("gridpatrol")
+        doc["geoFence"]["polygons"] = [p for p in doc["geoFence"]["polygons"] if p["inclusion"]]
+        doc["geoFence"]["circles"] = []
+        _move_waypoint(1, *SCHOOL_EAST)(doc)
+
+    foreign = edit_plan(plan_file, tmp_path / "qgc.plan", through_school, restamp=False)
+    check_plan_file(foreign, SafetyConfig())  # its own fence has no school in it
+    with pytest.raises(UnsafeMissionError, match=r"enters no-fly zone"):
+        check_plan_file(foreign, SafetyConfig(), district=load_district(DISTRICT))
+
+
+@pytest.mark.parametrize("field", ["x", "y", "z"])
+def test_nan_or_infinite_positions_never_pass(plan_file: Path, field: str) -> None:
+    plan = read_qgc_plan(plan_file)
+    k = next(i for i, item in enumerate(plan.mission) if i > 0 and item.command == 16)  # the first waypoint
+    for bad in (math.nan, math.inf):
+        mission = [*plan.mission]
+        mission[k] = replace(mission[k], **{field: bad})
+        name = {"x": "latitude", "y": "longitude", "z": "altitude"}[field]
+        with pytest.raises(UnsafeMissionError, match=rf"mission item {k} has {name} (nan|inf): only finite numbers"):
+            check_mission(replace(plan, mission=mission), SafetyConfig(), label="x")
+
+
+def test_terrain_frame_items_are_refused_with_the_reason(plan_file: Path) -> None:
+    plan = read_qgc_plan(plan_file)
+    k = next(i for i, item in enumerate(plan.mission) if i > 0 and item.command == 16)
+    mission = [*plan.mission]
+    mission[k] = replace(mission[k], frame=10)
+    with pytest.raises(UnsafeMissionError, match=rf"mission item {k} has its altitude above terrain .*no terrain data"):
+        check_mission(replace(plan, mission=mission), SafetyConfig(), label="x")
 
 
 def test_restamped_leg_through_a_no_fly_zone_is_refused_naming_the_items(plan_file: Path, tmp_path: Path) -> None:
@@ -121,7 +174,7 @@ def test_missing_file_and_junk_are_refused_with_the_path(tmp_path: Path) -> None
 
 def test_ardupilot_failsafe_params_map_the_settings() -> None:
     cfg = SafetyConfig(fence_action="brake", battery_low_action="land", gcs_failsafe_action="land", rtl_alt_m=200)
-    p = ardupilot_failsafe_params(cfg, cruise_alt_m=40)
+    p = ardupilot_failsafe_params(cfg, cruise_alt_m=40, cells=4)
     assert list(p)[-1] == "FENCE_ENABLE"  # enabled last, after the fence type and action
     assert (p["FENCE_ACTION"], p["BATT_FS_LOW_ACT"], p["FS_GCS_ENABLE"]) == (4, 1, 5)
     assert p["FENCE_TYPE"] == 5  # max altitude + polygons, no circle around home
@@ -141,7 +194,7 @@ def test_fence_rally_and_failsafes_reach_the_vehicle_and_read_back(plan_file: Pa
             assert math.isclose(got.x, want.x, abs_tol=2e-7) and math.isclose(got.y, want.y, abs_tol=2e-7)
         assert len(v.rally) == len(checked.plan.rally)
         params = dict(v.params)
-        for name, value in ardupilot_failsafe_params(cfg, checked.cruise_alt_m).items():
+        for name, value in ardupilot_failsafe_params(cfg, checked.cruise_alt_m, cells=3).items():
             assert params[name] == pytest.approx(value, rel=1e-6), name
         assert any("read back" in s for s in said)
         assert v.prearm_failures() == []  # fence enabled with a polygon uploaded: it may arm
