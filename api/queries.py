@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, status
-from pydantic import AwareDatetime
 from sqlalchemy import Select, and_, or_
 
 from api.models import Incident
 from api.schemas import IncidentType, Status
+from api.validation import QueryTime
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def incident_filter(
-    since: Annotated[AwareDatetime | None, Query(description="Incidents at or after this time.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Incidents before this time.")] = None,
+    since: Annotated[QueryTime | None, Query(description="Incidents at or after this time.")] = None,
+    until: Annotated[QueryTime | None, Query(description="Incidents before this time.")] = None,
     type: Annotated[list[IncidentType] | None, Query(description="One or more incident types.")] = None,
     status_: Annotated[list[Status] | None, Query(alias="status", description="One or more statuses.")] = None,
     grid_id: Annotated[str | None, Query(max_length=64)] = None,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from api.deps import Caller, ServicesDep, SessionDep, StationDep, get_or_404
 from api.models import Drone, TelemetryPoint
 from api.schemas import DroneCreate, DronePublic, TelemetryCreate, TelemetryPublic
+from api.validation import QueryTime
 
 router = APIRouter(tags=["drones"])
 
@@ -70,7 +70,7 @@ def drone_track(
     drone_id: str,
     session: SessionDep,
     _: Caller,
-    since: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[QueryTime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=20_000)] = 2000,
 ) -> list[TelemetryPoint]:
     """The drone's positions in time order (the last ``limit`` of them)."""
