@@ -7,14 +7,21 @@ const LABELS = {
     offline: "离线", online: "实时", allTypes: "全部类型", allStatuses: "全部状态", allGrids: "全部网格",
     no_mask: "未戴口罩", crowd: "人群聚集", other: "其他",
     new: "待审核", confirmed: "已确认", dismissed: "已驳回", resolved: "已处理",
-    inView: "仅地图范围", confirmSelected: "确认所选", dismissSelected: "驳回所选", markReviewed: "标记已处理",
-    keys: "j/k 上下 · x 选择 · c 确认 · d 驳回 · Enter 详情",
+    inView: "仅地图范围", confirmSelected: "确认所选", dismissSelected: "驳回所选", resolveSelected: "所选标记已处理",
+    keys: "Tab/j/k 上下 · x 选择 · c 确认 · d 驳回 · Enter 详情",
     time: "时间", type: "类型", grid: "网格", drone: "无人机", status: "状态", mission: "任务",
     people: "人数", confidence: "置信度", position: "位置", station: "站点", note: "备注",
     more: "加载更多", broadcasts: "播放的广播", history: "审核记录", confirm: "确认", dismiss: "驳回",
     resolve: "已处理", perHour: "每小时事件", perGrid: "各网格事件", selected: "已选 {n} 条",
     none: "无", loginFailed: "用户名或密码错误", tooMany: "尝试次数过多，请稍后再试",
     legend: "网格颜色（未处理事件数）", newIncident: "新事件",
+    since: "从", until: "到", export: "导出", undo: "撤销", selectAll: "全选", details: "附加信息",
+    total: "共 {n} 条", showing: "显示 {shown} / 共 {n} 条", loading: "加载中…", loadFailed: "加载失败：{error}",
+    undone: "已撤销", undoText: "{n} 条已标记为“{status}”", undoFailed: "撤销失败：{error}",
+    exportFailed: "导出失败：{error}", open: "未处理 {n}", zoneLabel: "时区 {zone}",
+    mapNote: "圆点：符合筛选条件的 {n} 条事件；网格颜色：各网格全部未处理事件（待审核和已确认，不限日期）。",
+    mapNoteCapped: "圆点：符合筛选条件的 {n} 条事件中的前 {shown} 条；网格颜色：各网格全部未处理事件（待审核和已确认，不限日期）。",
+    kind: "类型", language: "语言",
   },
   en: {
     title: "Incident log", login: "Log in", logout: "Log out", username: "Username", password: "Password",
@@ -22,7 +29,7 @@ const LABELS = {
     no_mask: "No mask", crowd: "Crowd", other: "Other",
     new: "New", confirmed: "Confirmed", dismissed: "Dismissed", resolved: "Resolved",
     inView: "In map view", confirmSelected: "Confirm selected", dismissSelected: "Dismiss selected",
-    markReviewed: "Mark reviewed", keys: "j/k move · x select · c confirm · d dismiss · Enter details",
+    resolveSelected: "Mark selected resolved", keys: "Tab/j/k move · x select · c confirm · d dismiss · Enter details",
     time: "Time", type: "Type", grid: "Grid", drone: "Drone", status: "Status", mission: "Mission",
     people: "People", confidence: "Confidence", position: "Position", station: "Station", note: "Note",
     more: "Load more", broadcasts: "Broadcasts played", history: "Review history", confirm: "Confirm",
@@ -30,14 +37,25 @@ const LABELS = {
     selected: "{n} selected", none: "none", loginFailed: "Wrong username or password",
     tooMany: "Too many attempts; try again later", legend: "Grid colour (open incidents)",
     newIncident: "New incident",
+    since: "From", until: "to", export: "Export", undo: "Undo", selectAll: "Select all", details: "Details",
+    total: "{n} incidents", showing: "Showing {shown} of {n} incidents", loading: "Loading…",
+    loadFailed: "Could not load: {error}", undone: "Undone", undoText: "{n} marked “{status}”",
+    undoFailed: "Undo failed: {error}", exportFailed: "Export failed: {error}", open: "{n} open",
+    zoneLabel: "time zone {zone}",
+    mapNote: "Dots: the {n} incidents matching the filters. Grid colour: all open incidents of the grid (new and confirmed, any date).",
+    mapNoteCapped: "Dots: the first {shown} of {n} incidents matching the filters. Grid colour: all open incidents of the grid (new and confirmed, any date).",
+    kind: "Kind", language: "Language",
   },
 };
 
 let LANG = localStorage.getItem("gridpatrol.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
 
 function t(key, vars) {
-  let text = (LABELS[LANG] && LABELS[LANG][key]) || LABELS.en[key] || key;
-  for (const [k, v] of Object.entries(vars || {})) text = text.replace(`{${k}}`, v);
+  // Own properties only: a key from data (e.g. "__proto__") must never pick up an inherited object.
+  const own = (table) => (table && Object.hasOwn(table, key) ? table[key] : undefined);
+  let text = own(LABELS[LANG]) ?? own(LABELS.en) ?? String(key);
+  // One pass with a replacer function: a value containing "$&" or "{n}" comes out exactly as written.
+  if (vars) text = text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return text;
 }
 
@@ -47,6 +65,7 @@ function applyLabels(root) {
   for (const el of (root || document).querySelectorAll("[data-i18n-placeholder]")) {
     el.placeholder = t(el.dataset.i18nPlaceholder);
   }
+  for (const el of (root || document).querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   document.getElementById("lang").textContent = LANG === "zh" ? "EN" : "中文";
 }
 
