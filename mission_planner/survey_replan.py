@@ -60,6 +60,8 @@ def replan_surveys(
     frame = district.frame
     out: list[tuple[PlanItem, int | None]] = []  # each item with its old doJumpId
     notes: list[str] = []
+    hx, hy = frame.to_local(doc.home[1], doc.home[0])
+    home = (float(hx), float(hy))
     here: XY | None = None
     for k, entry in enumerate(doc.items):
         if isinstance(entry, PlanItem):
@@ -70,7 +72,7 @@ def replan_surveys(
         if alt_rel <= 0:
             raise PlanFileError(f"{entry.where}: its altitude {entry.alt_m:g} m is not above home; nothing to fly")
         route = _survey_route(entry, district, safe, camera, vehicle, alt_rel)
-        following = next((_local_xy(p.item, district) for p in doc.items[k + 1 :] if isinstance(p, PlanItem)), None)
+        following = _next_position(doc.items[k + 1 :], district, home)
         points = _joined(safe, here, route, following)
         lons, lats = frame.to_lonlat([p[0] for p in points], [p[1] for p in points])
         for (_, _, z), lat, lon in zip(points, lats, lons, strict=True):
@@ -85,6 +87,19 @@ def _local_xy(item: MissionItem, district: District) -> XY | None:
         return None
     x, y = district.frame.to_local(item.y, item.x)
     return float(x), float(y)
+
+
+def _next_position(items: list[PlanItem | SurveyArea], district: District, home: XY) -> XY | None:
+    """Where the vehicle flies after a survey: the next item with a position, or home for a return (RTL)."""
+    for entry in items:
+        if isinstance(entry, SurveyArea):
+            return None  # joined when that survey is planned
+        if entry.item.command == Cmd.NAV_RETURN_TO_LAUNCH:
+            return home
+        xy = _local_xy(entry.item, district)
+        if xy is not None:
+            return xy
+    return None
 
 
 def _waypoint(lat: float, lon: float, alt: float, relative: bool) -> PlanItem:
