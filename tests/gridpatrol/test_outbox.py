@@ -152,7 +152,7 @@ def test_refused_items_go_dead_with_the_api_error(box: Outbox, log: IncidentLog,
     # 413 (the test API takes at most 300 kB); not a 415 for junk bytes: once ultralytics is imported in the same
     # process (the camera tests), PIL's HEIF hook turns junk into a 500 (reported to the API's owner)
     box.put_incident(incident(2), b"\xff" * 400_000)
-    box.put_broadcast(broadcast(2))  # still delivered after the refused ones
+    box.put_broadcast(broadcast(2, incident_id="inc-1"))  # for a stored incident: delivered after the refused
     d = deliverer(box, log)
     assert d.flush(15)
     assert box.counts() == {"pending": 0, "sent": 1, "dead": 2}
