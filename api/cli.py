@@ -22,7 +22,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,7 +52,7 @@ def _logs_to_stderr() -> Iterator[None]:
     from rich.console import Console
     from rich.logging import RichHandler
 
-    moved: list[tuple[logging.Handler, object]] = []
+    moved: list[tuple[logging.Handler, Any]] = []
     for handler in logging.getLogger().handlers:
         if isinstance(handler, RichHandler) and not handler.console.stderr:
             moved.append((handler, handler.console))
@@ -65,9 +65,9 @@ def _logs_to_stderr() -> Iterator[None]:
     finally:
         for handler, old in moved:
             if isinstance(handler, RichHandler):
-                handler.console = old  # type: ignore[assignment]
+                handler.console = old
             elif isinstance(handler, logging.StreamHandler):
-                handler.setStream(old)  # type: ignore[arg-type]
+                handler.setStream(old)
 
 
 def _sessions(config: ApiConfig) -> sessionmaker[Session]:
