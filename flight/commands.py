@@ -251,9 +251,14 @@ class Commander:
         )
 
     def start_mission(self, first: int = 1, timeout_s: float = 10.0) -> None:
-        """Fly the uploaded mission from item ``first`` (AUTO / AUTO.MISSION and MISSION_START)."""
+        """Fly the uploaded mission from item ``first`` (AUTO / AUTO.MISSION and MISSION_START).
+
+        ArduCopter refuses MISSION_START unless param1 and param2 are 0 (it starts at the first item after home,
+        which is ``first`` on ArduPilot); PX4 takes the first item in param1.
+        """
         mode = role_mode(self.autopilot, "mission")
-        self.command("mission start", mavlink.MAV_CMD_MISSION_START, first, 0)
+        start = first if self.autopilot == "px4" else 0
+        self.command("mission start", mavlink.MAV_CMD_MISSION_START, start, 0)
         if self.state.mode != mode:
             self.set_mode(mode, timeout_s)
         self.wait_for("mission start", lambda s: s.mode == mode, timeout_s)

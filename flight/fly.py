@@ -10,8 +10,9 @@
    each verified by read-back;
 4. arm (pre-arm failures reported as the vehicle states them), take off, fly AUTO, with the
    :class:`~flight.watchdog.Watchdog` watching battery, link and fence;
-5. follow the mission item by item (MISSION_ITEM_REACHED) until the vehicle has landed and disarmed; a
-   mission that ends in the air is followed by an RTL.
+5. follow the mission item by item (MISSION_CURRENT moving on, MISSION_ITEM_REACHED where it arrives; the final
+   LAND by the vehicle being down and disarmed at its spot) until it has landed; a mission that ends in the air
+   is followed by an RTL.
 
 :attr:`MissionFlight.status` is what a progress display shows; :meth:`MissionFlight.return_home` is the
 operator's "bring it back" (Ctrl-C in the CLI).
@@ -49,7 +50,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TAKEOFF = 22
-LAND_COMMANDS = {20, 21}  # RTL, LAND: the mission ends on the ground
+LAND = 21
+LAND_COMMANDS = {20, LAND}  # RTL, LAND: the mission ends on the ground
+#: A final LAND/RTL counts as flown when the vehicle came down this close to its landing point (GPS and wind).
+LANDED_WITHIN_M = 10.0
 
 
 @dataclass
@@ -127,6 +131,7 @@ class MissionFlight:
         self.abort = threading.Event()
         self.returning = threading.Event()
         self._airborne = False
+        self._current_seq: int | None = None
 
     # -- the steps -------------------------------------------------------------------------------------------
 
@@ -155,14 +160,34 @@ class MissionFlight:
         self.vehicle = vehicle
         self.commander = Commander(vehicle, ack_timeout_s=lc.command_timeout_s, retries=lc.command_retries)
         vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
+        vehicle.subscribe(self._on_current, {"MISSION_CURRENT"})
         vehicle.request_rates({"FENCE_STATUS": 1.0, "EXTENDED_SYS_STATE": 1.0})
         return vehicle
 
+    def _mark_reached(self, seq: int) -> None:
+        if seq not in self.status.reached:
+            self.status.reached.append(seq)
+
     def _on_reached(self, msg: Any) -> None:  # receive thread
+        """MISSION_ITEM_REACHED: one piece of evidence; ArduPilot keeps one pending report per channel, so a
+        report that is overwritten before it is sent (TAKEOFF, then the DO items after it) never arrives."""
+        autopilot = self.vehicle.autopilot if self.vehicle is not None else "ardupilot"
+        self._mark_reached(plan_seq(autopilot, int(msg.seq)))
+
+    def _on_current(self, msg: Any) -> None:  # receive thread
+        """MISSION_CURRENT moving on from item A to a later item B: the items from A up to B were done.
+
+        Items the operator skipped (a grid jumped over) are in ``status.skipped`` and are not counted; a
+        DO_JUMP back only moves the marker. Before take-off the vehicle's current item means nothing.
+        """
         autopilot = self.vehicle.autopilot if self.vehicle is not None else "ardupilot"
         seq = plan_seq(autopilot, int(msg.seq))
-        if not self.status.reached or self.status.reached[-1] != seq:
-            self.status.reached.append(seq)
+        previous, self._current_seq = self._current_seq, seq
+        if not self._airborne or previous is None or seq <= previous:
+            return
+        for done in range(previous, seq):
+            if done in self.checked.nav_seqs and done not in self.status.skipped:
+                self._mark_reached(done)
 
     def prepare(self) -> None:
         """Wait for GPS, check the launch site, upload fence, failsafes and mission (all verified)."""
@@ -260,7 +285,21 @@ class MissionFlight:
         if s.lat is not None and s.lon is not None:
             self.status.landed_from_home_m = distance_m(s.lat, s.lon, home[0], home[1])
         self._airborne = False
+        self._judge_last_item(s)
         self._phase("landed", self._landing_detail())
+
+    def _judge_last_item(self, s: VehicleState) -> None:
+        """The final LAND or RTL is done when the vehicle was on it and is now down and disarmed at its spot.
+
+        ArduPilot never reports the final NAV_LAND as reached: it disarms first, and the mission just stops.
+        """
+        last = self.checked.plan.mission[-1]
+        if last.command not in LAND_COMMANDS or self._current_seq != last.seq or s.lat is None or s.lon is None:
+            return
+        home = s.home or self.checked.plan.home
+        lat, lon = (last.x, last.y) if last.command == LAND and (last.x, last.y) != (0.0, 0.0) else home[:2]
+        if distance_m(s.lat, s.lon, lat, lon) <= LANDED_WITHIN_M:
+            self._mark_reached(last.seq)
 
     def _landing_detail(self) -> str:
         missing = self.status.missing

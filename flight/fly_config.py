@@ -34,17 +34,31 @@ class SafetyConfig(BaseModel):
     fence_margin_m: float = Field(
         2.0, ge=0, le=50, title="Fence margin (m)", description="Distance inside the fence at which the vehicle acts."
     )
-    battery_low_volt: float = Field(
-        13.6,
+    battery_cells: int | None = Field(
+        None,
+        ge=1,
+        le=14,
+        title="Battery cells",
+        description="Cells in series of the flight pack (3 for 3S); none: counted from the voltage the vehicle "
+        "reports at connect (a LiPo between 3.2 and 4.25 V per cell).",
+    )
+    battery_low_cell_volt: float = Field(
+        3.5,
         ge=0,
-        title="Battery low (V)",
-        description="Pack voltage of the vehicle's low-battery failsafe (0: off); 13.6 V is 3.4 V per cell of a 4S.",
+        le=4.2,
+        title="Battery low (V per cell)",
+        description="Per-cell voltage of the vehicle's low-battery failsafe (0: off); BATT_LOW_VOLT is this times "
+        "the cells.",
     )
     battery_low_action: Action = Field(
         "rtl", title="Battery low action", description="What the vehicle does on its low-battery failsafe."
     )
-    battery_critical_volt: float = Field(
-        13.2, ge=0, title="Battery critical (V)", description="Pack voltage of the critical failsafe (0: off)."
+    battery_critical_cell_volt: float = Field(
+        3.3,
+        ge=0,
+        le=4.2,
+        title="Battery critical (V per cell)",
+        description="Per-cell voltage of the critical failsafe (0: off); BATT_CRT_VOLT is this times the cells.",
     )
     battery_critical_action: Action = Field(
         "land", title="Battery critical action", description="What the vehicle does on its critical-battery failsafe."

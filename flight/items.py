@@ -7,10 +7,11 @@ planner's :class:`mission_planner.mission_items.MissionItem` (degrees), :func:`f
 whether a download is what was uploaded, allowing only for what the autopilot legitimately changes:
 
 * ArduPilot's mission item 0 is home: it is replaced by the vehicle's home, so it is not compared;
-* ``*_INT`` frames come back as their plain twins (6 -> 3, 5 -> 0, 11 -> 10); frames of items without a position
-  (DO commands, frame MISSION) and of fence items are not kept, so not compared;
-* parameters are float32; altitudes are kept in centimetres (rally points: whole metres; fence: none);
-* an item that went through the legacy float MISSION_ITEM lost latitude/longitude precision (float32).
+* everything else is compared with what the autopilot should hold of the upload (:mod:`flight.kept`: whole-second
+  holds, dropped acceptance radii, centimetre altitudes, no ``autocontinue`` on fence and rally items, ...).
+
+Items are always sent as MISSION_ITEM_INT, also when the vehicle asks with the legacy MISSION_REQUEST (ArduPilot
+does), so positions arrive to the 1e-7 degree and are compared exactly.
 
 Example:
     >>> from mission_planner.mission_items import MissionItem
@@ -29,6 +30,7 @@ from typing import Any
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight.errors import FlightError
+from flight.kept import GLOBAL_FRAMES, Autopilot, expected_readback
 from flight.messages import float32
 from mission_planner.mission_items import MissionItem
 from mission_planner.qgc_plan import PlanFileError, read_qgc_plan
@@ -38,13 +40,8 @@ FENCE = mavlink.MAV_MISSION_TYPE_FENCE
 RALLY = mavlink.MAV_MISSION_TYPE_RALLY
 TYPE_NAMES = {MISSION: "mission", FENCE: "fence", RALLY: "rally"}
 
-#: Frames whose x/y are latitude/longitude (degrees * 1e7 in MISSION_ITEM_INT).
-GLOBAL_FRAMES = frozenset({0, 3, 5, 6, 10, 11})
-#: ``*_INT`` frame -> the plain frame ArduPilot reports back.
-PLAIN_FRAME = {5: 0, 6: 3, 11: 10}
-#: Metres: ArduPilot keeps altitudes in cm (the simulator rounds half a centimetre).
-ALT_TOL_M = 0.0051
-RALLY_ALT_TOL_M = 0.5 + 1e-6
+#: Metres: the read-back altitude is float32 of whole centimetres; allow float32 noise only.
+ALT_TOL_M = 0.0005
 
 
 @dataclass(frozen=True)
@@ -85,14 +82,6 @@ class MissionItemInt:
         return mavlink.MAVLink_mission_item_int_message(
             target[0], target[1], self.seq, self.frame, self.command, self.current, self.autocontinue,
             self.param1, self.param2, self.param3, self.param4, self.x, self.y, self.z, self.mission_type,
-        )  # fmt: skip
-
-    def to_float_message(self, target: tuple[int, int]) -> Any:
-        """A legacy MISSION_ITEM (float degrees) for a vehicle that asks with MISSION_REQUEST."""
-        x, y = (self.x / 1e7, self.y / 1e7) if self.is_global else (float(self.x), float(self.y))
-        return mavlink.MAVLink_mission_item_message(
-            target[0], target[1], self.seq, self.frame, self.command, self.current, self.autocontinue,
-            self.param1, self.param2, self.param3, self.param4, x, y, self.z, self.mission_type,
         )  # fmt: skip
 
     @classmethod
@@ -170,62 +159,48 @@ def _param_equal(a: float, b: float) -> bool:
     return abs(fa - fb) <= 1e-6 * max(1.0, abs(fa))
 
 
-def _latlon_tolerance(value: int, via_float: bool) -> int:
-    # float32 keeps 24 bits of mantissa: the error of a degree value, expressed in 1e-7 degree units.
-    return max(1, math.ceil(abs(value) * 2.0**-23)) if via_float else 0
-
-
 def item_difference(
-    sent: MissionItemInt, got: MissionItemInt, *, home_item: bool = False, via_float: bool = False
+    sent: MissionItemInt, got: MissionItemInt, *, autopilot: Autopilot = "ardupilot", home_item: bool = False
 ) -> tuple[str, str] | None:
-    """The first field where ``got`` (read back) is not ``sent``, as (field, "vehicle has A, uploaded B")."""
+    """The first field where ``got`` (read back) is not what the vehicle should hold of ``sent``.
+
+    Returns (field, "the vehicle has A, B was uploaded") or None. What the autopilot legitimately changes
+    (:func:`flight.kept.expected_readback`) is allowed for; nothing else is: positions must match to the 1e-7
+    degree, altitudes to the centimetre.
+    """
     if home_item:
         return None
-    mtype = sent.mission_type
+    want = expected_readback(sent, autopilot)
 
     def diff(name: str, a: Any, b: Any) -> tuple[str, str]:
         return name, f"the vehicle has {a!r}, {b!r} was uploaded"
 
-    for name in ("command", "mission_type", "autocontinue"):
-        if getattr(got, name) != getattr(sent, name):
+    for name in ("command", "mission_type", "autocontinue", "frame"):
+        if getattr(got, name) != getattr(want, name):
             return diff(name, getattr(got, name), getattr(sent, name))
-    if (
-        sent.is_global
-        and mtype != FENCE
-        and PLAIN_FRAME.get(got.frame, got.frame) != PLAIN_FRAME.get(sent.frame, sent.frame)
-    ):
-        return diff("frame", got.frame, sent.frame)
     for name in ("param1", "param2", "param3", "param4"):
-        if not _param_equal(getattr(got, name), getattr(sent, name)):
+        if not _param_equal(getattr(got, name), getattr(want, name)):
             return diff(name, getattr(got, name), getattr(sent, name))
-    tol = _latlon_tolerance(sent.x, via_float) if sent.is_global else 0
-    if abs(got.x - sent.x) > tol:
-        return diff("x (latitude * 1e7)" if sent.is_global else "x", got.x, sent.x)
-    tol = _latlon_tolerance(sent.y, via_float) if sent.is_global else 0
-    if abs(got.y - sent.y) > tol:
-        return diff("y (longitude * 1e7)" if sent.is_global else "y", got.y, sent.y)
-    if mtype == FENCE:
-        return None
-    if sent.is_global:
-        tol_z = RALLY_ALT_TOL_M if mtype == RALLY else ALT_TOL_M
-        if abs(got.z - sent.z) > tol_z:
-            return diff("z (altitude m)", got.z, sent.z)
-    elif not _param_equal(got.z, sent.z):
-        return diff("z", got.z, sent.z)
+    if got.x != want.x:
+        return diff("x (latitude * 1e7)" if want.is_global else "x", got.x, sent.x)
+    if got.y != want.y:
+        return diff("y (longitude * 1e7)" if want.is_global else "y", got.y, sent.y)
+    if abs(got.z - want.z) > ALT_TOL_M if want.is_global else not _param_equal(got.z, want.z):
+        return diff("z (altitude m)" if want.is_global else "z", got.z, sent.z)
     return None
 
 
 def first_difference(
-    sent: list[MissionItemInt], got: list[MissionItemInt], *, skip_home: bool, via_float: bool = False
+    sent: list[MissionItemInt], got: list[MissionItemInt], *, skip_home: bool, autopilot: Autopilot = "ardupilot"
 ) -> tuple[int, str, str] | None:
     """(seq, field, explanation) of the first read-back item that differs from the upload, or None.
 
     Args:
         skip_home: Item 0 is home and replaced by the vehicle (ArduPilot missions).
-        via_float: Items went through legacy float MISSION_ITEM (lat/lon compared at float32 precision).
+        autopilot: Whose storage rules to allow for (:func:`flight.kept.expected_readback`).
     """
     for a, b in zip(sent, got, strict=False):
-        found = item_difference(a, b, home_item=skip_home and a.seq == 0, via_float=via_float)
+        found = item_difference(a, b, autopilot=autopilot, home_item=skip_home and a.seq == 0)
         if found is not None:
             return a.seq, found[0], found[1]
     if len(got) != len(sent):

@@ -3,10 +3,10 @@
 One :class:`MavLink` owns one transport (:mod:`flight.transport`: tcp, tcpin, udpin, udpout, serial) and two
 threads: the receive thread parses every byte with pymavlink's ArduPilot dialect and hands each message to the
 :class:`~flight.vehicle.Vehicle` of its system id (created on the vehicle's first HEARTBEAT, so several vehicles
-can share one link, as behind MAVProxy or mavlink-router); the heartbeat thread sends our GCS HEARTBEAT at 1 Hz
-(ArduPilot's GCS failsafe watches it), marks a vehicle's link lost after ``heartbeat_timeout_s`` without its
-heartbeat, and reopens a TCP connection that went silent. Several links: one :class:`MavLink` each, or
-:class:`Fleet`.
+can share one link, as behind MAVProxy or mavlink-router); the heartbeat thread sends our GCS HEARTBEAT at 1 Hz in
+the vehicle's own time (ArduPilot's GCS failsafe watches it; a simulation at speed-up 10 hears it at 10 Hz), marks
+a vehicle's link lost after ``heartbeat_timeout_s`` without its heartbeat, and reopens a TCP connection that went
+silent. Several links: one :class:`MavLink` each, or :class:`Fleet`.
 
 Example:
     >>> from sim import Simulator
@@ -39,6 +39,8 @@ os.environ.setdefault("MAVLINK20", "1")
 log = logging.getLogger(__name__)
 
 HEARTBEAT_PERIOD_S = 1.0
+#: The fastest our heartbeat goes, however fast a simulation runs (20 Hz).
+MIN_HEARTBEAT_PERIOD_S = 0.05
 MONITOR_PERIOD_S = 0.1
 #: A TCP connection silent for this long (no bytes at all) is closed and reopened.
 TCP_REOPEN_S = 10.0
@@ -229,12 +231,21 @@ class MavLink:
             return
         vehicle._handle(msg)
 
+    def heartbeat_period_s(self) -> float:
+        """Seconds between our heartbeats: once a second in the fastest vehicle's own time.
+
+        A simulation at speed-up 10 hears us ten times a wall-clock second, so its GCS failsafe, which counts in
+        its time, sees the same heartbeat rate as a real vehicle (:mod:`flight.clock_rate`).
+        """
+        rate = max((v.clock.rate for v in self.vehicles.values()), default=1.0)
+        return max(MIN_HEARTBEAT_PERIOD_S, HEARTBEAT_PERIOD_S / rate)
+
     def _heartbeat_loop(self) -> None:
         next_hb = 0.0
         while not self._stop.is_set():
             now = time.monotonic()
             if now >= next_hb:
-                next_hb = now + HEARTBEAT_PERIOD_S
+                next_hb = now + self.heartbeat_period_s()
                 self.mav.heartbeat_send(
                     mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, mavlink.MAV_STATE_ACTIVE
                 )
@@ -248,7 +259,7 @@ class MavLink:
                 log.info("%s: nothing received for %.0f s; reopening the connection", self.url, now - self.last_rx)
                 self.last_rx = now
                 self.transport.reopen()
-            self._stop.wait(MONITOR_PERIOD_S)
+            self._stop.wait(max(0.0, min(MONITOR_PERIOD_S, next_hb - time.monotonic())))
 
 
 def _is_vehicle_heartbeat(msg: Any) -> bool:

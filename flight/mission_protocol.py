@@ -1,9 +1,9 @@
 """The ground-station side of the MAVLink mission protocol, for missions, fences and rally points.
 
-Upload: MISSION_COUNT, then the vehicle asks for each item (MISSION_REQUEST_INT, or legacy MISSION_REQUEST,
-answered with MISSION_ITEM) and ends with MISSION_ACK. Download: MISSION_REQUEST_LIST -> MISSION_COUNT, then
-MISSION_REQUEST_INT per item (several in flight at once on ArduPilot, one at a time on PX4) and a final
-MISSION_ACK. Both sides resend on silence: we resend our last message after an adaptive timeout (a few round
+Upload: MISSION_COUNT, then the vehicle asks for each item (MISSION_REQUEST_INT, or legacy MISSION_REQUEST as
+ArduPilot sends; both answered with MISSION_ITEM_INT) and ends with MISSION_ACK. Download: MISSION_REQUEST_LIST ->
+MISSION_COUNT, then MISSION_REQUEST_INT per item (several in flight at once on ArduPilot, one at a time on PX4)
+and a final MISSION_ACK. Both sides resend on silence: we resend our last message after an adaptive timeout (a few round
 trips, at most ``timeout``) and give up with :class:`~flight.errors.FlightTimeout` after ``timeout * (retries +
 1)`` seconds without progress; duplicate and out-of-order requests are answered, and a re-request that only
 echoes our own resend is not (so duplicates do not snowball).
@@ -63,7 +63,8 @@ TRANSIENT = {mavlink.MAV_MISSION_OPERATION_CANCELLED, mavlink.MAV_MISSION_ERROR,
 
 @dataclass(frozen=True)
 class UploadStats:
-    """How an upload went: items, seconds, our resends, and whether the vehicle asked for legacy float items."""
+    """How an upload went: items, seconds, our resends, and whether the vehicle asked with legacy MISSION_REQUEST
+    (answered with MISSION_ITEM_INT all the same: ArduPilot accepts it, and only it keeps positions exact)."""
 
     items: int
     seconds: float
@@ -119,7 +120,6 @@ class _Upload:
         self.sent_at: dict[int, float] = {}
         self.last_sent: int | None = None
         self.highest = -1
-        self.use_int = True
         self.legacy = False
         self.count_at = self.last_progress = self.last_activity = time.monotonic()
 
@@ -131,7 +131,7 @@ class _Upload:
     def send_item(self, seq: int) -> None:
         item = self.wire[seq]
         target = self.vehicle.target
-        self.vehicle.send(item.to_message(target) if self.use_int else item.to_float_message(target))
+        self.vehicle.send(item.to_message(target))  # always _INT: ArduPilot takes it for MISSION_REQUEST too
         self.sent_at[seq] = self.last_activity = time.monotonic()
         self.last_sent, self.highest = seq, max(self.highest, seq)
 
@@ -149,8 +149,7 @@ class _Upload:
             if not 0 <= seq < n:
                 log.warning("vehicle %d asked for item %d of %d; ignored", self.vehicle.sysid, seq, n)
                 return
-            self.use_int = msg.get_type() == "MISSION_REQUEST_INT"
-            self.legacy = self.legacy or not self.use_int
+            self.legacy = self.legacy or msg.get_type() == "MISSION_REQUEST"
             if seq > self.highest:
                 self.timer.sample(now - self.sent_at.get(seq - 1, self.count_at))
                 self.last_progress = now
@@ -434,7 +433,7 @@ def upload_verified(
     failure: FlightError | None = None
     for attempt in range(1, attempts + 1):
         try:
-            stats = upload(vehicle, wire, mission_type, timeout=timeout, retries=retries)
+            upload(vehicle, wire, mission_type, timeout=timeout, retries=retries)
             got = download(vehicle, mission_type, timeout=timeout, retries=retries)
         except MissionError as exc:
             if exc.result not in TRANSIENT:
@@ -444,7 +443,7 @@ def upload_verified(
         except FlightTimeout as exc:
             failure = exc
         else:
-            found = first_difference(wire, got, skip_home=skip_home, via_float=stats.legacy_float)
+            found = first_difference(wire, got, skip_home=skip_home, autopilot=vehicle.autopilot)
             if found is None:
                 return got
             seq, field, what = found

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight import telemetry
+from flight.clock_rate import ClockRate
 from flight.errors import CommandRejected, FlightError, FlightTimeout, LinkLost
 from flight.messages import Waiter, command_name, same_param_value
 from flight.results import command_result_text
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from flight.link import MavLink
 
 log = logging.getLogger(__name__)
+
+#: Messages whose ``time_boot_ms`` tells how fast the vehicle's clock runs (:class:`flight.clock_rate.ClockRate`).
+CLOCK_MESSAGES = frozenset({"ATTITUDE", "GLOBAL_POSITION_INT", "SYSTEM_TIME"})
 
 #: After MAV_RESULT_IN_PROGRESS, wait this long for each further COMMAND_ACK.
 IN_PROGRESS_WAIT_S = 10.0
@@ -65,6 +69,8 @@ class Vehicle:
         self.vehicle_type = vehicle_type
         self.params: dict[str, float] = {}
         self.param_types: dict[str, int] = {}
+        #: Vehicle seconds per wall-clock second (the simulation speed-up; 1 for a real vehicle).
+        self.clock = ClockRate()
         self.rate_methods: dict[str, str] = {}
         self.rtt_s: float | None = None
         self._state = VehicleState(sysid=sysid)
@@ -236,6 +242,8 @@ class Vehicle:
                 self._state = new_state
         if kind == "HEARTBEAT" and new_state is not None and not self._link_ok:
             self._check_link(time.monotonic())  # before the callbacks: whoever sees the new state sees link_ok
+        if new_state is not None and kind in CLOCK_MESSAGES:
+            self.clock.sample(msg.time_boot_ms / 1000.0, time.monotonic())
         if kind == "PARAM_VALUE":
             self.params[msg.param_id] = float(msg.param_value)
             self.param_types[msg.param_id] = int(msg.param_type)

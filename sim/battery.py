@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 @dataclass
 class Battery:
-    """State of the flight battery (4S by default)."""
+    """State of the flight battery (3S by default, as ArduCopter SITL's: 12.6 V full)."""
 
     capacity_mah: float = 5200.0
-    cells: int = 4
+    cells: int = 3
     consumed_mah: float = 0.0
     current_a: float = 0.0
     hover_current_a: float = 18.0

@@ -1,10 +1,12 @@
 """Mission, fence and rally items as ArduPilot stores them: 1e7-degree integers, float32 parameters.
 
 A ground station sends MISSION_ITEM_INT (or legacy MISSION_ITEM); the vehicle checks the command and frame,
-keeps latitude/longitude as int32 1e-7 degrees, altitude in centimetres and parameters as float32, and answers
-downloads from what it kept. That is why a read-back differs from the upload in float noise, and why the
-``*_INT`` frames of an upload come back as their plain equivalents (6 GLOBAL_RELATIVE_ALT_INT reads back as 3
-GLOBAL_RELATIVE_ALT).
+keeps latitude/longitude as int32 1e-7 degrees, altitude in whole centimetres, and of the parameters only what
+ArduPilot's per-command storage keeps (a waypoint's hold in whole seconds, no acceptance radius; the sign of a
+NAV_LAND yaw; no ``autocontinue`` on fence and rally items), and answers downloads from what it kept. The
+per-command table is :mod:`flight.kept`, measured on ArduCopter SITL; ``tests/sim/test_conformance.py`` compares
+this simulator with the real SITL, so a difference in either shows. The ``*_INT`` frames of an upload come back as
+their plain equivalents (6 GLOBAL_RELATIVE_ALT_INT reads back as 3 GLOBAL_RELATIVE_ALT).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
+from flight.kept import Fields, ardupilot_keeps
 from mission_planner.mission_items import MissionItem
 from sim.params import float32
 
@@ -128,38 +131,31 @@ def store_item(msg: Any, mission_type: int) -> StoredItem:
             f"{TYPE_NAMES[mission_type]} item {msg.seq}: command {command} is not supported",
         )
     located = command in LOCATION_COMMANDS or mission_type in (FENCE, RALLY)
-    raw_x, raw_y = msg.x, msg.y
     if located:
         if frame not in FRAME_READBACK:
             raise ItemError(
                 mavlink.MAV_MISSION_UNSUPPORTED_FRAME,
                 f"{TYPE_NAMES[mission_type]} item {msg.seq}: frame {frame} is not supported",
             )
-        x = int(raw_x) if is_int else int(float32(raw_x) * 1e7)
-        y = int(raw_y) if is_int else int(float32(raw_y) * 1e7)
+        x = int(msg.x) if is_int else int(float32(msg.x) * 1e7)
+        y = int(msg.y) if is_int else int(float32(msg.y) * 1e7)
         if not -900_000_000 <= x <= 900_000_000:
             raise ItemError(mavlink.MAV_MISSION_INVALID_PARAM5_X, f"item {msg.seq}: latitude out of range")
         if not -1_800_000_000 <= y <= 1_800_000_000:
             raise ItemError(mavlink.MAV_MISSION_INVALID_PARAM6_Y, f"item {msg.seq}: longitude out of range")
-        frame = FRAME_READBACK[frame]
-        z = round(float(msg.z) * 100.0) / 100.0
     else:
-        frame = 0
-        x, y = int(raw_x), int(raw_y)
-        z = float32(msg.z)
-    if mission_type == FENCE:
-        frame, z = 0, 0.0
-    elif mission_type == RALLY:
-        z = float(round(z))  # ArduPilot keeps rally altitude as int16 metres
+        x, y = int(msg.x), int(msg.y)
+    params = (float32(msg.param1), float32(msg.param2), float32(msg.param3), float32(msg.param4))
+    kept = ardupilot_keeps(command, mission_type, Fields(frame, int(msg.autocontinue), *params, x, y, float32(msg.z)))
     return StoredItem(
         command=command,
-        frame=frame,
-        param1=float32(msg.param1),
-        param2=float32(msg.param2),
-        param3=float32(msg.param3),
-        param4=float32(msg.param4),
-        x=x,
-        y=y,
-        z=z,
-        autocontinue=int(msg.autocontinue),
+        frame=kept.frame,
+        param1=float32(kept.param1),
+        param2=float32(kept.param2),
+        param3=float32(kept.param3),
+        param4=float32(kept.param4),
+        x=kept.x,
+        y=kept.y,
+        z=kept.z,
+        autocontinue=kept.autocontinue,
     )

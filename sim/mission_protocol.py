@@ -1,8 +1,10 @@
 """The vehicle side of the MAVLink mission protocol for missions, fences and rally points, as ArduPilot runs
 it.
 
-Upload: the ground station sends MISSION_COUNT; the vehicle asks for each item with MISSION_REQUEST_INT
-(resending the request when nothing arrives, cancelling after a silence) and ends with MISSION_ACK. Download:
+Upload: the ground station sends MISSION_COUNT; the vehicle asks for each item with the legacy MISSION_REQUEST, as
+ArduPilot does, and takes MISSION_ITEM_INT or MISSION_ITEM in answer (warning "GCS should send MISSION_ITEM_INT"
+for the float one, which loses position precision); it resends the request when nothing arrives, cancels after a
+silence and ends with MISSION_ACK. Download:
 MISSION_REQUEST_LIST -> MISSION_COUNT, then one MISSION_ITEM_INT per MISSION_REQUEST_INT. MISSION_CLEAR_ALL
 empties a list.
 
@@ -53,7 +55,7 @@ class Upload:
     mission_type: int
     count: int
     next_seq: int = 0
-    use_int: bool = True
+    warned_float: bool = False
     last_rx: float = 0.0
     last_req: float = 0.0
     pending: list[StoredItem] = field(default_factory=list)
@@ -171,10 +173,7 @@ class MissionServer:
 
     def _request(self, up: Upload, now: float) -> None:
         up.last_req = now
-        if up.use_int:
-            req: Any = mavlink.MAVLink_mission_request_int_message(up.sysid, up.compid, up.next_seq, up.mission_type)
-        else:
-            req = mavlink.MAVLink_mission_request_message(up.sysid, up.compid, up.next_seq, up.mission_type)
+        req = mavlink.MAVLink_mission_request_message(up.sysid, up.compid, up.next_seq, up.mission_type)
         self.hooks.send_to(up.link, req)
 
     def _on_item(self, link: Link, msg: Any) -> None:
@@ -192,7 +191,9 @@ class MissionServer:
             self._ack(link, msg, mtype, mavlink.MAV_MISSION_INVALID_SEQUENCE)
             self._request(up, now)
             return
-        up.use_int = msg.get_type() == "MISSION_ITEM_INT"
+        if msg.get_type() == "MISSION_ITEM" and not up.warned_float:
+            up.warned_float = True
+            self.hooks.text(mavlink.MAV_SEVERITY_WARNING, "GCS should send MISSION_ITEM_INT")
         try:
             stored = store_item(msg, mtype)
         except ItemError as exc:

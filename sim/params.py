@@ -83,7 +83,7 @@ DEFAULTS: dict[str, ParamSpec] = {
     "BATT_MONITOR": ParamSpec(INT8, 4),
     "BATT_CAPACITY": ParamSpec(INT32, 5200),
     "BATT_ARM_VOLT": ParamSpec(REAL32, 0.0),
-    "BATT_LOW_VOLT": ParamSpec(REAL32, 14.0),
+    "BATT_LOW_VOLT": ParamSpec(REAL32, 10.5),  # SITL's: 3.5 V per cell of its 3S pack
     "BATT_CRT_VOLT": ParamSpec(REAL32, 0.0),
     "BATT_LOW_MAH": ParamSpec(REAL32, 0.0),
     "BATT_CRT_MAH": ParamSpec(REAL32, 0.0),

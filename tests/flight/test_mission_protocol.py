@@ -4,6 +4,7 @@ that changes an item, refusals, legacy float items, out-of-order requests, clear
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ def grid_mission(n: int) -> list[MissionItemInt]:
     """Home, then ``n - 1`` waypoints with odd altitudes and holds (so rounding would show)."""
     items = [MissionItemInt(0, 0, 16, current=1, x=305440000, y=1142950000)]
     items += [
-        MissionItemInt(i, 3, 16, param1=i % 3 * 0.5, x=305440000 + 37 * i, y=1142950000 + 53 * i, z=30.0 + i % 7 * 0.25)
+        MissionItemInt(
+            i, 3, 16, param1=float(i % 3), x=305440000 + 37 * i, y=1142950000 + 53 * i, z=30.0 + i % 7 * 0.25
+        )
         for i in range(1, n)
     ]
     return items
@@ -204,17 +207,40 @@ def test_bad_item_lists_are_named() -> None:
         from_planner(MissionItem(1, 3, 16, x=91.0, y=0.0))
 
 
-def test_comparison_allows_only_ardupilot_quirks() -> None:
+def test_comparison_allows_only_what_arducopter_keeps() -> None:
+    """What ArduCopter SITL reads back (measured; tests/sim/test_conformance.py keeps measuring it) passes, and
+    every real difference in position, altitude, frame, command or a kept parameter is caught."""
     sent = [
         MissionItemInt(0, 0, 16, x=1, y=1),
-        MissionItemInt(1, 6, 16, param1=0.1, x=305440001, y=1142950001, z=12.345),
+        # a waypoint with a fractional hold, an acceptance radius, pass-by and yaw: ArduCopter keeps 2 s only
+        MissionItemInt(1, 6, 16, param1=2.7, param2=3.5, param3=1.25, param4=45, x=305440001, y=1142950001, z=12.345),
+        MissionItemInt(2, 3, 21, param4=0.0, x=305440001, y=1142950001, z=0.0),  # LAND keeps the sign of the yaw
+        MissionItemInt(3, 2, 178, param1=1, param2=7.5, param3=-1),  # DO_CHANGE_SPEED: frame 0 back
     ]
-    back = [MissionItemInt(0, 0, 16, x=9, y=9, z=20), MissionItemInt(1, 3, 16, param1=0.1 + 1e-9, x=305440001,
-                                                                      y=1142950001, z=12.35)]  # fmt: skip
+    back = [
+        MissionItemInt(0, 0, 16, x=9, y=9, z=20),
+        MissionItemInt(1, 3, 16, param1=2.0, x=305440001, y=1142950001, z=12.34),
+        MissionItemInt(2, 3, 21, param4=1.0, x=305440001, y=1142950001, z=0.0),
+        MissionItemInt(3, 0, 178, param1=1, param2=7.5, param3=-1),
+    ]
     assert first_difference(sent, back, skip_home=True) is None
     assert first_difference(sent, back, skip_home=False) is not None
-    moved = [back[0], MissionItemInt(1, 3, 16, param1=0.1, x=305440002, y=1142950001, z=12.35)]
-    assert first_difference(sent, moved, skip_home=True)[:2] == (1, "x (latitude * 1e7)")  # type: ignore[index]
-    assert first_difference(sent, back[:1], skip_home=True)[:2] == (1, "count")  # type: ignore[index]
-    reframed = [back[0], MissionItemInt(1, 10, 16, param1=0.1, x=305440001, y=1142950001, z=12.35)]
-    assert first_difference(sent, reframed, skip_home=True)[:2] == (1, "frame")  # type: ignore[index]
+    # PX4 keeps everything: the same read-back is a difference there
+    assert first_difference(sent, back, skip_home=True, autopilot="px4")[:2] == (1, "frame")  # type: ignore[index]
+
+    def changed(seq: int, **fields: Any) -> list[MissionItemInt]:
+        return [replace(item, **fields) if item.seq == seq else item for item in back]
+
+    cases = [
+        (changed(1, x=305440002), (1, "x (latitude * 1e7)")),  # one centimetre north
+        (changed(1, y=1142950000), (1, "y (longitude * 1e7)")),
+        (changed(1, z=12.33), (1, "z (altitude m)")),  # one centimetre lower
+        (changed(1, frame=10), (1, "frame")),  # terrain instead of relative
+        (changed(1, command=19), (1, "command")),
+        (changed(1, param1=3.0), (1, "param1")),  # hold time is kept: a different one is a difference
+        (changed(2, param4=-1.0), (2, "param4")),
+        (changed(3, param2=5.0), (3, "param2")),  # a speed is kept
+        (back[:3], (3, "count")),
+    ]
+    for got, where in cases:
+        assert first_difference(sent, got, skip_home=True)[:2] == where  # type: ignore[index]

@@ -19,7 +19,7 @@ def _mission(master: Any, n: int = 5) -> list[Any]:
     items = [item(master, 0, 16, 0, 0, 0, frame=0)]  # item 0: home, replaced by the vehicle
     items.append(item(master, 1, 22, alt=20))
     for i in range(2, n):
-        items.append(item(master, i, 16, LAT + 0.0003 * i, LON + 0.0002 * i, 20 + i, p1=1.5))
+        items.append(item(master, i, 16, LAT + 0.0003 * i, LON + 0.0002 * i, 20 + i, p1=2))  # hold 2 s
     return items
 
 
@@ -108,7 +108,7 @@ def test_interrupted_upload_is_not_atomic(sim: Simulator, gcs: Any) -> None:
     gcs.mav.mission_count_send(1, 1, 6, 0)
     sent = 0
     while sent < 3:
-        req = gcs.recv_match(type="MISSION_REQUEST_INT", blocking=True, timeout=5)
+        req = gcs.recv_match(type="MISSION_REQUEST", blocking=True, timeout=5)  # ArduPilot asks the legacy way
         gcs.mav.send(new[req.seq])
         sent = max(sent, req.seq + 1)
     # The ground station gives up here; ArduPilot keeps the items it already stored.
