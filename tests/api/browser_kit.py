@@ -18,7 +18,7 @@ from api.config import ApiConfig
 from api.main import create_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 # The policy the review UI must work under (issue #14): no inline script or style, nothing from elsewhere.
@@ -98,9 +98,8 @@ def open_ui(
     browser: Browser,
     live: LiveServer,
     *,
+    size: ViewportSize | None = None,
     user: str = "rev",
-    width: int = 1366,
-    height: int = 768,
     locale: str = "zh-CN",
     timezone: str = "Asia/Shanghai",
     **context: Any,
@@ -109,7 +108,7 @@ def open_ui(
     from playwright.sync_api import expect
 
     ctx = browser.new_context(
-        viewport={"width": width, "height": height}, locale=locale, timezone_id=timezone, **context
+        viewport=size or {"width": 1366, "height": 768}, locale=locale, timezone_id=timezone, **context
     )
     page = ctx.new_page()
     watch = PageWatch()

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from api_testkit import SECRETS, LiveServer, incident_body, stop_server
 from browser_kit import STRICT_CSP, browser, serve  # noqa: F401  (browser is a fixture)
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from api.config import ApiConfig
 
@@ -47,7 +47,7 @@ INJECTED = """() => {
     jsLinks: document.querySelectorAll('a[href^="javascript:" i]').length,
   };
 }"""
-CLEAN = {"pwned": None, "imgX": 0, "scripts": 0, "onAttr": [], "jsLinks": 0}
+CLEAN: dict[str, object] = {"pwned": None, "imgX": 0, "scripts": 0, "onAttr": [], "jsLinks": 0}
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -76,8 +76,8 @@ def seed_payloads(url: str) -> None:
         telemetry = {
             "drone_id": "d1",
             "ts": "2026-11-20T08:00:00Z",
-            "lon": 116.395,
-            "lat": 39.905,
+            "lon": 116.399,  # away from the incident dots, so hovering a dot never hits the drone
+            "lat": 39.908,
             "alt_m": 40.0,
             "mode": MODE,
         }
@@ -114,7 +114,12 @@ def login_admin(chromium: Browser, url: str) -> tuple[Page, list[str], list[str]
     dialogs: list[str] = []
     errors: list[str] = []
     console: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
     page.goto(url)
@@ -132,7 +137,7 @@ def walk_the_ui(page: Page) -> None:
         grid.hover(force=True)
     for dot in page.locator("path.incident-dot").all():
         dot.hover(force=True)
-        expect(page.locator(".leaflet-tooltip:not(.grid-label)")).to_have_count(1)
+        expect(page.locator(".leaflet-tooltip:not(.grid-label)", has_text="2026").last).to_be_visible()
     page.locator(".drone-icon").hover()
     expect(page.locator(".leaflet-tooltip", has_text="onerror=alert(1)")).to_be_visible()
     for row in page.locator("#incidents tbody tr").all():

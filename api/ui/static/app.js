@@ -520,6 +520,7 @@ async function openDetail(id, { focus = true } = {}) {
   state.detail = inc;
   renderDetail();
   const panel = $("#detail");
+  panel.dataset.id = inc.id;
   panel.hidden = false;
   if (focus) panel.focus({ preventScroll: true });
   await showSnapshot(inc);
