@@ -360,6 +360,17 @@ def contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+DOTS_ON_TOP = """() => {
+  const map = document.querySelector('#map').getBoundingClientRect();
+  const centre = (d) => { const r = d.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; };
+  const inView = [...document.querySelectorAll('path.incident-dot')].filter((d) => {
+    const [x, y] = centre(d);
+    return x > map.left && x < map.right && y > map.top && y < map.bottom;
+  });
+  const covered = inView.filter((d) => !document.elementFromPoint(...centre(d))?.classList.contains('incident-dot'));
+  return { inView: inView.length > 0, covered: covered.length };
+}"""
+
 OVERLAPS = """(sel) => {
   const boxes = [...document.querySelectorAll(sel)].map((t) => t.getBoundingClientRect());
   let n = 0;
@@ -379,6 +390,7 @@ def test_map_labels_dots_and_chart_labels(browser: Browser, ui_server: LiveServe
     expect(labels).to_have_count(12)
     expect(labels.filter(has_text="第1网格·朝阳门内大街北段")).to_contain_text("未处理 61")
     expect(page.locator("path.grid-red")).to_have_count(1)
+    assert page.evaluate(OVERLAPS, ".grid-label") == {"labels": 12, "overlaps": 0}
 
     # The map draws every incident the filters select (not just the 50 rows loaded) and says so.
     expect(page.locator("#incidents tbody tr")).to_have_count(50)
@@ -393,9 +405,39 @@ def test_map_labels_dots_and_chart_labels(browser: Browser, ui_server: LiveServe
     assert min(contrast(stroke, fill) for fill in fills) >= 3
     expect(page.locator("path.dot-halo")).to_have_count(72)
 
-    # Per-grid chart: one label per grid, none over another, in both languages.
+    # Per-grid chart: one label per grid, none over another, in both languages. Each switch also reloads the
+    # grids, which must stay under the dots: the topmost element at a dot's centre is a dot.
     for lang in ("zh", "en"):
         set_lang(page, lang)
+        assert page.evaluate(DOTS_ON_TOP) == {"inView": True, "covered": 0}
         assert page.evaluate(OVERLAPS, "#chart-grid text.label") == {"labels": 12, "overlaps": 0}
         assert page.evaluate(OVERLAPS, "#chart-hour text.label")["overlaps"] == 0
     assert watch.errors == [] and watch.csp_violations() == []
+
+
+# --- screenshots for docs/api.md -------------------------------------------------------------------------------
+
+
+def test_screenshots_at_both_sizes(browser: Browser, ui_server: LiveServer, tmp_path: Path) -> None:  # noqa: F811
+    """The review UI, then with a detail open, at 1366x768 (zh) and 1024x1366 (en). Set GRIDPATROL_UI_SCREENSHOTS to a
+    folder (docs/img) to keep them; the test itself checks only that each shot shows the detail in view."""
+    import os
+    import shutil
+
+    seed_district(ui_server.url, grids=12, per_grid=[14, 6, 3, 1, 0, 2, 8, 1, 0, 4, 1, 2])
+    for name, size, lang in (("review-1366x768", LAPTOP, "zh"), ("review-1024x1366", TABLET, "en")):
+        page, watch = open_ui(browser, ui_server, size=size)
+        set_lang(page, lang)
+        expect(page.locator(".grid-label")).to_have_count(12)
+        page.screenshot(path=str(tmp_path / f"{name}-overview.png"))
+        page.locator("#incidents tbody tr[data-id=crowd-1]").click()
+        expect(page.locator("#detail-snapshot")).to_be_visible()
+        expect(page.locator("#detail")).to_be_in_viewport(ratio=0.95)
+        expect(page.locator("#detail-history")).not_to_be_empty()
+        page.screenshot(path=str(tmp_path / f"{name}.png"))
+        assert watch.errors == [] and watch.csp_violations() == []
+        page.context.close()
+    keep = os.environ.get("GRIDPATROL_UI_SCREENSHOTS")
+    if keep:
+        for png in tmp_path.glob("review-*.png"):
+            shutil.copy(png, Path(keep) / png.name)

@@ -138,7 +138,11 @@ function initMap() {
   if (state.map) return;
   state.map = L.map("map", { zoomControl: true }).setView([39.9, 116.4], 14);
   if (state.config.tile_url) L.tileLayer(state.config.tile_url, { maxZoom: 19 }).addTo(state.map);
+  // Grids get their own pane under the dots: reloading the grids (after a review or a live incident) would
+  // otherwise append them to the shared SVG after the dots and cover them.
+  state.map.createPane("grids").style.zIndex = "350";
   state.gridLayer = L.geoJSON(null, {
+    pane: "grids",
     style: (f) => ({
       color: "#333", weight: 1, fillColor: GRID_FILL[f.properties.colour], fillOpacity: 0.55,
       className: `grid-area grid-${f.properties.colour}`,
@@ -152,12 +156,29 @@ function initMap() {
   }).addTo(state.map);
   state.markers = L.layerGroup().addTo(state.map);
   state.map.on("moveend", () => { if ($("#filters [name=inview]").checked) reloadList(); });
+  state.map.on("zoomend", fitGridLabels);
   drawLegend();
+}
+
+// Each grid's label is kept as wide as the grid is on screen (the name is cut with an ellipsis, the full name
+// in its title), so the labels of neighbouring grids never lie over each other. A CSSOM style, which the CSP
+// allows, unlike a style attribute.
+function fitGridLabels() {
+  state.gridLayer.eachLayer((layer) => {
+    const tip = layer.getTooltip();
+    const node = tip && tip.getElement();
+    if (!node) return;
+    const b = layer.getBounds();
+    const west = state.map.latLngToContainerPoint(b.getSouthWest()).x;
+    const east = state.map.latLngToContainerPoint(b.getNorthEast()).x;
+    node.style.maxWidth = `${Math.max(28, Math.floor(east - west) - 6)}px`;
+    tip.update();  // centre it again at its new width
+  });
 }
 
 function gridLabel(props) {
   return el("span", {},
-    el("span", { className: "grid-name", textContent: String(props.name) }),
+    el("span", { className: "grid-name", textContent: String(props.name), title: String(props.name) }),
     el("span", { className: "grid-open", textContent: t("open", { n: props.open_incidents }) }));
 }
 
@@ -176,9 +197,10 @@ async function loadGrids() {
   state.gridLayer.clearLayers();
   state.gridLayer.addData(fc);
   if (fc.features.length && !state.fitted) {
-    state.map.fitBounds(state.gridLayer.getBounds(), { padding: [10, 10] });
+    state.map.fitBounds(state.gridLayer.getBounds(), { padding: [10, 10], animate: false });  // first view: no animation
     state.fitted = true;
   }
+  fitGridLabels();
   const select = $("#filters [name=grid_id]");
   const chosen = select.value;
   select.replaceChildren(select.options[0]);
