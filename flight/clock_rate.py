@@ -22,7 +22,7 @@ from collections import deque
 
 #: Wall-clock seconds of samples the estimate looks back over, and the least it needs.
 WINDOW_S = 5.0
-MIN_SPAN_S = 1.0
+MIN_SPAN_S = 0.2
 #: The estimate never goes outside these bounds (a paused simulation, or a corrupt stamp).
 MIN_RATE, MAX_RATE = 1.0, 100.0
 
@@ -34,6 +34,7 @@ class ClockRate:
         self._samples: deque[tuple[float, float]] = deque()
         self._lock = threading.Lock()
         self._rate = MIN_RATE
+        self._known = False
 
     def sample(self, vehicle_s: float, wall_s: float) -> None:
         """Record one vehicle timestamp (``time_boot_ms / 1000``) seen at ``wall_s`` (monotonic)."""
@@ -48,9 +49,16 @@ class ClockRate:
             (w0, v0), (w1, v1) = self._samples[0], self._samples[-1]
             if w1 - w0 >= MIN_SPAN_S:
                 self._rate = min(MAX_RATE, max(MIN_RATE, (v1 - v0) / (w1 - w0)))
+                self._known = True
+
+    @property
+    def known(self) -> bool:
+        """Whether enough samples arrived for an estimate (until then, assume the vehicle may be fast)."""
+        with self._lock:
+            return self._known
 
     @property
     def rate(self) -> float:
-        """The latest estimate (1.0 until a second of samples has arrived)."""
+        """The latest estimate (1.0 until 0.2 s of samples have arrived)."""
         with self._lock:
             return self._rate

@@ -165,7 +165,7 @@ class MissionFlight:
         return vehicle
 
     def _mark_reached(self, seq: int) -> None:
-        if seq not in self.status.reached:
+        if seq in self.checked.nav_seqs and seq not in self.status.reached:
             self.status.reached.append(seq)
 
     def _on_reached(self, msg: Any) -> None:  # receive thread
@@ -186,7 +186,7 @@ class MissionFlight:
         if not self._airborne or previous is None or seq <= previous:
             return
         for done in range(previous, seq):
-            if done in self.checked.nav_seqs and done not in self.status.skipped:
+            if done not in self.status.skipped:
                 self._mark_reached(done)
 
     def prepare(self) -> None:

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -39,8 +40,8 @@ os.environ.setdefault("MAVLINK20", "1")
 log = logging.getLogger(__name__)
 
 HEARTBEAT_PERIOD_S = 1.0
-#: The fastest our heartbeat goes, however fast a simulation runs (20 Hz).
-MIN_HEARTBEAT_PERIOD_S = 0.05
+#: The fastest our heartbeat goes, however fast a simulation runs (50 Hz).
+MIN_HEARTBEAT_PERIOD_S = 0.02
 MONITOR_PERIOD_S = 0.1
 #: A TCP connection silent for this long (no bytes at all) is closed and reopened.
 TCP_REOPEN_S = 10.0
@@ -237,15 +238,19 @@ class MavLink:
         A simulation at speed-up 10 hears us ten times a wall-clock second, so its GCS failsafe, which counts in
         its time, sees the same heartbeat rate as a real vehicle (:mod:`flight.clock_rate`).
         """
-        rate = max((v.clock.rate for v in self.vehicles.values()), default=1.0)
+        vehicles = self.vehicles.values()
+        if any(not v.clock.known for v in vehicles):
+            return MIN_HEARTBEAT_PERIOD_S  # a vehicle just heard, its pace not yet known: it may be a fast simulation
+        rate = max((v.clock.rate for v in vehicles), default=1.0)
         return max(MIN_HEARTBEAT_PERIOD_S, HEARTBEAT_PERIOD_S / rate)
 
     def _heartbeat_loop(self) -> None:
-        next_hb = 0.0
+        last_hb = -math.inf
         while not self._stop.is_set():
             now = time.monotonic()
+            next_hb = last_hb + self.heartbeat_period_s()  # the period shrinks as soon as a fast clock shows
             if now >= next_hb:
-                next_hb = now + self.heartbeat_period_s()
+                last_hb, next_hb = now, now + self.heartbeat_period_s()
                 self.mav.heartbeat_send(
                     mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, mavlink.MAV_STATE_ACTIVE
                 )

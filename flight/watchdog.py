@@ -104,11 +104,16 @@ class Watchdog:
         return self
 
     def stop(self) -> None:
-        """Stop watching (idempotent)."""
+        """Stop watching (idempotent), after one last look: what happened since the last pass (the link coming
+        back as the vehicle lands, a last failsafe text) is still reported."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+            try:
+                self.check()
+            except Exception:
+                log.exception("vehicle %d: last watchdog pass failed", self.vehicle.sysid)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ def handle_message(v: SimVehicle, link: Link, msg: Any) -> None:
     kind = msg.get_type()
     if kind == "HEARTBEAT":
         if msg.get_srcSystem() == int(v.params.value("SYSID_MYGCS")):
-            v.last_gcs_heartbeat = time.monotonic()
+            v.last_gcs_heartbeat = v.sim_time
         return
     if v.missions.handle(link, msg):
         return
@@ -176,11 +175,16 @@ def _takeoff(v: SimVehicle, link: Link, c: Cmd) -> int:
 
 
 def _mission_start(v: SimVehicle, link: Link, c: Cmd) -> int:
+    """ArduCopter's MISSION_START: denied unless param1 and param2 are 0; switches to AUTO, which starts the
+    mission (or resumes it, per MIS_RESTART)."""
+    if c.params[0] != 0 or c.params[1] != 0:
+        return DENIED
     if v.autopilot.mode != CopterMode.AUTO:
         problem = v.set_mode(CopterMode.AUTO)
         if problem is not None:
             return _refuse(v, f"Mission start refused: {problem}")
-    v.runner.start(int(c.params[0]) or 1)
+    if not v.runner.running:
+        v.runner.enter()
     return ACCEPTED
 
 

@@ -1,12 +1,12 @@
 """Pre-arm checks and failsafes of the simulated ArduCopter: fence, battery, GCS link and EKF (GPS).
 
-Each check runs every physics step. Battery thresholds count in simulated time (``BATT_LOW_TIMER``); the GCS
-failsafe counts in wall time, because ground-station heartbeats arrive in wall time whatever the speed-up.
+Each check runs every physics step, in simulated time as ArduCopter (and its SITL) counts: battery thresholds
+(``BATT_LOW_TIMER``) and the GCS failsafe (``FS_GCS_TIMEOUT``) alike, so a ground station that sends 1 Hz
+heartbeats in wall time to a simulation at speed-up 10 trips it, as it trips SITL's.
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
@@ -71,10 +71,11 @@ def check_failsafes(v: SimVehicle) -> None:
     """Run every failsafe and the auto-disarm once (each physics step)."""
     p, now = v.params, v.sim_time
     _check_battery(v, p, now)
-    # GCS failsafe: wall-clock, because ground-station heartbeats come in wall-clock time.
+    # GCS failsafe, in simulated time as ArduCopter counts it: at speed-up 10 a ground station must send its
+    # heartbeat ten times a wall-clock second to be heard once a simulated second (SITL trips otherwise).
     timeout = p.value("FS_GCS_TIMEOUT")
     if v.last_gcs_heartbeat is not None:
-        silent = time.monotonic() - v.last_gcs_heartbeat > timeout
+        silent = now - v.last_gcs_heartbeat > timeout
         if silent and not v.gcs_failsafe and v.armed and p.value("FS_GCS_ENABLE"):
             v.gcs_failsafe = True
             v.text(mavlink.MAV_SEVERITY_CRITICAL, "GCS Failsafe")
@@ -106,11 +107,11 @@ def check_failsafes(v: SimVehicle) -> None:
             v.set_mode(CopterMode.BRAKE, "fence")
         elif action:
             _failsafe_mode(v, action, (1, 3), (2, 5), "fence breach")
-    # Landed: disarm after DISARM_DELAY (wall-clock before the first takeoff: a GCS needs time for it).
+    # Landed: disarm after DISARM_DELAY of simulated time, also before the first takeoff (as ArduCopter does).
     delay = p.value("DISARM_DELAY")
     if v.armed and v.body.on_ground and delay > 0:
         if not v.has_flown:
-            if time.monotonic() - v.armed_wall > delay:
+            if now - v.armed_at > delay:
                 v.disarm("auto disarm: no takeoff")
         elif v.landed_since is not None and now - v.landed_since > delay:
             v.disarm("auto disarm: landed")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
@@ -30,6 +32,9 @@ MAX_TCP_BACKLOG = 4 * 1024 * 1024
 class LinkFaults:
     """Packet loss and link cuts for one vehicle, both directions, reproducible from a seed.
 
+    Cuts last in the vehicle's simulated time (``clock``), as every timer of the simulated autopilot does, so a
+    cut means the same to the vehicle's GCS failsafe whatever the speed-up and however loaded the machine.
+
     Example:
         >>> faults = LinkFaults(seed=1)
         >>> faults.loss_pct = 100.0
@@ -37,22 +42,23 @@ class LinkFaults:
         False
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._clock = clock
         self.loss_pct = 0.0
-        self.cut_until = 0.0
+        self.cut_until = -math.inf
 
     def cut(self, seconds: float) -> None:
-        """Drop every message in both directions for ``seconds`` of wall-clock time."""
-        if seconds < 0:
-            raise ValueError(f"cut_link seconds must be >= 0, got {seconds}")
-        self.cut_until = time.monotonic() + seconds
+        """Drop every message in both directions for ``seconds`` of the clock's (simulated) time."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"cut_link seconds must be a finite number >= 0, got {seconds}")
+        self.cut_until = self._clock() + seconds
 
     @property
     def is_cut(self) -> bool:
         """Whether the link is cut now."""
-        return time.monotonic() < self.cut_until
+        return self._clock() < self.cut_until
 
     def passes(self) -> bool:
         """Whether the next message gets through."""

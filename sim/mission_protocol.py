@@ -28,7 +28,6 @@ upload is cancelled after 8 s without an item.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +73,10 @@ class MissionHooks:
     """What the protocol needs from the vehicle; :class:`sim.vehicle.SimVehicle` implements it."""
 
     sysid: int
+
+    def clock(self) -> float:
+        """The vehicle's simulated time (s): protocol timers count in it, as ArduPilot's do."""
+        raise NotImplementedError
 
     def send_to(self, link: Link, msg: Any) -> None:
         """Send ``msg`` on ``link`` only."""
@@ -166,7 +169,7 @@ class MissionServer:
             self.hooks.text(mavlink.MAV_SEVERITY_WARNING, f"Only {CAPACITY[mtype]} {TYPE_NAMES[mtype]} items fit")
             self._ack(link, msg, mtype, mavlink.MAV_MISSION_NO_SPACE)
             return
-        now = time.monotonic()
+        now = self.hooks.clock()
         self.upload = Upload(link, msg.get_srcSystem(), msg.get_srcComponent(), mtype, count, last_rx=now)
         self.finished = None
         self._request(self.upload, now)
@@ -186,7 +189,7 @@ class MissionServer:
             else:
                 self._ack(link, msg, mtype, mavlink.MAV_MISSION_ERROR)
             return
-        now = time.monotonic()
+        now = self.hooks.clock()
         if msg.seq != up.next_seq:
             self._ack(link, msg, mtype, mavlink.MAV_MISSION_INVALID_SEQUENCE)
             self._request(up, now)
@@ -298,7 +301,7 @@ class MissionServer:
         up = self.upload
         if up is None:
             return
-        now = time.monotonic()
+        now = self.hooks.clock()
         if now - up.last_rx > UPLOAD_TIMEOUT_S or up.link.closed:
             self.upload = None
             if not up.link.closed:

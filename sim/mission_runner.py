@@ -154,6 +154,8 @@ class MissionRunner:
             if 0 < target < len(self.items()) and (repeat < 0 or done < repeat):
                 self.jumps[seq] = done + 1
                 return target
+            return seq + 1  # AP_Mission runs DO_JUMP itself: never reported reached
+        v.queue_reached_report(seq)
         return seq + 1
 
     def _finish(self) -> None:
@@ -179,9 +181,12 @@ class MissionRunner:
         return self.nav.command == 20 and self.rtl is not None and self.rtl.stage == "land"
 
     def on_landed(self) -> None:
-        """The vehicle touched down while landing: the item is complete, the mission ends."""
+        """The vehicle touched down while landing (LAND, or the landing of RTL): it disarms and the mission stops
+        on that item. As on ArduCopter, the item is never reported reached and MISSION_CURRENT stays on it: the
+        mission only advances while armed, and the land detector disarms first."""
         if self.nav is not None and self.nav.command in (20, 21):
-            self._complete_nav()
+            self.v.item_reached(self.current, report=False)
+            self.running, self.finished, self.nav = False, True, None
 
     def command(self, dt: float) -> Command:
         """One physics step of AUTO (items that complete at once hand over to the next in the same step)."""

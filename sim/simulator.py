@@ -35,6 +35,11 @@ PHYSICS_DT = 0.05
 TICK_S = 0.01
 #: Most wall time the clock takes in one jump (a stalled machine slows the simulation down instead).
 MAX_WALL_STEP = 0.25
+#: Most simulated time between two looks at the sockets. A ground station's heartbeats, and every other message,
+#: are handled at least this often in simulated time, however fast the speed-up and however long this thread was
+#: kept from running: a stall slows the simulation down, it never opens a gap that trips the vehicle's GCS
+#: failsafe (``FS_GCS_TIMEOUT``) or a mission-protocol timeout the ground station could not have prevented.
+MAX_SIM_STEP_S = 1.0
 #: Vehicles spawn this far apart (m, east of home) so they do not share a spot.
 SPACING_M = 5.0
 
@@ -232,7 +237,7 @@ class Simulator:
                 now = time.monotonic()
                 wall = min(now - last, MAX_WALL_STEP)
                 last = now
-                self._advance(wall * self.speedup)
+                self._advance(min(wall * self.speedup, MAX_SIM_STEP_S))
                 for vehicle in self.vehicles:
                     vehicle.emit_telemetry()
                     if vehicle.ports is not None:

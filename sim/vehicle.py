@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +102,7 @@ class SimVehicle(MissionHooks):
         self.roi: tuple[float, float, float] | None = None
         self.reached: list[tuple[int, float]] = []
         self.statustext: list[tuple[float, int, str]] = []
-        self.faults = LinkFaults(seed * 1000 + index)
+        self.faults = LinkFaults(seed * 1000 + index, clock=lambda: self.sim_time)
         self.gps_lost_until = -1.0
         self.fence_geo = FenceGeometry()
         self.fence_breaches: list[str] = []
@@ -115,7 +114,8 @@ class SimVehicle(MissionHooks):
         self.gcs_failsafe = False
         self.ekf_failsafe = False
         self.last_gcs_heartbeat: float | None = None
-        self.armed_wall = 0.0
+        self.pending_reached: int | None = None
+        self.armed_at = 0.0
         self.landed_since: float | None = None
         self.has_flown = False
         self.schedule = TelemetrySchedule(speedup)
@@ -233,7 +233,7 @@ class SimVehicle(MissionHooks):
         self.faults.loss_pct = pct
 
     def cut_link(self, seconds: float) -> None:
-        """Drop everything in both directions for ``seconds`` of wall-clock time (a radio dropout)."""
+        """Drop everything in both directions for ``seconds`` of simulated time (a radio dropout)."""
         self.faults.cut(seconds)
 
     def lose_gps(self, seconds: float) -> None:
@@ -325,13 +325,27 @@ class SimVehicle(MissionHooks):
         """Announce the current mission item."""
         self.send_message(mavlink.MAVLINK_MSG_ID_MISSION_CURRENT)
 
-    def item_reached(self, seq: int) -> None:
-        """Record and announce that mission item ``seq`` was reached."""
+    def item_reached(self, seq: int, *, report: bool = True) -> None:
+        """Record that navigation item ``seq`` was flown (:attr:`reached`, the simulation's ground truth) and,
+        unless ``report`` is False, queue its MISSION_ITEM_REACHED (:meth:`queue_reached_report`)."""
         self.reached.append((seq, self.sim_time))
-        self.text(mavlink.MAV_SEVERITY_INFO, f"Reached command #{seq}")
-        self.broadcast(mavlink.MAVLink_mission_item_reached_message(seq))
+        if report:
+            self.text(mavlink.MAV_SEVERITY_INFO, f"Reached command #{seq}")
+            self.queue_reached_report(seq)
+
+    def queue_reached_report(self, seq: int) -> None:
+        """Queue MISSION_ITEM_REACHED for ``seq`` (navigation and DO items alike, as ArduCopter reports both).
+
+        Like ArduPilot, the vehicle keeps one pending report: it goes out with the next telemetry pass, and an
+        item completed before then replaces it (TAKEOFF and the DO items after it: only the last is reported).
+        """
+        self.pending_reached = seq
 
     # -- MissionHooks ----------------------------------------------------------------------------------------
+
+    def clock(self) -> float:
+        """Simulated time (s), for the mission protocol's timers."""
+        return self.sim_time
 
     def home_item(self) -> StoredItem:
         """Mission item 0: home, absolute altitude."""
@@ -397,7 +411,7 @@ class SimVehicle(MissionHooks):
                     self.text(mavlink.MAV_SEVERITY_CRITICAL, text)
                 return "; ".join(fails)
         self.armed = True
-        self.armed_wall = time.monotonic()
+        self.armed_at = self.sim_time
         self.has_flown = False
         self.landed_since = None
         self.set_home_here()
@@ -503,4 +517,7 @@ class SimVehicle(MissionHooks):
         """Send every message that is due at the present simulated time."""
         for msg_id in self.schedule.due(self.sim_time):
             self.send_message(msg_id)
+        if self.pending_reached is not None:
+            self.broadcast(mavlink.MAVLink_mission_item_reached_message(self.pending_reached))
+            self.pending_reached = None
         self.missions.update()

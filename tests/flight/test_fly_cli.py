@@ -79,12 +79,14 @@ def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
 
 def test_lost_link_on_patrol_alarms_and_the_vehicle_failsafe_brings_it_home(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
-    with sim_at(plans[0], speedup=20) as sim:  # slow enough that the mission outlasts the 5 s (wall) link timeout
+    with sim_at(plans[0], speedup=20) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
         runner = threading.Thread(target=flight.run)
         runner.start()
         wait_until("the first waypoint", lambda: len(_reached(sim)) >= 2, timeout=60)
-        sim.vehicle(0).cut_link(6.5)  # wall seconds: past FS_GCS_TIMEOUT (5 s) that fly set on the vehicle
+        # 100 simulated seconds (about 5 s of wall time at speed-up 20): past the vehicle's FS_GCS_TIMEOUT (5 s
+        # of its time) and the ground station's link timeout (3 s of ours)
+        sim.vehicle(0).cut_link(100.0)
         runner.join(timeout=90)
         status = flight.status
         kinds = [e.kind for e in status.events]

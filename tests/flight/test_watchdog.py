@@ -76,7 +76,9 @@ def test_lost_link_raises_an_alarm_and_leaves_the_vehicle_to_its_failsafe(sim: S
     cmd = _hover(vehicle)
     alarms: list[WatchEvent] = []
     with Watchdog(vehicle, cmd, reserve_pct=20, on_event=alarms.append):
-        sim.vehicle(0).cut_link(2.5)  # wall seconds; the link times out after 1 s
+        sim.vehicle(0).cut_link(
+            2.5 * SPEEDUP
+        )  # simulated seconds: about 2.5 s of wall time; the link times out after 1 s
         wait_until("the lost-link alarm", lambda: "link_lost" in _kinds(alarms), timeout=5)
         assert "lost-link failsafe takes over" in alarms[0].text
         assert sim.vehicle(0).mode == "GUIDED"  # the watchdog sent nothing: no commands into a dead link
