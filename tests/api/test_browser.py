@@ -41,8 +41,9 @@ def browser() -> Iterator[object]:
 
 def seed_district(live: LiveServer) -> None:
     """Grids, a drone track, incidents (one with a snapshot and a broadcast) through the station client."""
+    with ApiClient(live.url, SECRETS.tokens["admin"]) as admin:
+        admin.put_grids(grids_geojson())  # grids are an admin's to change (issue #14)
     with ApiClient(live.url, SECRETS.keys["st-1"]) as client:
-        client.put_grids(grids_geojson())
         for i in range(5):
             ts = datetime(2026, 11, 20, 8, i, tzinfo=UTC)
             client.post_telemetry("d1", ts, 116.392 + i * 0.003, 39.904 + i * 0.001, 40.0, battery_pct=90 - i)
