@@ -99,7 +99,7 @@ def serve(
     with app.state.services.sessions() as session:
         if session.scalar(select(func.count()).select_from(User)) == 0:
             console.print("no users yet: create the first admin with `gridpatrol admin create-user NAME --role admin`")
-    console.print(f"incident log on http://{host or config.host}:{port or config.port}/", highlight=False)
+    console.print(f"incident log on http://{host or config.host}:{port or config.port}/", highlight=False, markup=False)
     uvicorn.run(
         app,
         host=host or config.host,

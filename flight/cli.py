@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from flight.fly import MissionFlight
@@ -40,18 +40,18 @@ def progress_table(flights: list[MissionFlight]) -> Table:
         live = flight.vehicle is not None and not st.done
         s = flight.vehicle.state if live and flight.vehicle is not None else st.state
         link_ok = flight.vehicle.link_ok if live and flight.vehicle is not None else st.link_ok
-        link = "[green]ok[/]" if link_ok else ("[red]LOST[/]" if s is not None else "-")
+        link = Text("ok", style="green") if link_ok else (Text("LOST", style="red") if s is not None else Text("-"))
         done = len(st.reached)
-        phase = f"[red]{st.phase}[/]" if st.error else st.phase
-        table.add_row(
-            st.label,
+        phase = Text.assemble((st.phase, "red" if st.error else ""), f" {st.detail}" if st.detail else "")
+        table.add_row(  # Text cells: labels, modes and details print literally, brackets included
+            Text(st.label),
             link,
-            s.mode if s is not None else "-",
+            Text(s.mode if s is not None else "-"),
             ("yes" if s.armed else "no") if s is not None else "-",
             _fmt(s.battery_pct if s else None, ".0f"),
             _fmt(s.alt_rel_m if s else None, ".1f"),
             f"{min(done, st.total)}/{st.total}",
-            f"{phase} {st.detail}".strip(),
+            phase,
         )
     return table
 
@@ -105,14 +105,12 @@ def fly_command(
             load_missions(plans, cfg.safety) if district is None else _foreign_mission(plans, district, cfg.safety)
         )
     except FlightError as exc:
-        fail(escape(f"refusing to fly: {exc}"))
+        fail(f"refusing to fly: {exc}")
         return
     if check:
         for m in missions:
-            console.print(
-                f"[green]ok[/] {escape(str(m.path))}: {m.waypoints} navigation items, {_checked_against(m, district)}",
-                soft_wrap=True,
-            )
+            checked = f" {m.path}: {m.waypoints} navigation items, {_checked_against(m, district)}"
+            console.print(Text.assemble(("ok", "green"), checked), soft_wrap=True)
         return
     if not connect:
         connect = [link_cfg.connect] if len(missions) == 1 else []
@@ -122,11 +120,8 @@ def fly_command(
             f"{len(connect)} --connect link(s); give one --connect per mission, in the same order"
         )
     for m, url in zip(missions, connect, strict=True):
-        console.print(
-            f"[green]checked[/] {escape(str(m.path))}: {m.waypoints} navigation items, {_checked_against(m, district)} "
-            f"-> {escape(url)}",
-            soft_wrap=True,
-        )
+        checked = f" {m.path}: {m.waypoints} navigation items, {_checked_against(m, district)} -> {url}"
+        console.print(Text.assemble(("checked", "green"), checked), soft_wrap=True)
     try:
         shared_bases = shared_urls(connect)
     except ValueError as exc:
@@ -152,7 +147,8 @@ def fly_command(
     failed = [f.status for f in flights if not f.status.ok]
     for f in flights:
         st = f.status
-        console.print(f"{st.label}: [bold]{st.phase}[/] {st.detail}" + (f" [red]{st.error}[/]" if st.error else ""))
+        error = (" ", (st.error, "red")) if st.error else ()
+        console.print(Text.assemble(f"{st.label}: ", (st.phase, "bold"), f" {st.detail}", *error))
     if interrupted:
         raise typer.Exit(130)
     if failed:
@@ -217,7 +213,7 @@ def _print_event(flight: MissionFlight, event: WatchEvent) -> None:
     from gridpatrol.cli import console
 
     colour = "green" if event.kind == "link_back" else "bold red"
-    console.print(f"[{colour}]{flight.status.label}: {event.text}[/]")
+    console.print(Text(f"{flight.status.label}: {event.text}", style=colour))
 
 
 def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: bool) -> bool:
@@ -238,7 +234,7 @@ def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: b
                 live.stop()
                 if yes or typer.confirm("Interrupted: return every drone home (RTL) now?", default=True):
                     for f in flights:
-                        console.print(f"{f.status.label}: {f.return_home()}")
+                        console.print(f"{f.status.label}: {f.return_home()}", markup=False)
                     console.print("waiting for the drones to land (Ctrl-C again to leave them to their failsafes)")
                 else:
                     console.print(

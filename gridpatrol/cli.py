@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+from typer.core import TyperGroup
 
 from gridpatrol import __version__
 from gridpatrol.config import ConfigError, Settings, load_settings
@@ -17,7 +20,36 @@ from gridpatrol.logs import setup_logging
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _literal_help(command: Any) -> None:
+    """Escape Rich markup in the help texts of ``command`` and everything under it, in place.
+
+    Typer reads help texts as Rich markup, so "default: [fly] connect" showed as "default:  connect". Our help
+    texts are plain words that name settings sections in brackets; none uses markup for styling.
+    """
+    if getattr(command, "rich_markup_mode", None) == "rich":
+        for attr in ("help", "short_help", "epilog"):
+            text = getattr(command, attr, None)
+            if text:
+                setattr(command, attr, escape(text))
+        for param in command.params:
+            text = getattr(param, "help", None)
+            if text:
+                param.help = escape(text)
+    for sub in getattr(command, "commands", {}).values():  # a group: its commands and sub-groups
+        _literal_help(sub)
+
+
+class LiteralHelpGroup(TyperGroup):
+    """The root command group: help texts of every command print literally, brackets included."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _literal_help(self)
+
+
 app = typer.Typer(
+    cls=LiteralHelpGroup,
     name="gridpatrol",
     help="Ground station for drone street patrols: plan, fly, detect, warn, log.",
     no_args_is_help=True,
@@ -77,8 +109,12 @@ def root(
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print an error for a person (no traceback) and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print an error for a person (no traceback) and exit.
+
+    ``message`` prints literally: it often names a settings section such as ``[vision.detector]``, which Rich
+    markup would swallow. Do not escape it.
+    """
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from gridpatrol.outbox import Outbox
@@ -36,11 +37,11 @@ def status() -> None:
 
     path = state.settings.outbox.path
     if not path.exists():
-        console.print(f"no outbox at {path} yet (nothing was queued)", highlight=False)
+        console.print(f"no outbox at {path} yet (nothing was queued)", highlight=False, markup=False)
         return
     with _open() as box:
         st = box.status()
-    table = Table(title=f"outbox {path}")
+    table = Table(title=Text(f"outbox {path}"))
     for col in ("pending", "sent", "dead"):
         table.add_column(col, justify="right")
     table.add_row(*(str(st.counts[c]) for c in ("pending", "sent", "dead")))

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from mission_planner.district import PATTERNS, Pattern
 from mission_planner.errors import PlanningError
@@ -137,22 +138,24 @@ def plan_command(
     except (PlanningError, ValueError) as exc:
         fail(str(exc))
     print_summary(plan, elapsed)
-    console.print(f"[green]wrote[/] {len(files)} files to {out}" + (f" and the map {preview}" if preview else ""))
+    written = f" {len(files)} files to {out}" + (f" and the map {preview}" if preview else "")
+    console.print(Text.assemble(("wrote", "green"), written))
 
 
 def print_summary(plan: Plan, elapsed_s: float) -> None:
     """Per-sortie and per-grid tables an operator checks before launch."""
     from gridpatrol.cli import console
 
-    sorties = Table(title=f"Patrol of {plan.district} at {plan.alt_m:g} m", title_justify="left")
+    # District, drone, launch and grid names come from the district file: Text cells print them literally.
+    sorties = Table(title=Text(f"Patrol of {plan.district} at {plan.alt_m:g} m"), title_justify="left")
     for col in ("drone", "sortie", "launch", "grids", "km", "min", "battery %", "take-off at"):
         sorties.add_column(col, justify="right" if col in ("km", "min", "battery %", "take-off at") else "left")
     for s in plan.sorties:
         sorties.add_row(
-            s.drone_id,
+            Text(s.drone_id),
             str(s.index + 1),
-            s.launch_id,
-            ",".join(s.grid_ids),
+            Text(s.launch_id),
+            Text(",".join(s.grid_ids)),
             f"{s.length_m / 1000:.2f}",
             f"{s.duration_s / 60:.1f}",
             f"{s.energy_pct:.0f}",
@@ -163,7 +166,7 @@ def print_summary(plan: Plan, elapsed_s: float) -> None:
     for col in ("grid", "name", "patterns", "area m²", "coverage %"):
         grids.add_column(col, justify="right" if col in ("area m²", "coverage %") else "left")
     for g in plan.grids:
-        grids.add_row(g.grid_id, g.name, ",".join(g.patterns), f"{g.area_m2:,.0f}", f"{g.coverage_pct:.1f}")
+        grids.add_row(Text(g.grid_id), Text(g.name), ",".join(g.patterns), f"{g.area_m2:,.0f}", f"{g.coverage_pct:.1f}")
     console.print(grids)
     console.print(
         f"{len(plan.drones)} drone(s), {len(plan.sorties)} sortie(s), {plan.length_m / 1000:.2f} km in all; "

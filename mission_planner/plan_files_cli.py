@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 
 def import_command(
@@ -45,10 +44,10 @@ def import_command(
         for target in targets:
             write_any(doc, target)
     except FileNotFoundError as exc:
-        fail(escape(f"cannot read {exc.filename or file}: no such file"))
+        fail(f"cannot read {exc.filename or file}: no such file")
         return
     except (PlanningError, ValueError) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
         return
     for note in notes:
         console.print(note, markup=False, highlight=False)
@@ -76,10 +75,10 @@ def export_command(
         doc = read_any(plan_file)
         write_any(doc, out_file)
     except FileNotFoundError as exc:
-        fail(escape(f"cannot read {exc.filename or plan_file}: no such file"))
+        fail(f"cannot read {exc.filename or plan_file}: no such file")
         return
     except ValueError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
         return
     count = len(doc.mission(str(plan_file))) - 1
     console.print(f"wrote {out_file}: {count} mission items", markup=False, highlight=False)

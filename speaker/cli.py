@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(wav, out)
-                console.print(f"wrote {out}")
+                console.print(f"wrote {out}", markup=False)
                 return
             assert target is not None
             target.play(wav)
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
                     fail("the speaker agent did not take the audio (see the log above)")
             console.print(f"played on {type(target).__name__}")
         except (SynthesisError, SinkError, NoSoundCardError, OSError) as exc:
-            fail(escape(str(exc)))
+            fail(str(exc))
         finally:
             if worker is not None:
                 worker.stop()
@@ -105,13 +105,14 @@ def register(app: typer.Typer) -> None:
                     grid or [], lambda done, total, _: bar.update(task, completed=done, total=total)
                 )
         except SynthesisError as exc:
-            fail(escape(str(exc)))
+            fail(str(exc))
             return
         finally:
             speaker.worker.stop()
         console.print(
             f"{report.total} phrases ready in {speaker.cache.root}: {report.rendered} rendered now, "
-            f"{report.cached} already cached ({report.seconds:.1f} s)"
+            f"{report.cached} already cached ({report.seconds:.1f} s)",
+            markup=False,
         )
 
     @app.command("speaker-agent")
@@ -135,9 +136,9 @@ def register(app: typer.Typer) -> None:
                 settings.station.state_dir / "speaker-agent",
             )
         except (SinkError, NoSoundCardError, OSError) as exc:
-            fail(escape(str(exc)))
+            fail(str(exc))
             return
-        console.print(f"speaker agent listening on {listen}")
+        console.print(f"speaker agent listening on {listen}", markup=False)
         try:
             server.serve_forever()
         finally:

@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Find people, crowds and unmasked faces in SOURCE; write per-frame JSON lines and annotated frames."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.text import Text
 
         from gridpatrol.cli import console, fail, state
 
@@ -152,7 +153,7 @@ def register(app: typer.Typer) -> None:
         if not frames.live:  # recordings are not watched live: check every face, whatever the per-frame budget
             pipe.masks.cfg = pipe.masks.cfg.model_copy(update={"max_checks_per_frame": 0})
         if not pipe.masks.available and cfg.masks.enabled:
-            console.print(f"[yellow]masks not checked:[/] {pipe.masks.reason}")
+            console.print(Text.assemble(("masks not checked:", "yellow"), " ", pipe.masks.reason))
         writer = Writer(jsonl, save, frames.rate)
         total = len(getattr(frames, "files", [])) or None
         people_seen: set[int] = set()

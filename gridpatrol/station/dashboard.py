@@ -27,23 +27,24 @@ def drone_table(station: Station) -> Table:
         st = rig.flight.status
         s = st.state
         reached = len([q for q in st.reached if q in st.nav_seqs])
-        battery = _pct(s.battery_pct if s else None)
+        battery = Text(_pct(s.battery_pct if s else None))
         if s is not None and s.battery_pct is not None and s.battery_pct < 30:
-            battery = f"[red]{battery}[/]"
-        phase = f"[red]{st.phase}[/]" if st.error else st.phase
+            battery.stylize("red")
+        phase = Text(st.phase, style="red" if st.error else "")
         if rig.investigation is not None and rig.investigation.running:
-            phase = f"[yellow]investigating: {rig.investigation.phase}[/]"
-        link = "[green]ok[/]" if st.link_ok else ("[red]lost[/]" if st.state is not None else "-")
+            phase = Text(f"investigating: {rig.investigation.phase}", style="yellow")
+        link = Text("ok", style="green") if st.link_ok else (Text("lost", style="red") if s is not None else Text("-"))
         video = rig.stream_state if rig.stream_state != "analysing" else f"{rig.fps:.1f} fps"
-        table.add_row(
-            rig.link.id,
+        progress = f"{reached}/{st.total}" + (f" (skip {', '.join(rig.skips.skipped)})" if rig.skips.skipped else "")
+        table.add_row(  # Text cells: ids, modes and states print literally, brackets included
+            Text(rig.link.id),
             phase,
-            s.mode if s else "-",
+            Text(s.mode if s else "-"),
             battery,
             "-" if s is None or s.alt_rel_m is None else f"{s.alt_rel_m:.0f} m",
-            f"{reached}/{st.total}" + (f" (skip {', '.join(rig.skips.skipped)})" if rig.skips.skipped else ""),
+            Text(progress),
             link,
-            video,
+            Text(video),
             str(rig.people),
         )
     return table
@@ -57,9 +58,8 @@ def incident_table(station: Station, last: int = 6) -> Table:
     for r in station.incidents[-last:]:
         inc = r.incident
         warned = "played" if r.played_wall else ("queued" if r.broadcast else "cooldown")
-        table.add_row(
-            inc.ts.strftime("%H:%M:%S"), r.drone_id, inc.type, str(inc.count), inc.grid_id or "-", warned, inc.id[:8]
-        )
+        cells = (inc.ts.strftime("%H:%M:%S"), r.drone_id, inc.type, str(inc.count), inc.grid_id or "-", warned)
+        table.add_row(*(Text(c) for c in cells), inc.id[:8])
     return table
 
 

@@ -1,0 +1,46 @@
+"""Messages and help texts print literally: bracketed words such as ``[vision.detector]`` are not Rich markup.
+
+Rich read "[vision.detector]" in an error as a style tag and dropped it ("set  model to a .pt file"); Typer did the
+same to help texts ("default for one drone:  connect."). These tests feed bracketed text through each path.
+"""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from gridpatrol.cli import app, fail
+
+# A wide, fixed console: the assertions must not depend on the width of the terminal running the tests.
+WIDE = {"COLUMNS": "240", "TERMINAL_WIDTH": "240", "NO_COLOR": "1"}
+
+
+def test_fail_prints_brackets_literally(capsys: pytest.CaptureFixture[str]) -> None:
+    message = "set [vision.detector] model to a .pt file; see [b]old[/b] and [red]x[/] and a trailing \\"
+    with pytest.raises(typer.Exit) as exited:
+        fail(message, code=3)
+    assert exited.value.exit_code == 3
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: {message}"
+
+
+def test_cli_error_keeps_the_section_name() -> None:
+    result = CliRunner().invoke(app, ["detect", "clip.mp4", "--camera", "no-such-camera.toml"], env=WIDE)
+    assert result.exit_code == 2
+    assert "error: camera profile no-such-camera.toml does not exist" in result.stderr
+    assert "give a JSON or TOML file of [planner.camera] fields" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        (["fly", "--help"], "default for one drone: [flight] connect."),
+        (["serve", "--help"], "Listen address (default: [api] host)."),
+        (["speaker-agent", "--help"], "Shared HMAC key (default [speaker.sink] key)."),
+    ],
+)
+def test_help_texts_keep_brackets(command: list[str], text: str) -> None:
+    result = CliRunner().invoke(app, command, env=WIDE)
+    assert result.exit_code == 0
+    assert text in result.output
