@@ -7,6 +7,11 @@ STAMPS := .stamps
 # Debian packages the project needs (installed only when missing, and only as root or with sudo).
 APT_PACKAGES := espeak-ng sox libsox-fmt-all chromium postgresql ffmpeg fonts-wqy-microhei
 export YOLO_OFFLINE := 1
+# The real autopilot for the SITL tests (tests/sim/test_sitl*.py skip without it).
+SITL_BINARY := $(abspath ../shared/sitl/arducopter)
+ifneq ($(wildcard $(SITL_BINARY)),)
+export ARDUPILOT_SITL ?= $(SITL_BINARY)
+endif
 export MPLBACKEND := Agg
 
 .PHONY: demo test bench lint setup clean help

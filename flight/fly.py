@@ -178,10 +178,12 @@ class MissionFlight:
         """MISSION_CURRENT moving on from item A to a later item B: the items from A up to B were done.
 
         Items the operator skipped (a grid jumped over) are in ``status.skipped`` and are not counted; a
-        DO_JUMP back only moves the marker. Before take-off the vehicle's current item means nothing.
+        DO_JUMP back only moves the marker. Before take-off, and once disarmed, the vehicle's current item means
+        nothing.
         """
-        autopilot = self.vehicle.autopilot if self.vehicle is not None else "ardupilot"
-        seq = plan_seq(autopilot, int(msg.seq))
+        if self.vehicle is None or not self.vehicle.state.armed:
+            return  # ArduCopter rewinds its mission to item 1 once it has disarmed: not a move backwards
+        seq = plan_seq(self.vehicle.autopilot, int(msg.seq))
         previous, self._current_seq = self._current_seq, seq
         if not self._airborne or previous is None or seq <= previous:
             return
@@ -294,12 +296,18 @@ class MissionFlight:
         ArduPilot never reports the final NAV_LAND as reached: it disarms first, and the mission just stops.
         """
         last = self.checked.plan.mission[-1]
-        if last.command not in LAND_COMMANDS or self._current_seq != last.seq or s.lat is None or s.lon is None:
+        if last.command not in LAND_COMMANDS or s.lat is None or s.lon is None:
             return
+        before = [q for q in self.checked.nav_seqs if q != last.seq]
+        on_last = self._current_seq == last.seq or (bool(before) and before[-1] in self.status.reached)
         home = s.home or self.checked.plan.home
         lat, lon = (last.x, last.y) if last.command == LAND and (last.x, last.y) != (0.0, 0.0) else home[:2]
-        if distance_m(s.lat, s.lon, lat, lon) <= LANDED_WITHIN_M:
+        off = distance_m(s.lat, s.lon, lat, lon)
+        if on_last and off <= LANDED_WITHIN_M:
             self._mark_reached(last.seq)
+        else:
+            log.info("%s: final item %d not counted (current item %s, %.1f m from its landing point)",
+                     self.status.label, last.seq, self._current_seq, off)  # fmt: skip
 
     def _landing_detail(self) -> str:
         missing = self.status.missing

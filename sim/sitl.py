@@ -1,9 +1,11 @@
 """Launch a real ArduCopter SITL binary on loopback, so the same tests can run against ArduPilot itself.
 
 Set ``ARDUPILOT_SITL`` to the path of an ``arducopter`` SITL build (``./waf copter`` in an ArduPilot
-checkout: ``build/sitl/bin/arducopter``). The launcher starts it with the built-in quad model, a home position
-and an optional defaults file, waits until its serial0 TCP port (5760 + 10 * instance) accepts connections,
-and stops it again.
+checkout: ``build/sitl/bin/arducopter``; the Makefile points it to ``../shared/sitl/arducopter``). The launcher
+starts it with the built-in quad model, a home position, SITL's ``copter.parm`` and our defaults, in a scratch
+directory with a wiped EEPROM, with ``loopback_bind.so`` preloaded where it lies beside the binary (so nothing
+listens off loopback), waits until its serial0 TCP port (5760 + 10 * instance) accepts connections, and stops it
+again. SITL exits when its parent dies, so the launching process must live as long as it.
 Nothing from ArduPilot is shipped with gridpatrol.
 
 Example:
@@ -26,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 
 ENV_VAR = "ARDUPILOT_SITL"
+PRELOAD_VAR = "ARDUPILOT_SITL_PRELOAD"
 
 
 class SITLError(RuntimeError):
@@ -81,23 +84,40 @@ class ArduPilotSITL:
         """``tcp:127.0.0.1:PORT`` of SITL's serial0."""
         return f"tcp:127.0.0.1:{self.port}"
 
+    def defaults_files(self, extra: Path) -> str:
+        """``--defaults``: SITL's own ``copter.parm`` beside the binary (without it the quad fails its pre-arm
+        checks), then ours."""
+        shipped = self.binary.parent / "copter.parm"
+        return ",".join(str(p) for p in (shipped, extra) if p.is_file())
+
     def command_line(self, defaults_file: Path) -> list[str]:
-        """The SITL command line this launcher runs."""
-        home = ",".join(f"{v:g}" for v in self.home)
+        """The SITL command line this launcher runs (a wiped EEPROM: nothing leaks from an earlier run)."""
+        home = ",".join(f"{v:.7f}".rstrip("0").rstrip(".") for v in self.home)
         return [
-            str(self.binary), "--model", "quad", "--home", home, "--instance", str(self.instance),
-            "--speedup", f"{self.speedup:g}", "--defaults", str(defaults_file), "--serial0", "tcp:0",
+            str(self.binary), "--model", "+", "--home", home, "--instance", str(self.instance),
+            "--speedup", f"{self.speedup:g}", "--defaults", self.defaults_files(defaults_file), "-w",
         ]  # fmt: skip
+
+    def environment(self) -> dict[str, str]:
+        """SITL's environment: with ``loopback_bind.so`` (beside the binary, or ``ARDUPILOT_SITL_PRELOAD``)
+        preloaded, so that its sockets listen on 127.0.0.1 only, never on every interface."""
+        env = dict(os.environ)
+        preload = Path(os.environ.get(PRELOAD_VAR, self.binary.parent / "loopback_bind.so"))
+        if preload.is_file():
+            env["LD_PRELOAD"] = str(preload)
+        return env
 
     def start(self) -> ArduPilotSITL:
         """Start SITL in a scratch directory and wait for its TCP port."""
         self._workdir = tempfile.mkdtemp(prefix="gridpatrol-sitl-")
         defaults = Path(self._workdir) / "defaults.parm"
-        defaults.write_text("".join(f"{k} {v}\n" for k, v in self.defaults.items()) or "SYSID_THISMAV 1\n")
+        lines = {"SYSID_THISMAV": float(self.instance + 1), **self.defaults}
+        defaults.write_text("".join(f"{k} {v:g}\n" for k, v in lines.items()))
         log = open(Path(self._workdir) / "sitl.log", "wb")  # noqa: SIM115 - kept open for the process
         self._proc = subprocess.Popen(
-            self.command_line(defaults), cwd=self._workdir, stdout=log, stderr=subprocess.STDOUT
-        )
+            self.command_line(defaults), cwd=self._workdir, stdout=log, stderr=subprocess.STDOUT,
+            env=self.environment(),
+        )  # fmt: skip
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

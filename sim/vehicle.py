@@ -427,6 +427,9 @@ class SimVehicle(MissionHooks):
             return "vehicle is flying (use force)"
         self.armed = False
         self.runner.running = False
+        if self.runner.finished:
+            self.runner.reset()  # as ArduCopter: a mission flown to its landing rewinds to item 1 on disarm
+            self.send_mission_current()
         self.text(mavlink.MAV_SEVERITY_INFO, "Disarming motors")
         log.info("vehicle %d disarmed: %s", self.sysid, reason)
         return None

@@ -137,11 +137,29 @@ def run_command(
     except (FlightError, ValueError, OSError) as exc:
         fail(str(exc))
         return
-    station = Station(settings, run, missions, camera=camera, fly=settings.fly)
+    try:
+        station = Station(settings, run, missions, camera=camera, fly=settings.fly)
+    except (ValueError, OSError) as exc:  # an empty [outbox] station_key, an unwritable state folder
+        fail(str(exc))
+        return
     station.start(grids=run.grids)
     console.print(f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False)
     summary, _ = fly_patrol(station, timeout_s=timeout, yes=yes)
     print_summary(summary)
+    failed = failed_flights(summary)
+    if failed:
+        fail("; ".join(failed), code=1)
+
+
+def failed_flights(summary: dict[str, Any]) -> list[str]:
+    """One line per drone whose flight did not end well (landed with every item flown), saying why."""
+    lines = []
+    for drone, d in summary["drones"].items():
+        if d["ok"]:
+            continue
+        why = d["error"] or f"ended {d['phase']} with {d['reached']} of {d['items']} items flown"
+        lines.append(f"{drone} failed: {why}")
+    return lines
 
 
 def demo_command(
@@ -155,17 +173,26 @@ def demo_command(
         bool, typer.Option(help="Keep the review UI running after the patrol until Ctrl-C.")
     ] = False,
     live: Annotated[bool, typer.Option(help="Show the live view.")] = True,
+    sitl: Annotated[
+        bool, typer.Option(help="Fly ArduCopter SITL (ARDUPILOT_SITL) instead of the built-in simulator.")
+    ] = False,
+    sitl_instance: Annotated[
+        int, typer.Option(min=0, max=90, help="With --sitl: SITL instance of the first drone (port 5760 + 10 x I).")
+    ] = 0,
 ) -> None:
     """Run a whole patrol on this machine: API and UI, two simulated drones, cameras, detection, warnings, log.
 
-    Example: gridpatrol demo
+    Example: gridpatrol demo  (or, on the real autopilot: ARDUPILOT_SITL=../shared/sitl/arducopter gridpatrol demo
+    --sitl)
     """
     from gridpatrol.cli import console, fail, state
     from gridpatrol.station import demo
 
     settings = state.settings
     try:
-        with demo.demo_patrol(out, settings, drones=drones, speedup=speedup) as patrol:
+        with demo.demo_patrol(
+            out, settings, drones=drones, speedup=speedup, sitl=sitl, sitl_instance=sitl_instance
+        ) as patrol:
             scene, api = patrol.scene, patrol.api
             console.print(
                 f"planned {len(patrol.plan.sorties)} sorties over grids {', '.join(demo.DEMO_GRIDS)}; "

@@ -32,6 +32,10 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: ``video`` of a drone without a camera.
+NO_VIDEO = "none"
+
+
 class DroneLink(_Section):
     """One drone of the patrol: its MAVLink link, its video and its loudspeaker."""
 
@@ -51,7 +55,8 @@ class DroneLink(_Section):
         "sim",
         min_length=1,
         title="Video source",
-        description="`sim` (the simulated camera), an RTSP/HTTP/UDP URL, a video file or an image folder.",
+        description="`sim` (the simulated camera), an RTSP/HTTP/UDP URL, a video file or an image folder; `none`: "
+        "no camera (the drone flies and speaks, nothing is analysed).",
     )
     sink: Literal["file", "device", "network"] = Field(
         "file", title="Loudspeaker", description="Where this drone's warnings go (see [speaker.sink])."

@@ -37,7 +37,7 @@ from flight.safety import CheckedMission
 from gridpatrol.config import Settings
 from gridpatrol.deliverer import Deliverer
 from gridpatrol.outbox import Outbox
-from gridpatrol.station.config import DroneLink, RunConfig
+from gridpatrol.station.config import NO_VIDEO, DroneLink, RunConfig
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.poses import PoseTracker
 from gridpatrol.station.skips import GridSkips
@@ -175,6 +175,9 @@ class Station:
         self.started_wall = time.time()
         self.deliverer.start()
         for rig in self.rigs.values():
+            if rig.link.video == NO_VIDEO:
+                rig.stream_state = "no video"  # flies and speaks; nothing to analyse
+                continue
             rig.stream = StreamProcess(self._spec(rig), self.events)
             rig.stream.start()
         for rig in self.rigs.values():

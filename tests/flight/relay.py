@@ -23,6 +23,8 @@ class Relay:
         self.sim = socket.create_connection((host, int(port)))
         self.peer_kind = peer
         self._stop = threading.Event()
+        #: While set, bytes are read and dropped both ways: a radio out of range (the vehicle side keeps running).
+        self.blocked = threading.Event()
         self.udp_target: tuple[str, int] | None = None
         self.tcp_target: tuple[str, int] | None = None
         self.master_fd: int | None = None
@@ -76,14 +78,14 @@ class Relay:
                         data = self.sim.recv(65536)
                         if not data:
                             return
-                        self._to_peer(data)
-                    elif isinstance(peer, int):
-                        self.sim.sendall(os.read(peer, 65536))
+                        if not self.blocked.is_set():
+                            self._to_peer(data)
                     else:
-                        data = peer.recv(65536)
-                        if not data:
+                        data = os.read(peer, 65536) if isinstance(peer, int) else peer.recv(65536)
+                        if not data and not isinstance(peer, int):
                             return
-                        self.sim.sendall(data)
+                        if not self.blocked.is_set():
+                            self.sim.sendall(data)
                 except OSError:
                     return
 
