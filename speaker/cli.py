@@ -113,6 +113,7 @@ def register(app: typer.Typer) -> None:
             f"{report.total} phrases ready in {speaker.cache.root}: {report.rendered} rendered now, "
             f"{report.cached} already cached ({report.seconds:.1f} s)",
             markup=False,
+            soft_wrap=True,  # one line whatever the terminal's width: scripts and tests read it
         )
 
     @app.command("speaker-agent")

@@ -104,11 +104,14 @@ def test_api_down_items_wait_then_arrive_once(box: Outbox, log: IncidentLog) -> 
     for i in range(1, 8):
         box.put_incident(incident(i), jpeg(i) if i % 2 else None)
         box.put_broadcast(broadcast(i))
-    time.sleep(1.5)  # refused connections meanwhile, backing off
+    # Refused connections meanwhile, backing off: wait for two failed tries (however slow the machine), not a time.
+    deadline = time.monotonic() + 60
+    while d.failures < 2 or box.items("pending")[0].attempts < 2:
+        assert time.monotonic() < deadline, f"{d.failures} failed tries in 60 s"
+        time.sleep(0.02)
     assert box.counts()["pending"] == 14
     waiting = box.items("pending")
     assert waiting[0].attempts >= 2 and "unreachable" in (waiting[0].last_error or "")
-    assert d.failures >= 2
     log.start()
     assert d.flush(20)
     d.stop()

@@ -10,6 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests import speaker_players from here
+
+from speaker_players import PLAYS_UNTIL_CUT, PlayerUntilCut
+
 # Plays a WAV silently in real time: sleeps for the clip's duration, like aplay on a sound card would block.
 REALTIME_PLAYER = "import sys, time, wave; w = wave.open(sys.argv[1]); time.sleep(w.getnframes() / w.getframerate())"
 
@@ -34,3 +38,10 @@ def audio() -> Callable[[Path], tuple[float, float]]:
 def realtime_player() -> list[str]:
     """A ``DeviceSink`` command that blocks for the clip's duration (there is no sound card here)."""
     return [sys.executable, "-c", REALTIME_PLAYER]
+
+
+@pytest.fixture
+def player_until_cut(tmp_path: Path) -> PlayerUntilCut:
+    """A player whose first clip plays until it is cut off (see ``PLAYS_UNTIL_CUT``)."""
+    log = tmp_path / "clips-started.log"
+    return PlayerUntilCut([sys.executable, "-c", PLAYS_UNTIL_CUT, str(log)], log)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from speaker_players import PlayerUntilCut
 
 from speaker.config import SpeakerConfig, VoiceConfig
 from speaker.incident import Incident
@@ -85,23 +86,24 @@ def test_unreachable_agent_and_bounded_queue(wav: Path) -> None:
 
 
 def test_cut_stops_what_the_agent_plays_and_drops_its_queue(
-    tmp_path: Path, wav: Path, realtime_player: list[str]
+    tmp_path: Path, wav: Path, player_until_cut: PlayerUntilCut
 ) -> None:
-    player = DeviceSink(realtime_player)
+    """The first clip plays until cut off (see ``player_until_cut``), so the cut cannot come after its end."""
+    player = DeviceSink(player_until_cut.command)
     server = AgentServer(("127.0.0.1", 0), KEY, player, tmp_path / "spool")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sink = NetworkSink(_addr(server), KEY)
     try:
         for _ in range(3):
             sink.play(wav)
-        deadline = time.monotonic() + 10
-        while player._proc is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        player_until_cut.wait_until_playing()
+        deadline = time.monotonic() + 60
         sink.stop()
         while server.cuts == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.3)
-        assert server.cuts == 1 and player.cut == 1 and player._proc is None  # nothing else starts playing
+        assert server.cuts == 1 and player.cut == 1  # killed while playing: nothing else ends the first clip
+        assert player_until_cut.started() == 1  # the queued clips were dropped: nothing else started
         assert sink.cuts == 1 and sink.sent + sink.dropped == 3
     finally:
         sink.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -55,10 +56,10 @@ def test_corrupt_image_error(tmp_path: Path) -> None:
 def test_corrupt_video_error_is_fast(tmp_path: Path) -> None:
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(np.random.default_rng(0).bytes(20_000))
-    start = time.monotonic()
+    # Fast: it raises instead of waiting on the file; the test's timeout stops it if it ever hangs (no stopwatch
+    # here, so a loaded machine cannot fail it).
     with pytest.raises(SourceError, match=r"clip\.mp4.*corrupt"):
         open_source(str(bad), timeout_s=3)
-    assert time.monotonic() - start < 10
 
 
 def test_video_file_sampled_at_fps_with_video_timestamps(tmp_path: Path) -> None:
@@ -77,10 +78,10 @@ def test_video_file_sampled_at_fps_with_video_timestamps(tmp_path: Path) -> None
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("url", ["rtsp://127.0.0.1:1/x", "http://127.0.0.1:1/live.ts", "udp://:5617"])
 def test_dead_stream_error_is_clear_and_fast(url: str) -> None:
-    start = time.monotonic()
-    with pytest.raises(SourceError, match="cannot open video source"):
+    # Clear: the error names the source and the bound it gave up after. Fast: open_capture stops waiting after
+    # timeout_s (+2 s for the thread); the test's timeout catches a hang without timing a loaded machine.
+    with pytest.raises(SourceError, match=r"cannot open video source '.*' within 2 s: check the address"):
         open_source(url, timeout_s=2)
-    assert time.monotonic() - start < 8
 
 
 def test_udp_url_normalised_for_ffmpeg() -> None:
@@ -90,26 +91,31 @@ def test_udp_url_normalised_for_ffmpeg() -> None:
     assert normalise_url("rtsp://cam/1") == "rtsp://cam/1"
 
 
-def ffmpeg_udp(port: int, seconds: float) -> subprocess.Popen[bytes]:
+def ffmpeg_udp(port: int, seconds: float, tint: bool = False) -> subprocess.Popen[bytes]:
+    """Stream flat frames whose brightness is their frame number (see :func:`sent_number`); ``tint``: reddish."""
     assert FFMPEG
-    cmd = [
-        FFMPEG,
-        "-loglevel",
-        "error",
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=25",
-        "-t",
-        str(seconds),
-        "-c:v",
-        "mpeg2video",
-        "-f",
-        "mpegts",
-        f"udp://127.0.0.1:{port}?pkt_size=1316",
-    ]
+    pattern = f"nullsrc=size=320x240:rate=25,geq=lum='16+mod(N,200)':cb=128:cr={200 if tint else 128}"
+    cmd = [FFMPEG, "-loglevel", "error", "-re", "-f", "lavfi", "-i", pattern, "-t", str(seconds)]
+    cmd += ["-c:v", "mpeg2video", "-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"]
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+
+
+def sent_number(image: np.ndarray) -> int:
+    """The sender's frame number of a grey frame from :func:`ffmpeg_udp` (video luma 16 + N, decoded to 0-255)."""
+    return round(float(image[..., 1].mean()) * 219 / 255)
+
+
+def is_tinted(image: np.ndarray) -> bool:
+    """Whether a frame comes from the reddish stream."""
+    return float(image[..., 2].mean()) - float(image[..., 1].mean()) > 50
+
+
+def wait_for(done: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
+    """Wait until ``done()``; the timeout only stops a test that would otherwise hang."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, f"no {what} in {timeout_s:g} s"
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -122,30 +128,37 @@ def sender() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 @pytest.mark.skipif(FFMPEG is None, reason="ffmpeg not installed")
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(120)
 def test_udp_stream_latest_frame_wins_and_reconnects(sender: list[subprocess.Popen[bytes]]) -> None:
+    """Frames that arrive while one is analysed are dropped, never queued; after a drop the new stream's frames come.
+
+    Asserted by frame numbers, not by the age of a frame, so that a loaded machine changes nothing.
+    """
     sender.append(ffmpeg_udp(5613, 4.0))
     src = open_source("udp://:5613", fps=4, timeout_s=3, reconnect_s=0.5)
     assert isinstance(src, LiveSource)
-    ages, grabbed = [], []
     with src:
         it = iter(src)
-        for _ in range(4):
-            frame = next(it)
-            ages.append(time.time() - frame.t)
-            grabbed.append(src.grabbed)
-            time.sleep(0.5)  # slower than the stream: frames in between are dropped, not queued
-        assert frame.image.shape == (240, 320, 3)
-        assert max(ages) < 0.5
-        assert grabbed[-1] - grabbed[0] >= 10  # ~25 fps arrived while 4 were analysed
-        sender[0].wait(10)  # the sender stops: after the read timeout the stream counts as dropped
-        deadline = time.monotonic() + 20
-        while src.drops == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert src.drops == 1
-        sender.append(ffmpeg_udp(5613, 10.0))  # the drone's stream comes back: the source reopens by itself
-        while src.reconnects == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert src.reconnects >= 1
         frame = next(it)
-        assert time.time() - frame.t < 1.0
+        assert frame.image.shape == (240, 320, 3) and not is_tinted(frame.image)
+        numbers, indexes = [sent_number(frame.image)], [frame.index]
+        for _ in range(3):  # analysis slower than the stream: 10 frames arrive before the next one is taken
+            grabbed = src.grabbed
+            wait_for(lambda: src.grabbed >= grabbed + 10, "10 new frames")  # noqa: B023 (called at once)
+            frame = next(it)
+            numbers.append(sent_number(frame.image))
+            indexes.append(frame.index)
+        assert indexes == [0, 1, 2, 3]  # delivered frames count on, one by one
+        # The newest frame won: each one delivered is at least 10 sent frames (less 1 for decoding) after the last.
+        assert all(b - a >= 9 for a, b in itertools.pairwise(numbers)), numbers
+        sender[0].wait(20)  # the sender stops: after the read timeout the stream counts as dropped
+        wait_for(lambda: src.drops > 0, "drop", 30)
+        assert src.drops == 1
+        before = src.grabbed  # every frame of the first stream
+        sender.append(ffmpeg_udp(5613, 30.0, tint=True))  # the drone's stream comes back: the source reopens
+        wait_for(lambda: src.reconnects > 0, "reconnect", 30)
+        assert src.reconnects >= 1
+        wait_for(lambda: src.grabbed > before, "frame after the reconnect")
+        frame = next(it)
+        assert is_tinted(frame.image)  # a frame of the new stream, not one left over from before the drop
+        assert frame.index == 4
