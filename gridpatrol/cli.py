@@ -62,6 +62,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mission_planner.cli",
     "api.cli",
     "sim.cli",
+    "sim.sitl_cli",
     "speaker.cli",
     "flight.cli",
     "vision.cli",

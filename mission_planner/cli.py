@@ -20,6 +20,7 @@ from mission_planner.district import PATTERNS, Pattern
 from mission_planner.errors import PlanningError
 from mission_planner.plan import Plan
 from mission_planner.plan_files_cli import export_command, import_command
+from mission_planner.profiles import VEHICLE_PROFILES, vehicle_profile
 
 STEPS = {
     "patterns": "Drawing routes over the grids",
@@ -88,6 +89,15 @@ def plan_command(
     launch: Annotated[
         str | None, typer.Option("--launch", help="Launch site ids to use, e.g. A,B (default: all).")
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help=f"Named vehicle profile instead of [planner.vehicle]: {', '.join(VEHICLE_PROFILES)} "
+            "(sitl-quad: ArduCopter SITL's quad, as measured).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Plan safe patrol routes over district grids for one or more drones.
 
@@ -100,12 +110,13 @@ def plan_command(
 
     settings = state.settings.planner
     try:
+        vehicle = vehicle_profile(profile) if profile is not None else settings.vehicle
         district = load_district(district_file)
         request = PlanRequest(
             grids=_parse_grids(grids),
             drones=drones,
             alt_m=alt if alt is not None else settings.alt_m,
-            vehicle=settings.vehicle,
+            vehicle=vehicle,
             camera=settings.camera,
             patterns=_parse_patterns(pattern),
             launches=[s.strip() for s in launch.split(",")] if launch else None,

@@ -1,4 +1,9 @@
-"""Vehicle and camera profiles: what the drone can fly and what its camera sees at a given altitude."""
+"""Vehicle and camera profiles: what the drone can fly and what its camera sees at a given altitude.
+
+:data:`VEHICLE_PROFILES` names the vehicle profiles the planner knows by heart (``gridpatrol plan --profile``):
+``quad-patrol``, the default patrol quad, and ``sitl-quad``, ArduCopter SITL's simulated quad as measured on it
+(see :data:`SITL_QUAD`), so that plans for the SITL give sorties its battery really lasts.
+"""
 
 from __future__ import annotations
 
@@ -119,3 +124,44 @@ class CameraProfile(BaseModel):
     def line_spacing_m(self, alt_m: float) -> float:
         """Distance between adjacent sweep lines: footprint width x (1 - side overlap), as QGroundControl."""
         return self.footprint_m(alt_m)[0] * (1.0 - self.side_overlap)
+
+
+#: ArduCopter SITL's quad (``--model +``, ``copter.parm``: 3S pack, BATT_CAPACITY 3300 mAh, about 30 A), measured
+#: with ``benchmarks/sitl_battery.py`` (speed-up 10, flown by ``flight.fly.MissionFlight``; docs/sim.md has the
+#: figures): in the air it uses 14.2-14.9 % of its battery per minute, hovering or at 6-10 m/s alike, so 100 %
+#: lasts 6.7-7.0 minutes. Take-off took 12-22 s to 15-40 m (arming included) and landing 28-44 s (the last 10 m at
+#: LAND_SPEED 0.5 m/s): 1.5 and 0.7 m/s come within a few seconds. Cruise is WPNAV_SPEED's 10 m/s. ArduCopter
+#: also slows at every bend of a route, not only at the sharp corners the planner charges 4 s for, so a route
+#: takes up to about 10 % longer than planned: endurance 6.0 min (not 6.7) makes the planned battery % what the
+#: vehicle then reports (a hotspot sortie planned at 42 % used 41 %), and the 30 % reserve keeps every sortie
+#: clear of the station's 20 % return-home reserve. With the default profile (25 min) the planner had sized a
+#: 3.5-minute sortie at 14 %; the vehicle flew it in 4.2 minutes and used 62 %.
+SITL_QUAD = VehicleProfile(
+    name="sitl-quad",
+    cruise_speed_ms=10.0,
+    climb_rate_ms=1.5,
+    descent_rate_ms=0.7,
+    endurance_min=6.0,
+    reserve_pct=30.0,
+    turn_penalty_s=4.0,
+    battery_swap_s=60.0,
+)
+
+#: Vehicle profiles by name (``gridpatrol plan --profile NAME``).
+VEHICLE_PROFILES: dict[str, VehicleProfile] = {"quad-patrol": VehicleProfile(), SITL_QUAD.name: SITL_QUAD}
+
+
+def vehicle_profile(name: str) -> VehicleProfile:
+    """The named vehicle profile (a copy, safe to change).
+
+    Raises:
+        ValueError: no such profile (the message lists the known ones).
+
+    Example:
+        >>> vehicle_profile("sitl-quad").endurance_min
+        6.0
+    """
+    try:
+        return VEHICLE_PROFILES[name].model_copy()
+    except KeyError:
+        raise ValueError(f"unknown vehicle profile {name!r}; known: {', '.join(VEHICLE_PROFILES)}") from None

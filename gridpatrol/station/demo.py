@@ -6,6 +6,12 @@ simulated ArduCopter per drone at its launch site at speed-up, and runs the stat
 mission while its simulated camera (real person photographs composited into the view) is analysed, warnings are
 rendered to WAV files and incidents go to the log. At the end it prints a summary and how close each crowd
 incident came to a real group.
+
+With ``sitl=True`` (``gridpatrol demo --sitl``) the vehicles are real ArduCopter SITL instances
+(:class:`sim.sitl_fleet.SITLFleet`, the binary from ``ARDUPILOT_SITL``) homed at the drones' launch sites, and the
+patrol is planned with the ``sitl-quad`` vehicle profile (:data:`mission_planner.profiles.SITL_QUAD`), whose
+battery is the one SITL's quad really has; cameras, vision, warnings and the log stay the same, the camera
+rendering from the pose each vehicle reports.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from gridpatrol.config import Settings
 from gridpatrol.station.config import DroneLink, RunConfig
 from mission_planner.geo import LocalFrame
 from mission_planner.plan import Plan
-from mission_planner.profiles import CameraProfile
+from mission_planner.profiles import SITL_QUAD, CameraProfile
 
 #: The demo drones' camera: a 720p stream looking 60 degrees down, flown at 15 m.
 DEMO_CAMERA = CameraProfile(name="demo-720p", image_width_px=1280, image_height_px=720, gimbal_pitch_deg=-60.0)
@@ -215,6 +221,23 @@ def simulators(homes: list[tuple[float, float]], speedup: float) -> Iterator[lis
         yield [stack.enter_context(s) for s in sims]
 
 
+@contextlib.contextmanager
+def sitl_vehicles(homes: list[tuple[float, float]], speedup: float, first_instance: int = 0) -> Iterator[list[Any]]:
+    """One ArduCopter SITL vehicle per drone at its launch site (instances from ``first_instance``), each with a
+    GPS fix before the station connects; all stopped afterwards."""
+    from sim.sitl_fleet import SITLFleet
+
+    homes4 = [(lat, lon, 20.0, 0.0) for lat, lon in homes]
+    with SITLFleet.from_env(homes4, first_instance=first_instance, speedup=speedup) as fleet:
+        yield fleet.vehicles
+
+
+def sitl_settings(settings: Settings) -> Settings:
+    """The settings with the planner's vehicle replaced by the SITL quad's measured profile."""
+    planner = settings.planner.model_copy(update={"vehicle": SITL_QUAD.model_copy()})
+    return settings.model_copy(update={"planner": planner})
+
+
 def score_crowds(incidents: list[dict[str, Any]], scene: Any) -> list[dict[str, Any]]:
     """For each crowd incident, the distance (m) from its position to the nearest real group's centre."""
     frame = scene.frame
@@ -295,15 +318,34 @@ class DemoPatrol:
 
 @contextlib.contextmanager
 def demo_patrol(
-    out: Path, settings: Settings, *, drones: int = 2, speedup: float = 8.0, seed: int = 7
+    out: Path,
+    settings: Settings,
+    *,
+    drones: int = 2,
+    speedup: float = 8.0,
+    seed: int = 7,
+    sitl: bool = False,
+    sitl_instance: int = 0,
 ) -> Iterator[DemoPatrol]:
     """Plan, lay out the scene, start the API and the simulators, and build the station; tear down after.
 
-    Used by ``gridpatrol demo``, the end-to-end test and ``benchmarks/station.py`` alike.
+    Used by ``gridpatrol demo``, the end-to-end test and ``benchmarks/station.py`` alike. ``sitl``: fly ArduCopter
+    SITL instances ``sitl_instance``, ``sitl_instance + 1``, ... instead of the built-in simulator.
+
+    Raises:
+        sim.sitl.SITLError: ``sitl`` without ``ARDUPILOT_SITL`` (before anything is started or wiped), or a SITL
+            vehicle that did not start.
     """
     from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
     from gridpatrol.station.runtime import Station
 
+    if sitl:
+        from sim.sitl import ENV_VAR, SITLError
+        from sim.sitl_fleet import unset_message
+
+        if not os.environ.get(ENV_VAR):
+            raise SITLError(unset_message())
+        settings = sitl_settings(settings)
     started = time.monotonic()
     out = fresh_dir(out)
     camera = DEMO_CAMERA
@@ -314,8 +356,10 @@ def demo_patrol(
     settings = demo_settings(settings)
     api = start_api(out, settings)
     try:
-        with simulators([d.home for d in plan.drones], speedup) as sims:
-            ports = [int(s.endpoints[0].rsplit(":", 1)[1]) for s in sims]
+        homes = [d.home for d in plan.drones]
+        vehicles = sitl_vehicles(homes, speedup, sitl_instance) if sitl else simulators(homes, speedup)
+        with vehicles as sims:
+            ports = [int((s.endpoint if sitl else s.endpoints[0]).rsplit(":", 1)[1]) for s in sims]
             run = demo_run_config(out, drones, ports)
             missions = checked_missions(run, write_missions(plan, run, out / "plans"), settings.fly)
             station = Station(
