@@ -15,7 +15,12 @@ over a pipe to set packet loss and to dump what the vehicle stores: that dump is
    ``MavLink`` (one link per vehicle, state updates, heartbeats) against plain ``mavutil`` connections read
    in one thread per vehicle, over the same fixed window (``time.process_time``).
 
-Usage: ``python benchmarks/flight.py [--repeat 5] [--speedup 1] [--seconds 5] [--vehicles 10]``
+3. ``--connect``: instead of 1 and 2, upload + verify on an external vehicle (ArduCopter SITL started here at
+   speed-up 1 and 10, or a running vehicle at ``--connect tcp:HOST:PORT``) beside pymavlink's plain upload and
+   MAVProxy's ``wp load``: see benchmarks/flight_connect.py.
+
+Usage: ``python benchmarks/flight.py [--repeat 5] [--speedup 1] [--seconds 5] [--vehicles 10]``;
+``python benchmarks/flight.py --connect [ENDPOINT] [--sitl PATH] [--speedups 1,10] [--items 500] [--repeat 3]``
 """
 
 from __future__ import annotations
@@ -316,16 +321,31 @@ def bench_telemetry(vehicles: int, seconds: float, rounds: int = 2) -> None:
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default 5; 3 with --connect)")
     parser.add_argument("--speedup", type=float, default=1.0, help="simulator speed-up for the mission part")
     parser.add_argument("--seconds", type=float, default=5.0, help="telemetry measurement window")
     parser.add_argument("--vehicles", type=int, default=10)
+    parser.add_argument("--connect", nargs="?", const="sitl", metavar="ENDPOINT",
+                        help="only the external-vehicle benchmark (benchmarks/flight_connect.py): on ArduCopter SITL "
+                        "started here, or on a running vehicle at ENDPOINT (tcp:HOST:PORT)")  # fmt: skip
+    parser.add_argument("--sitl", help="ArduCopter SITL binary for --connect (default: $ARDUPILOT_SITL, "
+                        "../shared/sitl/arducopter)")  # fmt: skip
+    parser.add_argument("--speedups", default="1,10", help="SITL speed-ups for --connect (comma-separated)")
+    parser.add_argument("--items", type=int, default=500, help="mission items for --connect")
+    parser.add_argument("--instance", type=int, default=5, help="SITL instance for --connect (tcp 5760 + 10 * I)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.vehicles, args.speedup)
         return
-    bench_missions(args.repeat, args.speedup)
+    if args.connect is not None:
+        from flight_connect import run_connect  # beside this file
+
+        endpoint = None if args.connect == "sitl" else args.connect
+        speedups = [float(s) for s in args.speedups.split(",")]
+        run_connect(endpoint, args.sitl, speedups, args.items, args.repeat or 3, args.instance)
+        return
+    bench_missions(args.repeat or 5, args.speedup)
     bench_telemetry(args.vehicles, args.seconds)
 
 

@@ -2,11 +2,13 @@
 
 Upload: MISSION_COUNT, then the vehicle asks for each item (MISSION_REQUEST_INT, or legacy MISSION_REQUEST as
 ArduPilot sends; both answered with MISSION_ITEM_INT) and ends with MISSION_ACK. Download: MISSION_REQUEST_LIST ->
-MISSION_COUNT, then MISSION_REQUEST_INT per item (several in flight at once on ArduPilot, one at a time on PX4)
-and a final MISSION_ACK. Both sides resend on silence: we resend our last message after an adaptive timeout (a few round
-trips, at most ``timeout``) and give up with :class:`~flight.errors.FlightTimeout` after ``timeout * (retries +
-1)`` seconds without progress; duplicate and out-of-order requests are answered, and a re-request that only
-echoes our own resend is not (so duplicates do not snowball).
+MISSION_COUNT, then MISSION_REQUEST_INT per item and a final MISSION_ACK. ArduPilot answers each request on its
+own, so many are in flight at once: the window starts small, doubles while all are answered and halves on a
+timeout (like TCP's), so a read-back costs a few vehicle loops on a fast link and does not overrun a slow radio
+or ArduPilot's send buffer (which drops what does not fit); PX4 wants one at a time. Both sides resend on silence:
+we resend after an adaptive timeout (a few round trips, at most ``timeout``) and give up with
+:class:`~flight.errors.FlightTimeout` after ``timeout * (retries + 1)`` seconds without progress; duplicate and
+out-of-order requests are answered, and a re-request that only echoes our own resend is not (no snowballing).
 
 :func:`upload_verified` is what flying code should use: upload, read back, compare (:mod:`flight.items` knows
 ArduPilot's quirks), retry once, else raise and leave no half-uploaded mission or rally list behind.
@@ -26,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import time
@@ -55,8 +58,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Requests in flight during a download (ArduPilot answers each on its own; PX4 wants them in order).
-DOWNLOAD_WINDOW = {"ardupilot": 8, "px4": 1}
+#: Most requests in flight during a download (PX4 wants them in order). ArduCopter SITL answers a window per
+#: loop or two (500 items: 0.35 s at 8, 0.05 s at 64); 64 keeps a burst of answers near 3 KB.
+DOWNLOAD_WINDOW = {"ardupilot": 64, "px4": 1}
+#: Requests in flight at the start of a download (the window grows from there while nothing is lost).
+DOWNLOAD_WINDOW_START = 8
 #: MISSION_ACK results worth a second attempt (the transfer broke off rather than being refused).
 TRANSIENT = {mavlink.MAV_MISSION_OPERATION_CANCELLED, mavlink.MAV_MISSION_ERROR, mavlink.MAV_MISSION_DENIED}
 
@@ -273,30 +279,59 @@ def _request_count(vehicle: Vehicle, mission_type: int, timeout: float, retries:
 
 
 class _Download:
-    """One download; :meth:`on_message` (receive thread) keeps ``window`` requests in flight."""
+    """One download; :meth:`on_message` (receive thread) keeps ``window`` requests in flight. The window grows by
+    one per answer in time (doubling per round trip) up to ``threshold``, then by one per window's worth; a
+    timeout (:meth:`lost`) halves it, sets ``threshold`` there and queues the late requests (``retry``)."""
 
     def __init__(self, vehicle: Vehicle, mission_type: int, count: int, timeout: float) -> None:
         self.vehicle, self.mission_type, self.count = vehicle, mission_type, count
         self.check = _for_us(vehicle, mission_type)
         self.timer = _Timer(timeout, vehicle)
-        self.window = DOWNLOAD_WINDOW.get(vehicle.autopilot, 1)
+        self.max_window = DOWNLOAD_WINDOW.get(vehicle.autopilot, 1)
+        self.window = float(min(DOWNLOAD_WINDOW_START, self.max_window))
+        self.threshold = float(self.max_window)
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error: MissionError | None = None
         self.got: dict[int, MissionItemInt] = {}
-        self.asked: dict[int, float] = {}
+        self.asked: dict[int, float] = {}  # in flight: seq -> sent at
+        self.sent_at: dict[int, float] = {}  # last sent, in flight or not
+        self.retry: list[int] = []  # a heap of timed-out requests to send again
+        self.resends = 0
         self.next_seq = 0
         self.last_progress = time.monotonic()
 
     def request(self, seq: int) -> None:
         target = self.vehicle.target
         self.vehicle.mav.mission_request_int_send(target[0], target[1], seq, self.mission_type)
-        self.asked[seq] = time.monotonic()
+        self.asked[seq] = self.sent_at[seq] = time.monotonic()
 
     def fill(self) -> None:
-        while self.next_seq < self.count and len(self.asked) < self.window:
-            self.request(self.next_seq)
-            self.next_seq += 1
+        """Send requests until ``window`` are in flight: timed-out ones first, then new ones."""
+        while len(self.asked) < int(self.window):
+            if self.retry:
+                seq = heapq.heappop(self.retry)
+                if seq in self.got or seq in self.asked:
+                    continue
+                self.resends += 1
+            elif self.next_seq < self.count:
+                seq, self.next_seq = self.next_seq, self.next_seq + 1
+            else:
+                return
+            self.request(seq)
+
+    def lost(self, now: float) -> None:
+        """Requests unanswered for the resend timeout: halve the window (the link or the vehicle's send buffer
+        could not keep up) and send them again, a window's worth at a time."""
+        late = [seq for seq, when in self.asked.items() if now - when >= self.timer.rto]
+        if not late:
+            return
+        self.threshold = max(1.0, self.window / 2)
+        self.window = self.threshold
+        for seq in late:
+            del self.asked[seq]
+            heapq.heappush(self.retry, seq)
+        self.fill()
 
     def on_message(self, msg: Any) -> None:
         if not self.check(msg):
@@ -316,11 +351,15 @@ class _Download:
                 self.done.set()
                 return
             seq = int(msg.seq)
-            if seq in self.asked:
-                self.timer.sample(now - self.asked.pop(seq))
-                self.last_progress = now
-            if 0 <= seq < self.count and seq not in self.got:
-                self.got[seq] = MissionItemInt.from_message(msg)
+            if not 0 <= seq < self.count or seq in self.got:
+                return  # a duplicate (answer to a resend) or a stray
+            self.got[seq] = MissionItemInt.from_message(msg)
+            if seq in self.sent_at:  # late answers too, so that the timeout learns a slow link
+                self.timer.sample(now - self.sent_at[seq])
+            self.last_progress = now
+            if self.asked.pop(seq, None) is not None:  # answered in time: widen the window
+                step = 1.0 if self.window < self.threshold else 1.0 / self.window
+                self.window = min(float(self.max_window), self.window + step)
             if len(self.got) == self.count:
                 self.done.set()
                 return
@@ -342,7 +381,6 @@ def download(
         return []
     name, target = _name(mission_type), vehicle.target
     down = _Download(vehicle, mission_type, count, timeout)
-    resends = 0
     unsubscribe = vehicle.subscribe(down.on_message, {"MISSION_ITEM_INT", "MISSION_ITEM", "MISSION_ACK"})
     try:
         with down.lock:
@@ -358,20 +396,16 @@ def download(
                 if now - down.last_progress > timeout * (retries + 1):
                     raise FlightTimeout(
                         f"the {name} download from vehicle {vehicle.sysid} ({len(down.got)} of {count} items received)",
-                        now - started, resends + 1, hint=vehicle._link_hint(),
+                        now - started, down.resends + 1, hint=vehicle._link_hint(),
                     )  # fmt: skip
-                for seq, when in list(down.asked.items()):
-                    if now - when >= down.timer.rto:
-                        resends += 1
-                        down.request(seq)
-                down.fill()
+                down.lost(now)
     finally:
         unsubscribe()
     if down.error is not None:
         raise down.error
     vehicle.mav.mission_ack_send(target[0], target[1], mavlink.MAV_MISSION_ACCEPTED, mission_type)
     log.info("vehicle %d: %s of %d items downloaded in %.2f s (%d re-requests)", vehicle.sysid, name, count,
-             time.monotonic() - started, resends)  # fmt: skip
+             time.monotonic() - started, down.resends)  # fmt: skip
     return [down.got[i] for i in range(count)]
 
 

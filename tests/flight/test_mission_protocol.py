@@ -4,6 +4,7 @@ that changes an item, refusals, legacy float items, out-of-order requests, clear
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,49 @@ def test_download_clear_and_empty_upload(sim: Simulator, vehicle: Vehicle) -> No
     mp.upload(vehicle, [], mp.MISSION)  # empty = clear
     assert len(sim.vehicle(0).mission) == 1
     assert mp.download(vehicle, mp.RALLY) == []
+
+
+class _WindowVehicle:
+    """Just enough of a Vehicle for :class:`mp._Download`: records the requests it is asked to send."""
+
+    autopilot, sysid, target, rtt_s = "ardupilot", 1, (1, 1), 0.01
+
+    def __init__(self) -> None:
+        self.link, self.mav, self.requested = self, self, []
+        self.source_system = 255
+
+    def mission_request_int_send(self, _ts: int, _tc: int, seq: int, _mission_type: int) -> None:
+        self.requested.append(seq)
+
+    def note_rtt(self, sample: float) -> float:
+        return sample
+
+
+def test_download_window_grows_while_answered_and_halves_on_a_timeout() -> None:
+    vehicle = _WindowVehicle()
+    down = mp._Download(vehicle, mp.MISSION, 300, timeout=1.5)  # type: ignore[arg-type]
+
+    def answer(seq: int) -> None:
+        item = MissionItemInt(seq, 3, 16, x=305440000 + seq, y=1142950000, z=30.0)
+        down.on_message(item.to_message((255, 190)))
+
+    down.fill()
+    assert vehicle.requested == list(range(mp.DOWNLOAD_WINDOW_START))
+    most = 0
+    while len(down.got) < 200:  # every request answered: slow start up to the ceiling, never beyond
+        answer(min(down.asked))
+        most = max(most, len(down.asked))
+    assert most == mp.DOWNLOAD_WINDOW["ardupilot"] and down.resends == 0
+    in_flight = sorted(down.asked)
+    vehicle.requested.clear()
+    down.lost(time.monotonic() + 10)  # all timed out (the vehicle's send buffer was full): half sent again
+    assert down.window == most / 2 and len(down.asked) == most // 2
+    assert vehicle.requested == in_flight[: most // 2] and down.resends == most // 2
+    answer(in_flight[-1])  # a late answer to a request taken back is kept, and that item not asked again
+    while not down.done.is_set():
+        answer(min(down.asked))
+    assert sorted(down.got) == list(range(300)) and in_flight[-1] not in vehicle.requested
+    assert len(vehicle.requested) == len(set(vehicle.requested))  # nothing asked twice without a timeout
 
 
 def test_silent_vehicle_times_out_with_the_stage(sim: Simulator, vehicle: Vehicle) -> None:
