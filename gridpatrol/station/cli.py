@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from gridpatrol.station.runtime import Station
 
@@ -29,7 +30,8 @@ def _ask_return(yes: bool) -> bool:
 
     if yes or not sys.stdin.isatty():
         return True
-    answer = console.input("[bold]stop the patrol: [R]eturn home or [h]old position? [/]").strip().lower()
+    prompt = Text("stop the patrol: [R]eturn home or [h]old position? ", style="bold")  # literal: not markup
+    answer = console.input(prompt).strip().lower()
     return not answer.startswith("h")
 
 
@@ -91,23 +93,24 @@ def print_summary(summary: dict[str, Any]) -> None:
     ):
         drones.add_column(col)
     for name, d in summary["drones"].items():
-        result = "[green]ok[/]" if d["ok"] else f"[red]{d['phase']}[/] {d['error'] or ''}"
+        result = Text("ok", style="green") if d["ok"] else Text.assemble((d["phase"], "red"), f" {d['error'] or ''}")
         flown = "-" if d["flight_time_s"] is None else f"{d['flight_time_s']:.0f} s"
         home = "-" if d["landed_from_home_m"] is None else f"{d['landed_from_home_m']:.1f} m"
         skipped = ", ".join(d.get("skipped_grids") or []) or "-"
-        drones.add_row(name, result, f"{d['reached']}/{d['items']}", skipped, flown, str(d["frames"]), home)
+        drones.add_row(Text(name), result, f"{d['reached']}/{d['items']}", Text(skipped), flown, str(d["frames"]), home)
     console.print(drones)
     inc = Table(title="incidents")
     inc.add_column("type @ grid")
     inc.add_column("count")
     for key, n in summary["incidents_by_grid"].items():
-        inc.add_row(key, str(n))
+        inc.add_row(Text(key), str(n))
     console.print(inc)
     w, f = summary["latency_warning_s"], summary["latency_found_s"]
     console.print(
         f"warnings played: {summary['warnings_played']}  |  frame -> incident p50 {f['p50']} s, p95 {f['p95']} s  |  "
         f"frame -> warning p50 {w['p50']} s, p95 {w['p95']} s  |  outbox: {summary['outbox']}",
         highlight=False,
+        markup=False,
     )
 
 
@@ -143,7 +146,9 @@ def run_command(
         fail(str(exc))
         return
     station.start(grids=run.grids)
-    console.print(f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False)
+    console.print(
+        f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False, markup=False
+    )
     summary, _ = fly_patrol(station, timeout_s=timeout, yes=yes)
     print_summary(summary)
     failed = failed_flights(summary)
@@ -198,6 +203,7 @@ def demo_command(
                 f"planned {len(patrol.plan.sorties)} sorties over grids {', '.join(demo.DEMO_GRIDS)}; "
                 f"{len(scene.people)} people on the ground, {len(scene.groups())} groups",
                 highlight=False,
+                markup=False,
             )
             console.print(
                 f"[bold]review UI:[/] {api.url}/  (user {demo.ADMIN[0]}, password {demo.ADMIN[1]})", highlight=False
@@ -213,9 +219,11 @@ def demo_command(
                 f"{max(errs) if errs else '-'} m of the real groups; {summary['demo_s']:.0f} s in all; "
                 f"audio in {patrol.out / 'audio'}, summary in {patrol.out / 'summary.json'}",
                 highlight=False,
+                markup=False,
+                soft_wrap=True,
             )
             if keep_serving:
-                console.print(f"review the incidents at {api.url}/ ; Ctrl-C to stop", highlight=False)
+                console.print(f"review the incidents at {api.url}/ ; Ctrl-C to stop", highlight=False, markup=False)
                 while True:
                     time.sleep(1)
     except KeyboardInterrupt:

@@ -44,3 +44,23 @@ def test_help_texts_keep_brackets(command: list[str], text: str) -> None:
     result = CliRunner().invoke(app, command, env=WIDE)
     assert result.exit_code == 0
     assert text in result.output
+
+
+def test_patrol_summary_prints_errors_and_names_literally(capsys: pytest.CaptureFixture[str]) -> None:
+    from gridpatrol.station.cli import print_summary
+
+    drone = {"ok": False, "phase": "failed", "error": "no link: check [flight] connect", "reached": 1, "items": 4}
+    drone |= {"flight_time_s": 12.0, "frames": 3, "landed_from_home_m": None, "skipped_grids": ["[b]7"]}
+    latency = {"p50": None, "p95": None, "n": 0}
+    summary = {
+        "drones": {"drone-[1]": drone},
+        "incidents_by_grid": {"crowd@[red]": 1},
+        "latency_warning_s": latency,
+        "latency_found_s": latency,
+        "warnings_played": 0,
+        "outbox": {"pending": 0},
+    }
+    print_summary(summary)
+    out = capsys.readouterr().out
+    for text in ("no link: check [flight] connect", "drone-[1]", "[b]7", "crowd@[red]"):
+        assert text in out, text
