@@ -72,7 +72,8 @@ ARDUPILOT_PARAMS: dict[int, str] = {
 
 #: Frames whose x/y are latitude/longitude; ``*_INT`` frames read back as their plain twins.
 GLOBAL_FRAMES = frozenset({0, 3, 5, 6, 10, 11})
-PLAIN_FRAME = {5: 0, 6: 3, 11: 10}
+PLAIN_FRAME = {5: 0, 6: 3, 11: 10, 2: 0}
+MISSION_FRAME = 2
 
 
 def _stored(rule: str, value: float) -> float:
@@ -126,8 +127,10 @@ def ardupilot_keeps(command: int, mission_type: int, f: Fields) -> Fields:
     Used by the ground station to predict a read-back and by the simulator to store an upload.
     """
     rules = ARDUPILOT_PARAMS.get(command)
-    # Commands without a location (RTL, DO_*) read back in frame 0 with x = y = 0, whatever frame they came in.
-    located = f.frame in GLOBAL_FRAMES and (rules is None or rules[4] == "k")
+    # Commands without a location (RTL, DO_*) read back in frame 0 with x = y = 0, whatever frame they came in;
+    # a command that stores a location takes MAV_FRAME_MISSION (2) as absolute (frame 0).
+    stores_location = rules is None or rules[4] == "k"
+    located = stores_location and (f.frame in GLOBAL_FRAMES or (rules is not None and f.frame == MISSION_FRAME))
     frame = PLAIN_FRAME.get(f.frame, f.frame) if located else 0
     if mission_type == FENCE_TYPE:
         return f._replace(frame=frame, autocontinue=0, z=0.0)

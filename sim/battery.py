@@ -19,13 +19,18 @@ from dataclasses import dataclass
 
 @dataclass
 class Battery:
-    """State of the flight battery (3S by default, as ArduCopter SITL's: 12.6 V full)."""
+    """State of the flight battery: 3S as ArduCopter SITL's (12.6 V full), 5200 mAh.
+
+    The draw is the planner's default airframe (``quad-patrol``: 25 minutes at 8 m/s cruise), so that a sortie the
+    planner sizes at X % uses about X % here; SITL's test quad draws about 30 A from 3300 mAh (planner profile
+    ``sitl-quad``).
+    """
 
     capacity_mah: float = 5200.0
     cells: int = 3
     consumed_mah: float = 0.0
     current_a: float = 0.0
-    hover_current_a: float = 18.0
+    hover_current_a: float = 9.0
     resistance_ohm: float = 0.015
 
     @property

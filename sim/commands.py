@@ -40,9 +40,9 @@ def handle_message(v: SimVehicle, link: Link, msg: Any) -> None:
     if target not in (0, v.sysid):
         return
     kind = msg.get_type()
+    if msg.get_srcSystem() == int(v.params.value("SYSID_MYGCS")):
+        v.last_gcs_heartbeat = v.sim_time  # as ArduPilot: any message from its ground station keeps the link alive
     if kind == "HEARTBEAT":
-        if msg.get_srcSystem() == int(v.params.value("SYSID_MYGCS")):
-            v.last_gcs_heartbeat = v.sim_time
         return
     if v.missions.handle(link, msg):
         return

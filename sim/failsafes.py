@@ -32,6 +32,8 @@ def prearm_failures(v: SimVehicle) -> list[str]:
         fails.append("PreArm: Battery 1 low voltage failsafe")
     elif arm_volt > 0 and volt < arm_volt:
         fails.append("PreArm: Battery 1 below minimum arming voltage")
+    if v.gcs_failsafe:
+        fails.append("PreArm: GCS failsafe on")
     if v.params.value("FENCE_ENABLE"):
         ftype = int(v.params.value("FENCE_TYPE"))
         if ftype & 4 and v.fence_geo.empty:
@@ -73,14 +75,17 @@ def check_failsafes(v: SimVehicle) -> None:
     _check_battery(v, p, now)
     # GCS failsafe, in simulated time as ArduCopter counts it: at speed-up 10 a ground station must send its
     # heartbeat ten times a wall-clock second to be heard once a simulated second (SITL trips otherwise).
+    # ArduCopter checks it in its 3 Hz loop: a heartbeat clears the failsafe up to a third of a second later, so an
+    # arm command sent right after a late heartbeat is still refused ("Arm: GCS failsafe on"), as on SITL.
     timeout = p.value("FS_GCS_TIMEOUT")
-    if v.last_gcs_heartbeat is not None:
+    if now >= v.next_gcs_check and v.last_gcs_heartbeat is not None:
+        v.next_gcs_check = now + 1.0 / 3.0
         silent = now - v.last_gcs_heartbeat > timeout
-        if silent and not v.gcs_failsafe and v.armed and p.value("FS_GCS_ENABLE"):
-            v.gcs_failsafe = True
+        if silent and not v.gcs_failsafe and p.value("FS_GCS_ENABLE"):
+            v.gcs_failsafe = True  # also on the ground: it then refuses to arm ("Arm: GCS failsafe on")
             v.text(mavlink.MAV_SEVERITY_CRITICAL, "GCS Failsafe")
             action = int(p.value("FS_GCS_ENABLE"))
-            if not (action == 2 and v.autopilot.mode == CopterMode.AUTO):
+            if v.armed and not (action == 2 and v.autopilot.mode == CopterMode.AUTO):
                 _failsafe_mode(v, action, (1, 2, 3), (4, 5), "GCS failsafe")
         elif not silent and v.gcs_failsafe:
             v.gcs_failsafe = False

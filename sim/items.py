@@ -49,8 +49,9 @@ FENCE_COMMANDS = frozenset({5000, 5001, 5002, 5003, 5004})
 RALLY_COMMANDS = frozenset({5100})
 ALLOWED = {MISSION: MISSION_COMMANDS, FENCE: FENCE_COMMANDS, RALLY: RALLY_COMMANDS}
 
-#: Upload frame -> the frame a download reports (ArduPilot keeps only "absolute / relative / terrain").
-FRAME_READBACK = {0: 0, 3: 3, 10: 10, 5: 0, 6: 3, 11: 10}
+#: Upload frame -> the frame a download reports (ArduPilot keeps only "absolute / relative / terrain"; it takes
+#: MAV_FRAME_MISSION as absolute).
+FRAME_READBACK = {0: 0, 2: 0, 3: 3, 10: 10, 5: 0, 6: 3, 11: 10}
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ DEFAULTS: dict[str, ParamSpec] = {
     "RALLY_LIMIT_KM": ParamSpec(REAL32, 0.3),
     "RALLY_INCL_HOME": ParamSpec(INT8, 1),
     "BATT_MONITOR": ParamSpec(INT8, 4),
-    "BATT_CAPACITY": ParamSpec(INT32, 5200),
+    "BATT_CAPACITY": ParamSpec(INT32, 5200),  # the patrol quad (SITL's test frame: 3300)
     "BATT_ARM_VOLT": ParamSpec(REAL32, 0.0),
     "BATT_LOW_VOLT": ParamSpec(REAL32, 10.5),  # SITL's: 3.5 V per cell of its 3S pack
     "BATT_CRT_VOLT": ParamSpec(REAL32, 0.0),

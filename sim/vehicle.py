@@ -114,6 +114,7 @@ class SimVehicle(MissionHooks):
         self.gcs_failsafe = False
         self.ekf_failsafe = False
         self.last_gcs_heartbeat: float | None = None
+        self.next_gcs_check = 0.0
         self.pending_reached: int | None = None
         self.armed_at = 0.0
         self.landed_since: float | None = None
@@ -405,7 +406,9 @@ class SimVehicle(MissionHooks):
             ):
                 self.text(mavlink.MAV_SEVERITY_CRITICAL, "Arm: Mode not armable")
                 return "mode not armable"
-            fails = self.prearm_failures()
+            # An arming attempt reports its failures as "Arm: ..." (ArduCopter 4.7; "PreArm: ..." is the periodic
+            # report while disarmed).
+            fails = [f"Arm: {text.removeprefix('PreArm: ')}" for text in self.prearm_failures()]
             if fails:
                 for text in fails:
                     self.text(mavlink.MAV_SEVERITY_CRITICAL, text)

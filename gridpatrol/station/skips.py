@@ -226,6 +226,11 @@ class GridSkips:
         inside = now is not None and any(f <= now <= la for f, la in left)
         with self._lock:
             self.skipped.append(grid_id)
+        # Marked skipped before the jump: the flight counts an item as flown when MISSION_CURRENT moves past it,
+        # and the vehicle's next MISSION_CURRENT may arrive before the jump command returns.
+        leaving = {q for f, la in left for q in range(f, la + 1) if q in self.nav and q not in reached}
+        if self.status is not None:
+            self.status.skipped |= leaving
         try:
             if inside and commander is not None and now is not None:
                 target = self.target_for(now)
@@ -242,7 +247,7 @@ class GridSkips:
         except (FlightError, ValueError):
             with self._lock:
                 self.skipped.remove(grid_id)
+            if self.status is not None:
+                self.status.skipped -= leaving
             raise
-        if self.status is not None:
-            self.status.skipped |= {q for f, la in left for q in range(f, la + 1) if q in self.nav and q not in reached}
         return said

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flight.fly_config import FlyConfig, SafetyConfig
 from flight.link import MavLink
 from flight.vehicle import Vehicle
 from mission_planner.district_io import load_district
@@ -22,6 +23,11 @@ from mission_planner.qgc_plan import digest, read_qgc_plan
 from sim import Simulator
 
 REPO = Path(__file__).resolve().parents[2]
+#: The vehicle's lost-link timeout for flights at high speed-ups (FS_GCS_TIMEOUT, in its time): at speed-up 50 the
+#: default 5 s is a tenth of a wall second, which a loaded machine can keep a heartbeat waiting; 30 s is 0.6 s.
+SIM_GCS_TIMEOUT_S = 30.0
+#: The same for ``gridpatrol`` run as a subprocess (settings from the environment).
+SIM_GCS_ENV = {"GRIDPATROL_FLY__SAFETY__GCS_TIMEOUT_S": str(SIM_GCS_TIMEOUT_S)}
 DISTRICT = REPO / "examples" / "district.geojson"
 SPEEDUP = 50.0
 GROUND_AMSL = 20.0
@@ -97,3 +103,8 @@ def wait_until(what: str, done: Callable[[], bool], timeout: float = 20.0) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(0.02)
+
+
+def fly_config(**safety: Any) -> FlyConfig:
+    """``[fly]`` settings for flights on the fast simulator: the defaults, with :data:`SIM_GCS_TIMEOUT_S`."""
+    return FlyConfig(safety=SafetyConfig(**{"gcs_timeout_s": SIM_GCS_TIMEOUT_S, **safety}))

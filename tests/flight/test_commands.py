@@ -64,14 +64,14 @@ def test_arm_refused_shows_the_prearm_reason(sim: Simulator, vehicle: Vehicle) -
     cmd = Commander(vehicle)
     with pytest.raises(ArmRefused) as caught:
         cmd.arm()
-    assert "PreArm: GPS 1: Bad fix" in caught.value.reasons
-    assert "PreArm: GPS 1: Bad fix" in str(caught.value) and "fix these" in str(caught.value)
+    assert "Arm: GPS 1: Bad fix" in caught.value.reasons
+    assert "Arm: GPS 1: Bad fix" in str(caught.value) and "fix these" in str(caught.value)
     assert not sim.vehicle(0).armed
 
 
 def test_arm_refused_on_low_battery(sim: Simulator, vehicle: Vehicle) -> None:
     sim.vehicle(0).sag_battery(85)
-    with pytest.raises(ArmRefused, match="PreArm: Battery 1 low voltage failsafe"):
+    with pytest.raises(ArmRefused, match="Arm: Battery 1 low voltage failsafe"):
         Commander(vehicle).arm()
 
 

@@ -16,11 +16,22 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import DISTRICT, REPO, connected, edit_plan, launch_site, sim_at, wait_until, write_plans
+from flightkit import (
+    DISTRICT,
+    REPO,
+    SIM_GCS_ENV,
+    connected,
+    edit_plan,
+    fly_config,
+    launch_site,
+    sim_at,
+    wait_until,
+    write_plans,
+)
 
 from flight.commands import Commander, distance_m
 from flight.fly import MissionFlight, load_missions, split_target
-from flight.fly_config import FlyConfig, SafetyConfig
+from flight.fly_config import SafetyConfig
 from flight.safety import check_plan_file
 from gridpatrol.cli import app
 from sim import Simulator
@@ -48,7 +59,7 @@ def _landed_home(sim: Simulator) -> float:
 def test_patrol_flies_every_waypoint_in_order_and_lands_home(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0]) as sim:
-        flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
+        flight = MissionFlight(checked, sim.endpoints[0], fly_config())
         status = flight.run()
         assert status.ok, (status.phase, status.detail, status.error)
         assert _reached(sim) == checked.nav_seqs  # every navigation item, in order, once
@@ -61,7 +72,7 @@ def test_patrol_flies_every_waypoint_in_order_and_lands_home(plans: list[Path]) 
 
 def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
-    config = FlyConfig(safety=SafetyConfig(battery_low_cell_volt=0, battery_critical_cell_volt=0, reserve_pct=25))
+    config = fly_config(battery_low_cell_volt=0, battery_critical_cell_volt=0, reserve_pct=25)
     with sim_at(plans[0]) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], config)
         runner = threading.Thread(target=flight.run)
@@ -80,12 +91,12 @@ def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
 def test_lost_link_on_patrol_alarms_and_the_vehicle_failsafe_brings_it_home(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0], speedup=20) as sim:
-        flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
+        flight = MissionFlight(checked, sim.endpoints[0], fly_config())
         runner = threading.Thread(target=flight.run)
         runner.start()
         wait_until("the first waypoint", lambda: len(_reached(sim)) >= 2, timeout=60)
-        # 100 simulated seconds (about 5 s of wall time at speed-up 20): past the vehicle's FS_GCS_TIMEOUT (5 s
-        # of its time) and the ground station's link timeout (3 s of ours)
+        # 100 simulated seconds (about 5 s of wall time at speed-up 20): past the vehicle's FS_GCS_TIMEOUT (30 s
+        # of its time here) and the ground station's link timeout (3 s of ours)
         sim.vehicle(0).cut_link(100.0)
         runner.join(timeout=90)
         status = flight.status
@@ -108,7 +119,7 @@ def test_a_failure_in_the_air_returns_home_and_follows_the_landing(
     monkeypatch.setattr(Commander, "start_mission", broken)  # the only fake: everything else is the simulator
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0]) as sim:
-        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        status = MissionFlight(checked, sim.endpoints[0], fly_config()).run()
         assert status.phase == "failed" and status.error == "injected: mission start failed"
         assert "RTL commanded, then landed" in status.detail
         assert sim.vehicle(0).has_flown and _reached(sim) == []  # it took off, never flew the mission, came back
@@ -119,7 +130,7 @@ def test_a_part_charged_battery_is_refused_before_arming(plans: list[Path]) -> N
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0]) as sim:
         sim.vehicle(0).sag_battery(40)
-        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        status = MissionFlight(checked, sim.endpoints[0], fly_config()).run()
         assert status.phase == "failed" and status.error is not None
         assert "below the 90 % needed to take off" in status.error
         assert not any("Arming" in t for _, _, t in sim.vehicle(0).statustext)  # it never tried to arm
@@ -129,10 +140,10 @@ def test_arm_refusal_stops_the_flight_with_the_vehicles_reason(plans: list[Path]
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0]) as sim:
         sim.vehicle(0).sag_battery(95)  # below BATT_LOW_VOLT: the vehicle's own pre-arm check refuses
-        config = FlyConfig(safety=SafetyConfig(min_takeoff_battery_pct=0))
+        config = fly_config(min_takeoff_battery_pct=0)
         status = MissionFlight(checked, sim.endpoints[0], config).run()
         assert status.phase == "failed" and status.error is not None
-        assert "PreArm: Battery 1 low voltage failsafe" in status.error
+        assert "Arm: Battery 1 low voltage failsafe" in status.error
         assert not sim.vehicle(0).armed and sim.vehicle(0).position[2] < 0.1
 
 
@@ -143,13 +154,13 @@ def test_a_vehicle_already_armed_is_not_given_a_mission(plans: list[Path]) -> No
             cmd = Commander(vehicle)
             cmd.set_mode("GUIDED")
             cmd.arm()
-        status = MissionFlight(checked, sim.endpoints[0], FlyConfig()).run()
+        status = MissionFlight(checked, sim.endpoints[0], fly_config()).run()
         assert status.error is not None and "already armed" in status.error
         assert sim.vehicle(0).params["MIS_TOTAL"] == 0  # nothing uploaded
 
 
 def _run_cli(args: list[str], *, timeout: float = CLI_TIMEOUT_S, **kw: object) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="160", YOLO_OFFLINE="1")
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="160", YOLO_OFFLINE="1", **SIM_GCS_ENV)
     return subprocess.Popen(
         [sys.executable, "-m", "gridpatrol", *args],
         cwd=REPO,
@@ -213,7 +224,7 @@ def test_cli_flies_two_drones_behind_one_shared_link(plans: list[Path], tmp_path
         url = sim.shared_endpoint
         assert url is not None
         args = ["fly", str(second), str(plans[0]), "--connect", f"{url}@2", "--connect", f"{url}@1", "--yes"]
-        result = CliRunner().invoke(app, args)
+        result = CliRunner().invoke(app, args, env=SIM_GCS_ENV)
         assert result.exit_code == 0, result.output
         for v, plan in zip(sim.vehicles, (plans[0], second), strict=True):  # each flight drove its own vehicle
             checked = check_plan_file(plan, SafetyConfig())

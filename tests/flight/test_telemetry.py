@@ -31,8 +31,8 @@ def test_flown_mission_shows_in_state(sim: Simulator, vehicle: Vehicle) -> None:
     vehicle.command_long(mavlink.MAV_CMD_DO_SET_MODE, CUSTOM, 3)  # AUTO
     high = vehicle.wait_state(lambda s: s.alt_rel_m is not None and s.alt_rel_m > 6, timeout=10)
     assert high.mode == "AUTO" and high.armed
-    # As on ArduCopter, the final LAND is never reported reached (it disarms first); MISSION_CURRENT stays on it.
-    landed = vehicle.wait_state(lambda s: not s.armed and s.mission_seq == 3, timeout=20)
+    # As on ArduCopter, the final LAND is never reported reached (it disarms first, then rewinds to item 1).
+    landed = vehicle.wait_state(lambda s: not s.armed and s.mission_seq == 1, timeout=20)
     assert landed.alt_rel_m is not None and landed.alt_rel_m < 0.5 and landed.mission_reached == 2
     assert landed.lat is not None and abs(landed.lat - (lat + 1500) / 1e7) < 2e-5
     texts = [t for _when, _sev, t in landed.statustext]

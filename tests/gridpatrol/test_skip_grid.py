@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "flight"))
 
-from flightkit import sim_at, small_plan, write_plans
+from flightkit import fly_config, sim_at, small_plan, write_plans
 
 from flight.errors import FlightError
 from flight.fly import FlightStatus, MissionFlight
@@ -93,7 +93,7 @@ def fly(plan_file: Path, before: list[str], at: dict[int, str]) -> Flown:
             track.append((float(x), float(y)))
 
     with sim_at(plan_file) as sim:
-        flight = MissionFlight(checked, sim.endpoints[0], FlyConfig())
+        flight = MissionFlight(checked, sim.endpoints[0], fly_config())
         skips = GridSkips(checked, "drone-1", notes.append, flight.status)
         for grid in before:
             assert "will be skipped" in skips.skip(grid)

@@ -85,20 +85,20 @@ def test_arm_refused_with_prearm_text(sim: Simulator, gcs: Any) -> None:
     ack = command(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
     assert ack.result == mavlink.MAV_RESULT_FAILED
     text = gcs.messages["STATUSTEXT"]  # sent just before the ACK; pymavlink keeps the latest of each type
-    assert text.text.startswith("PreArm: Fence"), text.text
+    assert text.text.startswith("Arm: Fence"), text.text
     assert not sim.vehicle(0).armed
     set_param(gcs, "FENCE_ENABLE", 0)
     sim.vehicle(0).lose_gps(60)
     ack = command(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
     assert ack.result == mavlink.MAV_RESULT_FAILED
-    assert any(t == "PreArm: GPS 1: Bad fix" for _, _, t in sim.vehicle(0).statustext)
+    assert any(t == "Arm: GPS 1: Bad fix" for _, _, t in sim.vehicle(0).statustext)
 
 
 def test_arm_refused_on_low_battery(sim: Simulator, gcs: Any) -> None:
     sim.vehicle(0).sag_battery(85)
     set_mode(gcs, "GUIDED")
     assert command(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1).result == mavlink.MAV_RESULT_FAILED
-    assert any("PreArm: Battery 1" in t for _, _, t in sim.vehicle(0).statustext)
+    assert any("Arm: Battery 1" in t for _, _, t in sim.vehicle(0).statustext)
 
 
 def _takeoff(master: Any, sim: Simulator, index: int = 0, alt: float = 10.0) -> None:
