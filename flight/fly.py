@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flight.battery_forecast import BatteryForecast
 from flight.commands import Commander, distance_m
 from flight.config import FlightConfig
 from flight.errors import FlightError
@@ -265,11 +266,17 @@ class MissionFlight:
         last_nav = self.checked.nav_seqs[-1] if self.checked.nav_seqs else None
         ends_landed = self.checked.plan.mission[-1].command in LAND_COMMANDS
         mission_mode = role_mode(commander.autopilot, "mission")
+        forecast = BatteryForecast(self.checked.track, self.checked.track_seqs, self.config.safety.reserve_pct)
         while True:
             s = vehicle.state
             self.status.state, self.status.link_ok = s, vehicle.link_ok
             if not s.armed and s.alt_rel_m is not None and s.alt_rel_m < 1.0:
                 break
+            if s.mode == mission_mode and not self.returning.is_set():
+                warning = forecast.update(s.battery_pct, self._current_seq)
+                if warning is not None:
+                    log.warning("%s: %s", self.status.label, warning)
+                    self._event(WatchEvent("battery_forecast", vehicle.sysid, warning, time.monotonic()))
             if time.monotonic() > deadline:
                 self._phase("returning", "flight timeout")
                 self._safe_rtl()

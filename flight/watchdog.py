@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EventKind = Literal["battery_rtl", "battery_rtl_failed", "link_lost", "link_back", "fence_breach", "failsafe"]
+EventKind = Literal[
+    "battery_rtl", "battery_rtl_failed", "battery_forecast", "link_lost", "link_back", "fence_breach", "failsafe"
+]
 FAILSAFE_WORDS = ("failsafe", "battery 1 is low", "battery 1 is critical")
 
 

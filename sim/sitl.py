@@ -68,6 +68,8 @@ class ArduPilotSITL:
         self.defaults = defaults or {}
         self.startup_timeout = startup_timeout
         self.port = 5760 + 10 * instance
+        #: The vehicle's MAVLink system id (``--sysid``): instance + 1, so that vehicles on one link differ.
+        self.sysid = instance + 1
         self._proc: subprocess.Popen[bytes] | None = None
         self._workdir: str | None = None
 
@@ -96,6 +98,7 @@ class ArduPilotSITL:
         return [
             str(self.binary), "--model", "+", "--home", home, "--instance", str(self.instance),
             "--speedup", f"{self.speedup:g}", "--defaults", self.defaults_files(defaults_file), "-w",
+            "--sysid", str(self.sysid),
         ]  # fmt: skip
 
     def environment(self) -> dict[str, str]:
@@ -111,8 +114,7 @@ class ArduPilotSITL:
         """Start SITL in a scratch directory and wait for its TCP port."""
         self._workdir = tempfile.mkdtemp(prefix="gridpatrol-sitl-")
         defaults = Path(self._workdir) / "defaults.parm"
-        lines = {"SYSID_THISMAV": float(self.instance + 1), **self.defaults}
-        defaults.write_text("".join(f"{k} {v:g}\n" for k, v in lines.items()))
+        defaults.write_text("".join(f"{k} {v:g}\n" for k, v in self.defaults.items()) or "# none\n")
         log = open(Path(self._workdir) / "sitl.log", "wb")  # noqa: SIM115 - kept open for the process
         self._proc = subprocess.Popen(
             self.command_line(defaults), cwd=self._workdir, stdout=log, stderr=subprocess.STDOUT,
