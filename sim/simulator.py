@@ -97,6 +97,7 @@ class Simulator:
         self._stop = threading.Event()
         self._selector: selectors.BaseSelector | None = None
         self.sim_time = 0.0
+        self._hold_at: float | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -183,6 +184,16 @@ class Simulator:
                 raise TimeoutError(f"simulation did not advance {seconds} s in time (is the machine overloaded?)")
             time.sleep(0.01)
 
+    def hold_at(self, sim_time: float | None) -> None:
+        """Lockstep, for tests: run the clock up to ``sim_time`` simulated seconds and wait there; ``None``: run on.
+
+        Something that must keep pace with the simulation however slow the machine, such as the analysis of a
+        simulated camera, moves the mark on as its work gets done. While the clock waits, the sockets are still
+        served (commands are answered) but no telemetry comes due, as with SITL in lockstep: a ground station
+        that times the vehicle's heartbeat in wall-clock time may call the link lost meanwhile.
+        """
+        self._hold_at = sim_time
+
     # -- the thread ------------------------------------------------------------------------------------------
 
     def _watch(self) -> dict[socket.socket, SimVehicle | None]:
@@ -237,7 +248,10 @@ class Simulator:
                 now = time.monotonic()
                 wall = min(now - last, MAX_WALL_STEP)
                 last = now
-                self._advance(min(wall * self.speedup, MAX_SIM_STEP_S))
+                step = min(wall * self.speedup, MAX_SIM_STEP_S)
+                if (hold := self._hold_at) is not None:
+                    step = min(step, max(0.0, hold - self.sim_time))
+                self._advance(step)
                 for vehicle in self.vehicles:
                     vehicle.emit_telemetry()
                     if vehicle.ports is not None:

@@ -326,16 +326,20 @@ def demo_patrol(
     seed: int = 7,
     sitl: bool = False,
     sitl_instance: int = 0,
+    lockstep: bool = False,
 ) -> Iterator[DemoPatrol]:
     """Plan, lay out the scene, start the API and the simulators, and build the station; tear down after.
 
     Used by ``gridpatrol demo``, the end-to-end test and ``benchmarks/station.py`` alike. ``sitl``: fly ArduCopter
-    SITL instances ``sitl_instance``, ``sitl_instance + 1``, ... instead of the built-in simulator.
+    SITL instances ``sitl_instance``, ``sitl_instance + 1``, ... instead of the built-in simulator. ``lockstep``
+    (tests, built-in simulator only): each drone's clock waits for its camera's analysis, so a slow machine
+    analyses as many frames per simulated second as a fast one (:mod:`gridpatrol.station.lockstep`).
 
     Raises:
         sim.sitl.SITLError: ``sitl`` without ``ARDUPILOT_SITL`` (before anything is started or wiped), or a SITL
             vehicle that did not start.
     """
+    from gridpatrol.station.lockstep import Lockstep
     from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
     from gridpatrol.station.runtime import Station
 
@@ -362,8 +366,16 @@ def demo_patrol(
             ports = [int((s.endpoint if sitl else s.endpoints[0]).rsplit(":", 1)[1]) for s in sims]
             run = demo_run_config(out, drones, ports)
             missions = checked_missions(run, write_missions(plan, run, out / "plans"), settings.fly)
+            clocks = {d.id: s for d, s in zip(run.drones, sims, strict=True)} if lockstep and not sitl else {}
             station = Station(
-                settings, run, missions, camera=camera, api_url=api.url, station_key=api.station_key, out_dir=out
+                settings,
+                run,
+                missions,
+                camera=camera,
+                api_url=api.url,
+                station_key=api.station_key,
+                out_dir=out,
+                lockstep=Lockstep(clocks, sim_s_per_frame=speedup / run.fps) if clocks else None,
             )
             yield DemoPatrol(out, station, api, scene, plan, sims, started)
     finally:

@@ -39,6 +39,7 @@ from gridpatrol.deliverer import Deliverer
 from gridpatrol.outbox import Outbox
 from gridpatrol.station.config import NO_VIDEO, DroneLink, RunConfig
 from gridpatrol.station.investigate import Investigation
+from gridpatrol.station.lockstep import Lockstep
 from gridpatrol.station.poses import PoseTracker
 from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
@@ -110,6 +111,7 @@ class Station:
         out_dir: Where audio and the frame log live (default: ``[station] state_dir``). The outbox is ``[outbox]
             path``, the file ``gridpatrol outbox status|flush`` reads after a crash, unless ``out_dir`` is given
             (the demo): then ``out_dir/outbox.db``.
+        lockstep: For tests: hold each simulated drone until its camera's analysis caught up (:mod:`.lockstep`).
     """
 
     def __init__(
@@ -124,6 +126,7 @@ class Station:
         sinks: dict[str, Sink] | None = None,
         out_dir: Path | None = None,
         fly: FlyConfig | None = None,
+        lockstep: Lockstep | None = None,
     ) -> None:
         if not missions:
             raise ValueError("no drones to fly: add [[run.drones]] tables to station.toml")
@@ -138,6 +141,7 @@ class Station:
         self.outbox = Outbox(self.out_dir / "outbox.db" if out_dir is not None else settings.outbox.path)
         self.deliverer = Deliverer.from_config(self.outbox, outbox_cfg)
         self.fly = fly or FlyConfig()
+        self.lockstep = lockstep or Lockstep({}, 1.0)  # with no clocks it holds nothing: live
         self.events: Any = mp.get_context("spawn").Queue()
         self.incidents: list[IncidentRecord] = []
         self.broadcasts: list[Broadcast] = []
@@ -229,6 +233,7 @@ class Station:
         Returns:
             The patrol summary (see :meth:`summary`).
         """
+        self.lockstep.release_all()
         for rig in self.rigs.values():
             if not rig.flight.status.done:
                 if return_home:
@@ -277,6 +282,7 @@ class Station:
                 latest = rig.poses.latest()
                 if latest is not None and rig.stream is not None:
                     rig.stream.feed(latest.pose())
+                    self.lockstep.on_pose(rig.link.id, latest.alt_rel)
                 self._track_flight_time(rig, latest)
             self._stop.wait(period)
 
@@ -308,6 +314,7 @@ class Station:
         rig = self.rigs.get(ev.drone_id)
         if rig is None:
             return
+        self.lockstep.on_event(ev)
         if ev.kind == "frame":
             self._log_frame(ev)
             rig.frames += 1

@@ -3,6 +3,10 @@
 One patrol at speed-up checks the whole chain against the scene's truth: the crowd incidents in the API lie
 within a stated distance of the real groups, each group is warned once, both drones fly every item and land
 home, and stopping the API for a while in the middle of the patrol loses nothing (the outbox resends).
+
+The patrol flies in lockstep (:mod:`gridpatrol.station.lockstep`): each drone's simulated clock waits for its
+camera's analysis, so a slow or loaded machine sees as many frames of the flight as a fast one, only later. The
+time limits below only stop a run that hangs.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import pytest
 from gridpatrol.config import Settings
 from gridpatrol.station import demo
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
+SPEEDUP = 4.0
 
 #: A crowd incident must lie this close to the centre of a real group (m): geolocation at 20 m, 45 degrees down.
 MAX_CROWD_ERROR_M = 6.0
@@ -26,11 +31,11 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     out = tmp_path_factory.mktemp("station") / "demo"
     settings = Settings()
-    with demo.demo_patrol(out, settings, drones=2, speedup=4.0) as patrol:
+    with demo.demo_patrol(out, settings, drones=2, speedup=SPEEDUP, lockstep=True) as patrol:
         station = patrol.station
         station.start(grids=demo.DEMO_GRIDS)
         # take the incident log down for a while once the drones are out, then bring it back
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not any(
             r.flight.status.phase == "mission" for r in station.rigs.values()
         ):
@@ -41,12 +46,14 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
             time.sleep(0.5)
         pending_while_down = station.outbox.counts().get("pending", 0)
         demo.restart_api(patrol.api, out)
-        finished = station.wait(timeout_s=300)
+        finished = station.wait(timeout_s=1200)
         summary = station.stop(return_home=True, flush_timeout_s=30)
         summary["finished"] = finished
         summary["pending_while_down"] = pending_while_down
         summary["station_incidents"] = [r.incident.id for r in station.incidents]
         summary["station_broadcasts"] = [(b.incident_id, b.kind, b.outcome) for b in station.broadcasts]
+        summary["sim_s_per_frame"] = station.lockstep.sim_s_per_frame
+        summary["lockstep_waits"] = dict(station.lockstep.waits)
         result = demo.demo_report(patrol, summary)
         result["api_incident_ids"] = [
             i["id"] for i in demo.fetch_api(patrol.api.url, "/incidents", {"limit": 500})["items"]
@@ -61,6 +68,15 @@ def test_both_drones_fly_every_item_and_land_home(report: dict) -> None:
         assert d["ok"], (name, d)
         assert d["reached"] == d["items"] > 0
         assert d["landed_from_home_m"] is not None and d["landed_from_home_m"] < 5.0
+
+
+def test_every_drone_analysed_a_frame_for_each_stretch_of_its_flight(report: dict) -> None:
+    """Lockstep: whatever the machine's speed, a frame is analysed per ``sim_s_per_frame`` of flight (the first
+    and last seconds below the analysis height, and the pose a frame waits for, take some off)."""
+    step = report["sim_s_per_frame"]
+    for name, d in report["drones"].items():
+        assert d["flight_time_s"] > 30, (name, d)
+        assert d["frames"] >= 0.6 * d["flight_time_s"] / step, (name, d["frames"], d["flight_time_s"], step)
 
 
 def test_crowds_found_where_the_groups_stand(report: dict) -> None:
