@@ -27,7 +27,9 @@ Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (W
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
 IncidentType = Literal["no_mask", "crowd", "other"]
 Status = Literal["new", "confirmed", "dismissed", "resolved"]
-ReviewStatus = Literal["confirmed", "dismissed", "resolved"]
+# Every status a review may set. ``new`` puts an incident back in the queue (a reviewer undoing a review);
+# like every review it is kept in the incident's history.
+ReviewStatus = Literal["new", "confirmed", "dismissed", "resolved"]
 Role = Literal["reviewer", "admin"]
 
 
@@ -94,7 +96,7 @@ class IncidentCreate(IncidentBase):
 
 
 class IncidentUpdate(Strict):
-    """A review decision."""
+    """A review decision, or ``new`` to undo one (the incident goes back to the review queue)."""
 
     status: ReviewStatus
     note: str | None = Field(None, max_length=2000)

@@ -146,15 +146,17 @@ def _review(session: Session, incident: Incident, body: IncidentUpdate | BulkRev
     )  # fmt: skip
     incident.status = body.status
     incident.note = body.note
-    incident.reviewed_by = reviewer
-    incident.reviewed_at = now
+    # Back to ``new`` is an undo: the incident is unreviewed again (the history keeps who reopened it).
+    reopened = body.status == "new"
+    incident.reviewed_by = None if reopened else reviewer
+    incident.reviewed_at = None if reopened else now
 
 
 @router.patch("/{incident_id}", response_model=IncidentPublic)
 def review_incident(
     incident_id: str, body: IncidentUpdate, session: SessionDep, user: CurrentUser, services: ServicesDep
 ) -> Incident:
-    """Confirm, dismiss or resolve an incident; the decision is kept in its history."""
+    """Confirm, dismiss or resolve an incident, or put it back to ``new`` (undo); kept in its history."""
     incident = get_or_404(session, Incident, incident_id, "incident")
     _review(session, incident, body, user.name)
     session.commit()
@@ -164,7 +166,8 @@ def review_incident(
 
 @router.post("/review", response_model=BulkReviewResult)
 def bulk_review(body: BulkReview, session: SessionDep, user: CurrentUser, services: ServicesDep) -> BulkReviewResult:
-    """The same decision for many incidents in one transaction; unknown ids change nothing (404)."""
+    """The same decision (or ``new``, undo) for many incidents in one transaction; unknown ids change nothing
+    (404)."""
     ids = list(dict.fromkeys(body.ids))
     found = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))}
     missing = [i for i in ids if i not in found]

@@ -235,11 +235,6 @@ def test_total_export_select_all_resolve_and_undo(browser: Browser, district: Li
     assert watch.errors == [] and watch.csp_violations() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PATCH /api/incidents/{id} refuses status 'new' (ReviewStatus in api/schemas.py), so a review of a "
-    "new incident cannot be undone until the API lets a reviewer reopen an incident",
-)
 def test_undo_of_a_new_incidents_review(browser: Browser, district: LiveServer) -> None:  # noqa: F811
     page, _ = open_ui(browser, district, size=LAPTOP)
     page.locator("#incidents tbody tr[data-id=inc-061]").click()

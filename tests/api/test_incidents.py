@@ -142,7 +142,20 @@ def test_review_keeps_history_and_needs_a_login(api: Api) -> None:
         ("confirmed", "resolved", "admin"),
     ]
     assert detail["history"][0]["note"] == "两人未戴口罩"
-    assert api.client.patch("/api/incidents/rv-1", json={"status": "new"}, headers=api.reviewer).status_code == 422
+
+    # Undo: back to new (issue #14). The incident is unreviewed again; the history says who reopened it.
+    resp = api.client.patch("/api/incidents/rv-1", json={"status": "new"}, headers=api.reviewer)
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["status"], resp.json()["reviewed_by"], resp.json()["reviewed_at"]) == ("new", None, None)
+    detail = api.client.get("/api/incidents/rv-1", headers=api.reviewer).json()
+    assert [(h["from_status"], h["to_status"], h["reviewer"]) for h in detail["history"]][-1] == (
+        "resolved",
+        "new",
+        "rev",
+    )
+    assert api.client.patch("/api/incidents/rv-1", json={"status": "open"}, headers=api.reviewer).status_code == 422
+    page = api.client.get("/api/incidents", params={"status": "new"}, headers=api.reviewer).json()
+    assert [i["id"] for i in page["items"]] == ["rv-1"]
 
 
 def test_bulk_review_is_all_or_nothing(api: Api) -> None:
@@ -164,6 +177,14 @@ def test_bulk_review_is_all_or_nothing(api: Api) -> None:
     assert ok.json() == {"updated": 3}
     page = api.client.get("/api/incidents", params={"status": "dismissed"}, headers=api.reviewer).json()
     assert sorted(i["id"] for i in page["items"]) == ["b-0", "b-1", "b-2"]
+    # Bulk undo: back to new, each kept in its history.
+    undo = api.client.post("/api/incidents/review", json={"ids": ["b-0", "b-1"], "status": "new"}, headers=api.admin)
+    assert undo.json() == {"updated": 2}
+    history = api.client.get("/api/incidents/b-0", headers=api.reviewer).json()["history"]
+    assert [(h["from_status"], h["to_status"], h["reviewer"]) for h in history] == [
+        ("new", "dismissed", "rev"),
+        ("dismissed", "new", "admin"),
+    ]
 
 
 def test_detail_shows_broadcasts_played(api: Api) -> None:
