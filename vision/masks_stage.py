@@ -13,20 +13,29 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import supervision as sv
 
 from vision.config import MaskStageConfig
 
+if TYPE_CHECKING:
+    from vision.masks import MaskChecker
+
 log = logging.getLogger(__name__)
 
 
 class MaskStage:
-    """Face checks per frame and one verdict per track (see ``vision.masks`` for the model)."""
+    """Face checks per frame and one verdict per track (see ``vision.masks`` for the model).
 
-    def __init__(self, cfg: MaskStageConfig) -> None:
+    Args:
+        cfg: The ``[vision.masks]`` settings.
+        checker: A loaded mask model to use instead of loading ``cfg.weights`` (loading takes seconds: tests and
+            several stages can share one; its thresholds are its own, not ``cfg``'s).
+    """
+
+    def __init__(self, cfg: MaskStageConfig, checker: MaskChecker | None = None) -> None:
         self.cfg = cfg
         self.checker: Any = None
         self.votes: Any = None
@@ -45,7 +54,7 @@ class MaskStage:
             return
         self.votes = MaskVotes(window=cfg.window, min_votes=cfg.min_votes, min_share=cfg.min_share)
         try:
-            self.checker = MaskChecker(cfg.weights, min_face_px=cfg.min_face_px, conf=cfg.conf)
+            self.checker = checker or MaskChecker(cfg.weights, min_face_px=cfg.min_face_px, conf=cfg.conf)
         except (FileNotFoundError, ValueError, RuntimeError) as exc:
             self.reason = f"mask model not loaded ({exc}); faces reported unverifiable"
             log.warning("face-mask stage: %s", self.reason)

@@ -13,6 +13,7 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 from gridpatrol.config import default_data_dir
 from vision.config import DetectorConfig
 from vision.detector import PersonDetector
+from vision.masks import DEFAULT_WEIGHTS, MaskChecker
 from vision.synthetic import assets_dir
 
 
@@ -24,6 +25,14 @@ def detector() -> PersonDetector:
     det = PersonDetector(DetectorConfig())
     det.warmup()
     return det
+
+
+@pytest.fixture(scope="session")
+def mask_checker() -> MaskChecker:
+    """The committed face-mask model, loaded once for the session (each load takes seconds)."""
+    if not DEFAULT_WEIGHTS.exists():
+        pytest.skip(f"mask weights {DEFAULT_WEIGHTS} not present")
+    return MaskChecker()
 
 
 @pytest.fixture(scope="session")

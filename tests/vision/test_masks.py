@@ -46,9 +46,10 @@ PRECISION_FLOOR = 0.9
 RECALL_FLOOR = 0.75
 
 
-@pytest.fixture(scope="module")
-def checker() -> MaskChecker:
-    return MaskChecker()
+@pytest.fixture
+def checker(mask_checker: MaskChecker) -> MaskChecker:
+    """The session's mask model (tests/vision/conftest.py): loaded once for every mask test."""
+    return mask_checker
 
 
 def load(name: str) -> tuple[np.ndarray, list[tuple[tuple[float, float, float, float], str]]]:

@@ -10,7 +10,7 @@ import supervision as sv
 from vision.config import MaskStageConfig
 from vision.eval_masks import ground_truth, person_box_for_face
 from vision.mask_data import mask_dataset_dir
-from vision.masks import DEFAULT_WEIGHTS
+from vision.masks import DEFAULT_WEIGHTS, MaskChecker
 from vision.masks_stage import MaskStage
 
 IMAGE = mask_dataset_dir() / "images" / "maksssksksss121.jpg"
@@ -27,11 +27,13 @@ def people_of(frame: np.ndarray, *, tracked: bool = True) -> sv.Detections:
     return sv.Detections(xyxy=boxes, tracker_id=ids)
 
 
-def test_budget_checks_every_track_in_turn_and_stops_checking_alerted_ones() -> None:
+def test_budget_checks_every_track_in_turn_and_stops_checking_alerted_ones(mask_checker: MaskChecker) -> None:
     frame = cv2.imread(str(IMAGE))
     people = people_of(frame)
     assert len(people) >= 6
-    stage = MaskStage(MaskStageConfig(max_checks_per_frame=2, window=3, min_votes=2, min_share=0.6))
+    stage = MaskStage(
+        MaskStageConfig(max_checks_per_frame=2, window=3, min_votes=2, min_share=0.6), checker=mask_checker
+    )
     assert stage.available
     checked: list[list[int]] = []
     alerted: set[int] = set()
@@ -50,28 +52,30 @@ def test_budget_checks_every_track_in_turn_and_stops_checking_alerted_ones() -> 
     assert set(checked[-1]) <= set(people.tracker_id.tolist()) - alerted  # only tracks still undecided
 
 
-def test_no_budget_checks_everyone_and_untracked_people_cast_no_vote() -> None:
+def test_no_budget_checks_everyone_and_untracked_people_cast_no_vote(mask_checker: MaskChecker) -> None:
     frame = cv2.imread(str(IMAGE))
     people = people_of(frame, tracked=False)
-    stage = MaskStage(MaskStageConfig(max_checks_per_frame=0, min_votes=1, window=1, min_share=0.5))
+    stage = MaskStage(
+        MaskStageConfig(max_checks_per_frame=0, min_votes=1, window=1, min_share=0.5), checker=mask_checker
+    )
     for k in range(3):
         faces, verdicts = stage.check(frame, people, float(k))
         assert len(faces) == len(people)
         assert verdicts == []
 
 
-def test_a_track_whose_face_is_not_found_is_checked_less_and_less_often() -> None:
+def test_a_track_whose_face_is_not_found_is_checked_less_and_less_often(mask_checker: MaskChecker) -> None:
     blank = np.full((720, 1280, 3), 128, dtype=np.uint8)  # no face anywhere: every check is unverifiable
     people = sv.Detections(xyxy=np.array([[600.0, 100.0, 700.0, 600.0]], dtype=np.float32), tracker_id=np.array([5]))
-    stage = MaskStage(MaskStageConfig(recheck_s=2.0))
+    stage = MaskStage(MaskStageConfig(recheck_s=2.0), checker=mask_checker)
     checked_at = [t for t in np.arange(0.0, 8.0, 0.25) if stage.check(blank, people, float(t))[0]]
     assert checked_at == [0.0, 0.5, 1.5, 3.5, 5.5, 7.5]  # waits 0.5, 1, 2 s, then at most recheck_s
 
 
-def test_faces_too_small_at_their_slant_range_skip_the_model() -> None:
+def test_faces_too_small_at_their_slant_range_skip_the_model(mask_checker: MaskChecker) -> None:
     frame = cv2.imread(str(IMAGE))
     people = people_of(frame)
-    stage = MaskStage(MaskStageConfig())
+    stage = MaskStage(MaskStageConfig(), checker=mask_checker)
     far = np.full(len(people), 9.0)  # 9 px faces (say 35 m away with this lens), whatever the boxes suggest
     faces, verdicts = stage.check(frame, people, 0.0, far)
     assert len(faces) == len(people) and verdicts == []

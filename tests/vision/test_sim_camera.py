@@ -14,6 +14,7 @@ import pytest
 
 from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
+from vision.detector import PersonDetector
 from vision.geolocate import CameraModel
 
 simcam = pytest.importorskip("sim.camera")
@@ -46,7 +47,9 @@ def test_ground_points_round_trip_through_the_sim_projection(pitch: float, headi
 
 
 @pytest.mark.slow
-def test_rendered_group_becomes_one_crowd_incident_at_its_place(request: pytest.FixtureRequest) -> None:
+def test_rendered_group_becomes_one_crowd_incident_at_its_place(
+    request: pytest.FixtureRequest, detector: PersonDetector
+) -> None:
     from sim.scene import GroundScene
     from sim.sprites import SpriteBank
     from vision.config import CrowdConfig, MaskStageConfig, VisionConfig
@@ -66,7 +69,7 @@ def test_rendered_group_becomes_one_crowd_incident_at_its_place(request: pytest.
         crowd=CrowdConfig(min_people=5, max_spacing_m=2.0, min_duration_s=2.0, dispersed_s=5.0),
         masks=MaskStageConfig(enabled=False),
     )
-    pipe = Pipeline(cfg, profile, drone_id="sim-1")
+    pipe = Pipeline(cfg, profile, drone_id="sim-1", detector=detector)  # the session's model, loaded once
     results = [pipe.process(image, float(t), pose) for t in range(4)]
     incidents = [i for r in results for i in r.incidents]
     assert [i.type for i in incidents] == ["crowd"]
