@@ -22,6 +22,12 @@ def sitl_gcs() -> Iterator[Any]:
         pytest.skip("ARDUPILOT_SITL is not set: point it to an ArduCopter SITL binary to run the SITL tests")
     with ArduPilotSITL.from_env(speedup=5) as sitl:
         master = connect(sitl.endpoint)
+
+        def fixed() -> bool:  # ArduCopter refuses uploads while it boots ("Only 0 items are supported")
+            msg = master.recv_match(type="GPS_RAW_INT", blocking=True, timeout=1)
+            return msg is not None and msg.fix_type >= 3
+
+        wait_for(fixed, 120, "a 3-D GPS fix", poll=0)
         yield master
         master.close()
 
