@@ -94,16 +94,14 @@ def fly_command(
     Example: gridpatrol fly out/demo/drone-1-s1.plan --connect tcp:127.0.0.1:5760
     """
     from flight.errors import FlightError
-    from flight.fly import MissionFlight, load_missions, split_target
+    from flight.fly import MissionFlight, split_target
     from flight.fly_config import FlyConfig
     from gridpatrol.cli import console, fail, state
 
     cfg: FlyConfig = state.settings.fly
     link_cfg = state.settings.flight
     try:
-        missions = (
-            load_missions(plans, cfg.safety) if district is None else _foreign_mission(plans, district, cfg.safety)
-        )
+        missions = _missions(plans, district, cfg.safety)
     except FlightError as exc:
         fail(f"refusing to fly: {exc}")
         return
@@ -155,26 +153,26 @@ def fly_command(
         fail("; ".join(f"{st.label}: {st.error or f'{st.phase} {st.detail}'}" for st in failed), code=1)
 
 
-def _foreign_mission(plans: list[Path], district_file: Path, config: SafetyConfig) -> list[CheckedMission]:
-    """The one plan given with ``--district``, checked against the district (see :func:`check_plan_file`).
+def _missions(plans: list[Path], district_file: Path | None, config: SafetyConfig) -> list[CheckedMission]:
+    """Every plan checked (:func:`flight.fly.load_missions`), against ``--district`` when it is given.
 
     Raises:
-        FlightError: several plans or a folder (``--district`` checks one plan), or an unreadable district.
+        FlightError: an unreadable district, or a plan that must not fly.
     """
     from flight.errors import FlightError
-    from flight.safety import check_plan_file
+    from flight.fly import load_missions
     from mission_planner.district_io import load_district
     from mission_planner.errors import PlanningError
 
-    if len(plans) != 1 or plans[0].is_dir():
-        raise FlightError("--district checks one plan file at a time; give a single .plan (not a folder)")
+    if district_file is None:
+        return load_missions(plans, config)
     try:
         district = load_district(district_file)
     except FileNotFoundError:
         raise FlightError(f"cannot read the district {district_file}: no such file") from None
     except PlanningError as exc:
         raise FlightError(str(exc)) from None
-    return [check_plan_file(plans[0], config, district=district)]
+    return load_missions(plans, config, district=district)
 
 
 def _checked_against(mission: CheckedMission, district: Path | None) -> str:

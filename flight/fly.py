@@ -47,6 +47,7 @@ from flight.watchdog import Watchdog, WatchEvent
 if TYPE_CHECKING:
     from flight.link import MavLink
     from flight.vehicle import Vehicle
+    from mission_planner.district import District
 
 log = logging.getLogger(__name__)
 
@@ -408,11 +409,12 @@ def split_target(url: str) -> tuple[str, int | None]:
     return base, int(tail)
 
 
-def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMission]:
+def load_missions(paths: list[Path], config: SafetyConfig, district: District | None = None) -> list[CheckedMission]:
     """Check every plan before anything connects (see :func:`flight.safety.check_plan_file`).
 
     A folder stands for the first sortie of each drone in it (``drone-1-s1.plan``, ``drone-2-s1.plan``, ...),
-    as ``gridpatrol plan`` writes them.
+    as ``gridpatrol plan`` writes them. With ``district``, each plan (another ground station's too) is checked
+    against the district's fence and no-fly zones.
 
     Raises:
         UnsafeMissionError: the first plan that must not fly, a folder without plans, or the same mission twice.
@@ -429,7 +431,7 @@ def load_missions(paths: list[Path], config: SafetyConfig) -> list[CheckedMissio
             files += found
         else:
             files.append(path)
-    checked = [check_plan_file(f, config) for f in files]
+    checked = [check_plan_file(f, config, district=district) for f in files]
     seen: dict[str, Path] = {}
     for m in checked:
         key = digest(m.plan.mission)
