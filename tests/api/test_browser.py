@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from api_testkit import SECRETS, LiveServer, grids_geojson, incident_body, jpeg
+from browser_kit import browser  # noqa: F401 - the shared Chromium fixture
 
 from api.client import ApiClient
 
@@ -19,24 +19,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
 ]
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium; skipped with a reason when it is not installed."""
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
 
 
 def seed_district(live: LiveServer) -> None:
@@ -62,7 +44,7 @@ def seed_district(live: LiveServer) -> None:
             )
 
 
-def test_review_flow_in_chromium(browser: object, live_server: LiveServer, tmp_path: Path) -> None:
+def test_review_flow_in_chromium(browser: object, live_server: LiveServer, tmp_path: Path) -> None:  # noqa: F811
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
