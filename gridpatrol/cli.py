@@ -66,6 +66,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "speaker.cli",
     "flight.cli",
     "vision.cli",
+    "vision.models_cli",
     "gridpatrol.outbox_cli",
     "gridpatrol.station.cli",
 )

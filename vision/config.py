@@ -90,6 +90,23 @@ class CrowdConfig(_Section):
     match_m: float = Field(
         5.0, gt=0, le=100, title="Match distance (m)", description="Centroids closer than this are the same crowd."
     )
+    recount: bool = Field(
+        True,
+        title="Recount groups",
+        description="Count a group again zoomed in on its image region (vision/crowd_count.py): dense groups.",
+    )
+    recount_min_people: int = Field(
+        3, ge=2, le=10_000, title="Recount from", description="Groups of this many people found are recounted."
+    )
+    recount_conf: float = Field(
+        0.15, ge=0.01, le=1, title="Recount confidence", description="Keep people scored above this in a group."
+    )
+    recount_iou: float = Field(
+        0.6, gt=0, le=1, title="Recount NMS IoU", description="Overlap above which two boxes in a group are one."
+    )
+    recount_zoom_px: float = Field(
+        80.0, ge=16, le=640, title="Recount zoom (px)", description="Person height at network input in a recount."
+    )
 
 
 class MaskStageConfig(_Section):

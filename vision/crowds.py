@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -84,19 +85,33 @@ class CrowdMonitor:
         self._ids = itertools.count(1)
 
     def update(
-        self, t: float, track_ids: np.ndarray, xy: np.ndarray, confidence: np.ndarray | None = None
+        self,
+        t: float,
+        track_ids: np.ndarray,
+        xy: np.ndarray,
+        confidence: np.ndarray | None = None,
+        recount: Callable[[np.ndarray], int] | None = None,
     ) -> list[CrowdEvent]:
-        """Take one frame's tracked people (ids, ground xy in metres) at time ``t``; return new events."""
+        """Take one frame's tracked people (ids, ground xy in metres) at time ``t``; return new events.
+
+        ``recount``, given the indices of a group's members (at least ``recount_min_people``), returns how many
+        people the group really has (``vision.crowd_count``): the detector misses people in dense groups, so
+        the group's count, and whether it reaches ``min_people``, use the larger of the two.
+        """
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         ids = np.asarray(track_ids, dtype=int).reshape(-1)
         conf = np.ones(len(ids)) if confidence is None else np.asarray(confidence, dtype=float)
-        too_few = len(xy) < self.cfg.min_people  # no crowd possible: skip the clustering cost
+        smallest = min(self.cfg.min_people, self.cfg.recount_min_people) if recount else self.cfg.min_people
+        too_few = len(xy) < smallest  # no crowd possible: skip the clustering cost
         labels = np.full(len(xy), -1, dtype=int) if too_few else cluster(xy, self.cfg.max_spacing_m)
         events: list[CrowdEvent] = []
         matched: set[int] = set()
         for label in set(labels.tolist()) - {-1}:
             sel = labels == label
-            if sel.sum() < self.cfg.min_people:
+            count = int(sel.sum())
+            if recount is not None and count >= self.cfg.recount_min_people:
+                count = max(count, recount(np.flatnonzero(sel)))
+            if count < self.cfg.min_people:
                 continue
             pts = xy[sel]
             centre = pts.mean(axis=0)
@@ -108,7 +123,7 @@ class CrowdMonitor:
             matched.add(crowd.id)
             crowd.last_seen = t
             crowd.members = members
-            crowd.count = int(sel.sum())
+            crowd.count = count
             crowd.max_count = max(crowd.max_count, crowd.count)
             crowd.centroid = (float(centre[0]), float(centre[1]))
             crowd.radius_m = float(np.hypot(*(pts - centre).T).max())
