@@ -12,7 +12,14 @@ Precision = alerted tracks that are really bare faces / alerted tracks; recall =
 tracks. The frame changes are synthetic, not real video (no motion, no turning heads), so this measures how votes
 absorb per-frame noise, not tracking.
 
-Usage: ``python benchmarks/masks.py [--frames 7] [--seed 0]``
+Before that it prints per-face without_mask precision and recall on the same validation photos in two views side by
+side (docs/benchmarks.md, "Masks through gridpatrol detect --stills"):
+
+* label boxes: ``MaskChecker.check`` on person boxes built around the labelled faces (``vision.eval_masks``);
+* ``detect --stills``: what ``gridpatrol detect --stills`` does, ``Pipeline.process_still`` with the real person
+  detector (``[vision.detector]`` model from the data directory), so people it misses are missed faces.
+
+Usage: ``python benchmarks/masks.py [--frames 7] [--seed 0] [--views-only]``
 """
 
 from __future__ import annotations
@@ -31,10 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cv2
 import supervision as sv
 
-from vision.eval_masks import ground_truth, person_box_for_face
+from mission_planner.profiles import CameraProfile
+from vision.config import VisionConfig
+from vision.eval_masks import evaluate, evaluate_stills, ground_truth, person_box_for_face
 from vision.mask_data import mask_split
 from vision.mask_votes import MaskVotes
 from vision.masks import MaskChecker
+from vision.masks_stage import MaskStage
+from vision.pipeline import Pipeline
 
 
 def render(frame: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
@@ -46,7 +57,30 @@ def render(frame: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, flo
         out = cv2.GaussianBlur(out, (0, 0), sigma)
     out = np.clip(out.astype(np.float32) * float(rng.uniform(0.75, 1.25)), 0, 255).astype(np.uint8)
     ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 90))])
-    return (cv2.imdecode(enc, cv2.IMREAD_COLOR) if ok else out), s
+    decoded = cv2.imdecode(enc, cv2.IMREAD_COLOR) if ok else None
+    return (np.asarray(decoded) if decoded is not None else out), s
+
+
+def print_views(checker: MaskChecker) -> None:
+    """Per-face without_mask P/R with label boxes and through ``detect --stills``, one row each."""
+    val = mask_split().val
+    cfg = VisionConfig()
+    pipe = Pipeline(cfg, CameraProfile())
+    pipe.masks = MaskStage(cfg.masks, checker=checker)  # the one loaded model, not a second load
+    t0 = time.perf_counter()
+    labelled = evaluate(checker, val)["checker"].per_class()["without_mask"]
+    t1 = time.perf_counter()
+    stills = evaluate_stills(pipe, val, min_face_px=checker.min_face_px).per_class()["without_mask"]
+    t2 = time.perf_counter()
+    print(f"validation photos {len(val)}, faces >= {checker.min_face_px:g} px, IoU >= 0.5, without_mask per face")
+    print("| view | precision | recall | tp | predicted | faces | s |")
+    print("|---|---|---|---|---|---|---|")
+    for name, v, s in (
+        ("label boxes: person boxes around the labelled faces", labelled, t1 - t0),
+        (f"`gridpatrol detect --stills`: {cfg.detector.model.name} person detector", stills, t2 - t1),
+    ):
+        print(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['tp']} | {v['pred']} | {v['gt']} | {s:.0f} |")
+    print()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,9 +89,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", type=int, default=7)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--min-face-px", type=float, default=24.0)
+    ap.add_argument("--views-only", action="store_true", help="only the per-face views, not the votes")
     a = ap.parse_args(argv)
     rng = np.random.default_rng(a.seed)
     checker = MaskChecker(min_face_px=a.min_face_px)
+    print_views(checker)
+    if a.views_only:
+        return
     votes = MaskVotes()
     truth: dict[int, str] = {}
     first_alert: dict[int, bool] = {}
@@ -66,7 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     next_id = 0
     t0 = time.perf_counter()
     for image in mask_split().val:
-        base = cv2.imread(str(image))
+        read = cv2.imread(str(image))
+        if read is None:
+            raise FileNotFoundError(f"cannot read image {image}")
+        base = np.asarray(read)
         h, w = base.shape[:2]
         faces = [(b, lab) for b, lab in ground_truth(image, w, h) if b[3] - b[1] >= a.min_face_px]
         if not faces:

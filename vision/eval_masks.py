@@ -22,12 +22,15 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vision.mask_data import MASK_CLASSES, label_cache_left_as_is, mask_split, read_labels, write_split_files
 from vision.masks import DEFAULT_WEIGHTS, MaskChecker
+
+if TYPE_CHECKING:
+    from vision.pipeline import Pipeline
 
 IOU_MATCH = 0.5
 Box = tuple[float, float, float, float]
@@ -142,6 +145,26 @@ def evaluate(checker: MaskChecker, images: Sequence[Path], *, with_checker: bool
     if not with_checker:
         del out["checker"]
     return out
+
+
+def evaluate_stills(pipeline: Pipeline, images: Sequence[Path], *, min_face_px: float = 24.0) -> FaceScores:
+    """Score faces as ``gridpatrol detect --stills`` judges them: the person detector, then ``process_still``.
+
+    The view that counts for the command line: no boxes are made around the labels, so people the detector
+    misses and faces outside its person boxes are missed faces; every verifiable face it reports is a prediction.
+    """
+    import cv2
+
+    scores = FaceScores()
+    for image in images:
+        frame = cv2.imread(str(image))
+        if frame is None:
+            raise FileNotFoundError(f"cannot read image {image}")
+        h, w = frame.shape[:2]
+        faces = pipeline.process_still(frame).faces
+        preds = [(f.xyxy, f.label, f.confidence) for f in faces if f.verifiable]
+        score_image(preds, ground_truth(image, w, h), scores, min_face_px=min_face_px)
+    return scores
 
 
 def ultralytics_metrics(weights: Path, imgsz: int) -> dict[str, dict[str, float]]:

@@ -91,23 +91,57 @@ _HIGHLIGHT = sv.BoxAnnotator(color=sv.Color.RED, thickness=3)
 _LABEL = sv.LabelAnnotator(text_scale=0.5, text_padding=3)
 
 
-def annotate(frame: np.ndarray, people: sv.Detections, highlight: set[int] | None = None) -> np.ndarray:
-    """A copy of the frame with every person boxed, their track id and confidence, and ``highlight`` ids in red."""
+def annotate(frame: np.ndarray, people: sv.Detections, highlight: set[int] | np.ndarray | None = None) -> np.ndarray:
+    """A copy of the frame with every person boxed, their track id and confidence, and the highlighted in red.
+
+    ``highlight``: track ids, or a boolean mask over ``people`` (untracked people, as in photos).
+    """
     image = frame.copy()
     if len(people) == 0:
         return image
     image = _BOX.annotate(image, people)
     ids = track_ids(people)
     conf = people.confidence if people.confidence is not None else np.zeros(len(people))
-    labels = [f"#{int(i)} {c:.2f}" for i, c in zip(ids, conf, strict=True)]
+    labels = [f"#{int(i)} {c:.2f}" if i >= 0 else f"{c:.2f}" for i, c in zip(ids, conf, strict=True)]
     image = _LABEL.annotate(image, people, labels=labels)
-    if highlight:
-        sel = np.isin(ids, list(highlight))
-        if sel.any():
-            chosen = people[sel]
-            assert isinstance(chosen, sv.Detections)
-            image = _HIGHLIGHT.annotate(image, chosen)
+    if highlight is None:
+        return image
+    sel = highlight if isinstance(highlight, np.ndarray) else np.isin(ids, list(highlight))
+    if sel.any():
+        chosen = people[sel]
+        assert isinstance(chosen, sv.Detections)
+        image = _HIGHLIGHT.annotate(image, chosen)
     return image
+
+
+# Face verdict colours (BGR order is handled by supervision): bare faces red, masks green, worn wrong orange.
+FACE_LABELS = ("with_mask", "without_mask", "mask_weared_incorrect", "unverifiable")
+_FACE_PALETTE = sv.ColorPalette([sv.Color.GREEN, sv.Color.RED, sv.Color(255, 140, 0), sv.Color(160, 160, 160)])
+_FACE_BOX = sv.BoxAnnotator(color=_FACE_PALETTE, thickness=2, color_lookup=sv.ColorLookup.CLASS)
+_FACE_LABEL = sv.LabelAnnotator(
+    color=_FACE_PALETTE,
+    text_scale=0.45,
+    text_padding=2,
+    color_lookup=sv.ColorLookup.CLASS,
+    text_position=sv.Position.BOTTOM_LEFT,
+)
+
+
+def annotate_faces(image: np.ndarray, faces: list[Any]) -> np.ndarray:
+    """``image`` (drawn on in place and returned) with each judged face boxed in its verdict's colour and labelled.
+
+    ``unverifiable`` checks are not drawn: their box is often only an estimated head region, nothing to look at.
+    """
+    shown = [f for f in faces if f.verifiable]
+    if not shown:
+        return image
+    dets = sv.Detections(
+        xyxy=np.array([f.xyxy for f in shown], dtype=np.float32),
+        class_id=np.array([FACE_LABELS.index(f.label) for f in shown], dtype=int),
+    )
+    labels = [f"{f.label} {f.confidence:.2f}" for f in shown]
+    image = _FACE_BOX.annotate(image, dets)
+    return _FACE_LABEL.annotate(image, dets, labels=labels)
 
 
 def encode_jpeg(image: np.ndarray, quality: int = 85, max_px: int = 1280) -> bytes:

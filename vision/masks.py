@@ -234,7 +234,7 @@ class MaskChecker:
         """Faces in a whole frame without person boxes (close-range cameras); ``person_index`` is None."""
         _check_frame_array(frame)
         rows = self.detect_faces([frame])[0]
-        return [self._face(None, None, row) for row in rows]
+        return [self.face_check(None, None, row) for row in rows]
 
     def check(self, frame: np.ndarray, people: sv.Detections, face_px: np.ndarray | None = None) -> list[FaceCheck]:
         """One ``FaceCheck`` per person box in ``people`` (BGR uint8 HxWx3 frame).
@@ -255,7 +255,7 @@ class MaskChecker:
             tid = int(tracker_ids[i]) if tracker_ids is not None else None
             est = face_estimate(box, hints[i])
             if est < self.min_face_px * ESTIMATE_MARGIN:
-                checks[i] = self._unverifiable(i, tid, box, est)
+                checks[i] = self.unverifiable(i, tid, box, est)
             else:
                 todo.append((i, head_crop(box, width, height, face_context=self.imgsz / self.model_face_px)))
         crops = [frame[y1:y2, x1:x2] for _, (x1, y1, x2, y2) in todo]
@@ -264,19 +264,21 @@ class MaskChecker:
             tid = int(tracker_ids[i]) if tracker_ids is not None else None
             best = _pick_face(rows, box, (cx1, cy1))
             if best is None:
-                checks[i] = self._unverifiable(i, tid, box, estimated_face_px(box))
+                checks[i] = self.unverifiable(i, tid, box, estimated_face_px(box))
             else:
-                checks[i] = self._face(i, tid, best)
+                checks[i] = self.face_check(i, tid, best)
         return [checks[i] for i in range(len(people))]
 
-    def _face(self, index: int | None, tid: int | None, row: np.ndarray) -> FaceCheck:
+    def face_check(self, index: int | None, tid: int | None, row: np.ndarray) -> FaceCheck:
+        """The check of one model output row (frame pixels): its label, or ``unverifiable`` below ``min_face_px``."""
         x1, y1, x2, y2, conf, cls = (float(v) for v in row[:6])
         face_px = y2 - y1
         if face_px < self.min_face_px:
             return FaceCheck(index, tid, (x1, y1, x2, y2), "unverifiable", 0.0, face_px)
         return FaceCheck(index, tid, (x1, y1, x2, y2), MODEL_LABELS[int(cls)], conf, face_px)
 
-    def _unverifiable(self, index: int, tid: int | None, box: np.ndarray, face_px: float) -> FaceCheck:
+    def unverifiable(self, index: int, tid: int | None, box: np.ndarray, face_px: float) -> FaceCheck:
+        """An ``unverifiable`` check for a person whose face was not found or is too small (head region as box)."""
         x1, y1, x2, y2 = (float(v) for v in box)
         head = (x1, y1, x2, min(y2, y1 + max(face_px, 1.0) * 1.5))
         return FaceCheck(index, tid, head, "unverifiable", 0.0, face_px)

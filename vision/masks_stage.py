@@ -102,6 +102,16 @@ class MaskStage:
             self._misses = {k: v for k, v in self._misses.items() if k in keep}
         return faces, verdicts
 
+    def check_still(self, frame: np.ndarray, people: sv.Detections) -> list[Any]:
+        """One photo's faces, each judged once from this photo alone (no votes, no schedule; ``vision.stills``)."""
+        if self.checker is None or len(people) == 0:
+            return []
+        if not self.available:
+            return list(self.checker.check(frame, people))
+        from vision.stills import search_faces
+
+        return search_faces(self.checker, frame, people)
+
     def _schedule(self, tid: int, verifiable: bool, t: float) -> None:
         """When to check this track next: at once while its votes build up; later once they have settled (a full
         window and no alert) or while its face cannot be seen (0.5 s, doubling, up to ``recheck_s``)."""

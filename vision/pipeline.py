@@ -32,7 +32,6 @@ from mission_planner.district import District
 from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
 from vision.config import VisionConfig
-from vision.crowd_count import GroupCounter
 from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
 from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
@@ -117,7 +116,6 @@ class Pipeline:
         self.detector = detector or PersonDetector(config.detector, data_dir)
         self.tracker = PersonTracker(config.tracker)
         self.crowds = CrowdMonitor(config.crowd)
-        self.counter = GroupCounter.from_config(self.detector, config.crowd) if config.crowd.recount else None
         self.masks = MaskStage(config.masks)
         self.frame: LocalFrame | None = district.frame if district is not None else None
         self.grids = GridIndex(district) if district is not None and district.grids else None
@@ -135,7 +133,8 @@ class Pipeline:
 
         w, h = width or self.camera.image_width_px, height or self.camera.image_height_px
         blank = np.zeros((h, w, 3), dtype=np.uint8)
-        tile = self.config.detector.tile_px if self.config.detector.tiling == "on" else None
+        det = self.config.detector
+        tile = (det.tile_px or det.imgsz) if det.tiling == "on" else None
         self.detector.detect(blank, tile)
         self.detector.calls = 0
         cluster(np.array([[0.0, 0.0], [0.5, 0.0], [9.0, 9.0]]), self.config.crowd.max_spacing_m)
@@ -189,30 +188,13 @@ class Pipeline:
         lap("detect")
         people = self.tracker.update(dets)
         lap("track")
-        geo = self.config.geolocation
-        people = attach_ground(
-            people,
-            cam,
-            p,
-            self._local_frame(p),
-            grids=self.grids,
-            attitude_sigma_deg=geo.attitude_sigma_deg,
-            pixel_sigma_px=geo.pixel_sigma_px,
-            max_range_m=geo.max_range_m,
-        )
+        people = self._geolocate(people, cam, p)
         lap("geolocate")
         ids = track_ids(people)
         tracked = ids >= 0
         xy = np.column_stack([people.data["x_m"], people.data["y_m"]])[tracked] if len(people) else np.empty((0, 2))
         conf = people.confidence[tracked] if people.confidence is not None else None
-        recount = None
-        if (counter := self.counter) is not None:
-            boxes = people.xyxy[tracked]
-
-            def recount(idx: np.ndarray) -> int:
-                return counter.count(image, boxes[idx])
-
-        events = self.crowds.update(t, ids[tracked], xy, conf, recount)
+        events = self.crowds.update(t, ids[tracked], xy, conf)
         lap("crowd")
         faces, verdicts = self.masks.check(image, people, t, self._face_px(people, cam))
         lap("mask")
@@ -221,13 +203,63 @@ class Pipeline:
             tid = int(face.tracker_id)
             if tid not in self._no_mask_done:
                 self._no_mask_done.add(tid)
-                incidents.append(self._no_mask_incident(face, verdict, image, people, t))
+                incidents.append(self._no_mask_incident(face, float(verdict.confidence), image, people, t))
         lap("incidents")
         timings["total"] = sum(timings.values())
         return FrameResult(t, people, faces, incidents, events, self.crowds.reported, tile, timings)
 
-    def _snapshot(self, image: np.ndarray, people: sv.Detections, ids: set[int]) -> bytes:
-        return encode_jpeg(annotate(image, people, ids), self.config.snapshot_quality, self.config.snapshot_max_px)
+    def process_still(self, image: np.ndarray, t: float = 0.0, pose: PoseLike | None = None) -> FrameResult:
+        """Analyse one photo on its own: its people, every face judged once, a no_mask incident per bare face.
+
+        Nothing carries over from the photo before (no tracker, no votes, no crowd, which must last): unrelated
+        photos are not one video. Faces are searched over each person's head crop (``vision.stills``). Without a
+        ``pose`` (close-ups) the detector runs untiled unless tiling is on, and people get no ground position.
+        """
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = (now - clock) * 1000.0
+            clock = now
+
+        h, w = image.shape[:2]
+        cam = self.camera_model(w, h)
+        p = Pose.of(pose) if pose is not None else None
+        tile = choose_tile(self.config.detector, cam, p, (w, h))
+        people = self.detector.detect(image, tile)
+        people.tracker_id = np.full(len(people), -1, dtype=int)
+        lap("detect")
+        if p is not None:
+            people = self._geolocate(people, cam, p)
+        lap("geolocate")
+        faces = self.masks.check_still(image, people)
+        lap("mask")
+        incidents = [
+            self._no_mask_incident(f, f.confidence, image, people, t) for f in faces if f.label == "without_mask"
+        ]
+        lap("incidents")
+        timings["total"] = sum(timings.values())
+        return FrameResult(t, people, faces, incidents, [], [], tile, timings)
+
+    def _geolocate(self, people: sv.Detections, cam: CameraModel, pose: Pose) -> sv.Detections:
+        geo = self.config.geolocation
+        return attach_ground(
+            people,
+            cam,
+            pose,
+            self._local_frame(pose),
+            grids=self.grids,
+            attitude_sigma_deg=geo.attitude_sigma_deg,
+            pixel_sigma_px=geo.pixel_sigma_px,
+            max_range_m=geo.max_range_m,
+        )
+
+    def _snapshot(self, image: np.ndarray, people: sv.Detections, highlight: set[int] | np.ndarray) -> bytes:
+        return encode_jpeg(
+            annotate(image, people, highlight), self.config.snapshot_quality, self.config.snapshot_max_px
+        )
 
     def _grid_of(self, x: float, y: float) -> str | None:
         if self.grids is None or not (math.isfinite(x) and math.isfinite(y)):
@@ -262,30 +294,35 @@ class Pipeline:
         )
 
     def _no_mask_incident(
-        self, face: Any, verdict: Any, image: np.ndarray, people: sv.Detections, t: float
+        self, face: Any, confidence: float, image: np.ndarray, people: sv.Detections, t: float
     ) -> Incident:
-        tid = int(face.tracker_id)
-        idx = np.flatnonzero(track_ids(people) == tid)
-        i = int(idx[0]) if len(idx) else -1
-        lat = float(people.data["lat"][i]) if i >= 0 else None
-        lon = float(people.data["lon"][i]) if i >= 0 else None
-        grid = str(people.data["grid_id"][i]) if i >= 0 and people.data["grid_id"][i] else None
-        err = float(people.data["error_m"][i]) if i >= 0 else math.inf
+        tid = None if face.tracker_id is None or int(face.tracker_id) < 0 else int(face.tracker_id)
+        if tid is not None:
+            idx = np.flatnonzero(track_ids(people) == tid)
+            i = int(idx[0]) if len(idx) else -1
+        else:
+            i = -1 if face.person_index is None else int(face.person_index)
+
+        def value(key: str) -> Any:
+            return people.data[key][i] if i >= 0 and key in people.data else None
+
+        lat, lon, grid, err = value("lat"), value("lon"), value("grid_id"), value("error_m")
+        finite = err is not None and math.isfinite(float(err))
         return Incident(
             type="no_mask",
             ts=self.timestamp(t),
-            confidence=float(getattr(verdict, "confidence", face.confidence)),
+            confidence=confidence,
             count=1,
-            lat=lat,
-            lon=lon,
-            grid_id=grid,
-            track_ids=(tid,),
+            lat=float(lat) if lat is not None and math.isfinite(float(lat)) else None,
+            lon=float(lon) if lon is not None and math.isfinite(float(lon)) else None,
+            grid_id=str(grid) if grid else None,
+            track_ids=() if tid is None else (tid,),
             drone_id=self.drone_id,
             mission_id=self.mission_id,
-            snapshot=self._snapshot(image, people, {tid}),
+            snapshot=self._snapshot(image, people, np.arange(len(people)) == i),
             details={
                 "label": face.label,
                 "face_px": round(float(face.face_px), 1),
-                "error_m": round(err, 2) if math.isfinite(err) else None,
+                "error_m": round(float(err), 2) if finite else None,
             },
         )

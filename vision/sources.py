@@ -110,18 +110,42 @@ class FrameSource:
         self.close()
 
 
+def jpeg_truncated(path: Path) -> bool:
+    """Whether a JPEG file ends before its end-of-image marker (a cut-off download or copy).
+
+    OpenCV decodes such a file without an error, the missing rows grey: the picture is judged on what is there,
+    but the user is told. Only JPEGs are checked (by their start-of-image bytes); the end marker must come after
+    the last start-of-scan marker (an embedded thumbnail's end marker does not count).
+    """
+    data = path.read_bytes()
+    if not data.startswith(b"\xff\xd8"):
+        return False
+    return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
+
+
 class FolderSource(FrameSource):
-    """Images of a folder in name order (or a single image); timestamps ``index / fps`` (1 s apart at fps=0)."""
+    """Images of a folder in name order (or a single image); timestamps ``index / fps`` (1 s apart at fps=0).
+
+    Attributes:
+        files: the images to read.
+        ignored: other files of the folder (not an image suffix), never read.
+        skipped: ``(file, why)`` for images that could not be decoded, not analysed.
+        warnings: ``(file, what)`` for images analysed despite a fault (a truncated JPEG).
+    """
 
     def __init__(self, path: Path, fps: float = 0.0) -> None:
+        self.ignored: list[Path] = []
         if path.is_dir():
-            self.files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            entries = sorted(p for p in path.iterdir() if p.is_file())
+            self.files = [p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES]
+            self.ignored = [p for p in entries if p.suffix.lower() not in IMAGE_SUFFIXES]
             if not self.files:
                 raise SourceError(f"folder {path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
         else:
             self.files = [path]
         self.period = 1.0 / fps if fps > 0 else 1.0
-        self.skipped: list[Path] = []
+        self.skipped: list[tuple[Path, str]] = []
+        self.warnings: list[tuple[Path, str]] = []
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
@@ -131,8 +155,11 @@ class FolderSource(FrameSource):
                 if len(self.files) == 1:
                     raise SourceError(f"cannot read image {file}: not an image or corrupt")
                 log.warning("skipping %s: not an image or corrupt", file)
-                self.skipped.append(file)
+                self.skipped.append((file, "not an image or corrupt"))
                 continue
+            if jpeg_truncated(file):
+                log.warning("%s is a truncated JPEG: analysed as decoded, its missing part grey", file)
+                self.warnings.append((file, "truncated JPEG, analysed as decoded"))
             yield Frame(image, i * self.period, index, str(file))
             index += 1
 

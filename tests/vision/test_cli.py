@@ -1,4 +1,7 @@
-"""``gridpatrol detect`` on an image folder writes valid JSON lines; bad sources fail with a clear message."""
+"""``gridpatrol detect`` on an image folder writes valid JSON lines; bad sources fail with a clear message.
+
+Photos are stills by default (tests/vision/test_cli_stills.py); videos keep tracks.
+"""
 
 from __future__ import annotations
 
@@ -40,10 +43,10 @@ def test_detect_image_folder_writes_jsonl(tmp_path: Path) -> None:
     assert [Path(r["file"]).name for r in records] == ["bus.jpg", "zidane.jpg"]
     assert len(records[0]["people"]) >= 4 and len(records[1]["people"]) == 2
     person = records[0]["people"][0]
-    assert len(person["box"]) == 4 and 0 < person["confidence"] <= 1 and person["track_id"] >= 1
+    assert len(person["box"]) == 4 and 0 < person["confidence"] <= 1 and person["track_id"] is None  # stills
     assert {"lat", "lon", "error_m"} <= set(person)
     assert records[0]["faces"] == [] and records[0]["incidents"] == []
-    assert sorted(p.name for p in ann.iterdir()) == ["frame_000000.jpg", "frame_000001.jpg"]
+    assert sorted(p.name for p in ann.iterdir()) == ["bus.jpg", "zidane.jpg"]  # source names kept
 
 
 def test_detect_dead_url_fails_clearly() -> None:

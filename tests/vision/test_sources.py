@@ -35,7 +35,7 @@ def test_folder_in_name_order_skipping_bad_images(tmp_path: Path) -> None:
     frames = list(src)
     assert [f.index for f in frames] == [0, 1]
     assert [f.t for f in frames] == [0.0, 0.5]
-    assert [p.name for p in src.skipped] == ["c.jpg"]
+    assert [(p.name, why) for p, why in src.skipped] == [("c.jpg", "not an image or corrupt")]
 
 
 def test_empty_folder_and_missing_path_errors(tmp_path: Path) -> None:
