@@ -32,6 +32,7 @@ from mission_planner.district import District
 from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
 from vision.config import VisionConfig
+from vision.crowd_count import GroupCounter
 from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
 from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
@@ -116,6 +117,7 @@ class Pipeline:
         self.detector = detector or PersonDetector(config.detector, data_dir)
         self.tracker = PersonTracker(config.tracker)
         self.crowds = CrowdMonitor(config.crowd)
+        self.counter = GroupCounter.from_config(self.detector, config.crowd) if config.crowd.recount else None
         self.masks = MaskStage(config.masks)
         self.frame: LocalFrame | None = district.frame if district is not None else None
         self.grids = GridIndex(district) if district is not None and district.grids else None
@@ -194,7 +196,14 @@ class Pipeline:
         tracked = ids >= 0
         xy = np.column_stack([people.data["x_m"], people.data["y_m"]])[tracked] if len(people) else np.empty((0, 2))
         conf = people.confidence[tracked] if people.confidence is not None else None
-        events = self.crowds.update(t, ids[tracked], xy, conf)
+        recount = None
+        if (counter := self.counter) is not None:
+            boxes = people.xyxy[tracked]
+
+            def recount(idx: np.ndarray) -> int:
+                return counter.count(image, boxes[idx])
+
+        events = self.crowds.update(t, ids[tracked], xy, conf, recount)
         lap("crowd")
         faces, verdicts = self.masks.check(image, people, t, self._face_px(people, cam))
         lap("mask")
