@@ -6,6 +6,10 @@ same to help texts ("default for one drone:  connect."). These tests feed bracke
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -25,10 +29,13 @@ def test_fail_prints_brackets_literally(capsys: pytest.CaptureFixture[str]) -> N
     assert err.strip() == f"error: {message}"
 
 
-def test_cli_error_keeps_the_section_name() -> None:
-    result = CliRunner().invoke(app, ["detect", "clip.mp4", "--camera", "no-such-camera.toml"], env=WIDE)
+def test_cli_error_keeps_the_section_name(tmp_path: Path) -> None:
+    clip = tmp_path / "street.png"  # the source is checked first, so it must be readable for the camera check to speak
+    cv2.imwrite(str(clip), np.zeros((48, 64, 3), dtype=np.uint8))
+    camera = tmp_path / "no-such-camera.toml"
+    result = CliRunner().invoke(app, ["detect", str(clip), "--camera", str(camera)], env=WIDE)
     assert result.exit_code == 2
-    assert "error: camera profile no-such-camera.toml does not exist" in result.stderr
+    assert f"error: camera profile {camera} does not exist" in result.stderr
     assert "give a JSON or TOML file of [planner.camera] fields" in result.stderr
 
 
