@@ -33,14 +33,9 @@ from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
 from speaker.config import SpeakerConfig
 from vision.config import VisionConfig
+from vision.data_dir import default_data_dir  # the default lives with the libraries that read the data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_data_dir() -> Path:
-    """Shared models and data: ``GRIDPATROL_DATA_DIR`` or ``../shared/data`` beside the checkout."""
-    env = os.environ.get("GRIDPATROL_DATA_DIR")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
 
 
 class Section(BaseModel):
