@@ -82,7 +82,7 @@ class SpriteBank:
         """Sprites from the cache folder if it holds them, else cut from the photos (and cached there).
 
         Args:
-            data_dir: shared models and data (default: ``gridpatrol.config.default_data_dir()``).
+            data_dir: shared models and data (default: ``vision.data_dir.default_data_dir()``).
             cache_dir: where to keep the cut-out sprites between runs (None: memory only).
             want: how many sprites with and how many without masks to cut (fewer if the photos run out).
 
@@ -139,7 +139,7 @@ def cut_sprites(data_dir: Path | None = None, *, want: int = 16, max_images: int
     """
     from ultralytics import YOLO
 
-    from gridpatrol.config import default_data_dir
+    from vision.data_dir import default_data_dir
 
     os.environ.setdefault("YOLO_OFFLINE", "1")
     data_dir = data_dir or default_data_dir()

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import supervision as sv
 
-from gridpatrol.config import default_data_dir
 from vision.config import DetectorConfig
+from vision.data_dir import default_data_dir
 from vision.detections import from_ultralytics
 from vision.geolocate import CameraModel, PoseLike
 

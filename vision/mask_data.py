@@ -18,16 +18,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridpatrol.config import default_data_dir
+from vision.data_dir import default_data_dir
 
 MASK_CLASSES: tuple[str, str, str] = ("with_mask", "without_mask", "mask_weared_incorrect")
 SPLIT_SEED = 20260
 VAL_FRACTION = 0.15
 
 
-def mask_dataset_dir() -> Path:
-    """Where the face-mask data set lives: ``<data dir>/face_mask`` (see ``gridpatrol.config.default_data_dir``)."""
-    return default_data_dir() / "face_mask"
+def mask_dataset_dir(data_dir: Path | None = None) -> Path:
+    """The face-mask data set: ``<data_dir>/face_mask`` (default data dir: ``vision.data_dir.default_data_dir()``)."""
+    return (data_dir or default_data_dir()) / "face_mask"
 
 
 @dataclass(frozen=True)

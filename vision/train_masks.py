@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from gridpatrol.config import default_data_dir
-from vision.mask_data import mask_split, write_split_files
+from vision.data_dir import default_data_dir
+from vision.mask_data import mask_dataset_dir, mask_split, write_split_files
 from vision.masks import MODELS_DIR
 
 
@@ -44,17 +44,22 @@ def train(
     run_dir: Path = Path("/work/runs/masks"),
     name: str = "train",
     out: Path | None = None,
+    data_dir: Path | None = None,
 ) -> Path:
-    """Fine-tune and copy the best weights to ``out`` (default ``vision/models/mask_<base>.pt``); return that path."""
+    """Fine-tune and copy the best weights to ``out`` (default ``vision/models/mask_<base>.pt``); return that path.
+
+    ``data_dir`` holds ``models/coco/`` and ``face_mask/`` (default: ``vision.data_dir.default_data_dir()``).
+    """
     os.environ.setdefault("YOLO_OFFLINE", "1")
     import torch
     from ultralytics import YOLO
 
     torch.set_num_threads(threads)
-    checkpoint = default_data_dir() / "models" / "coco" / f"recovered_{base}.pt"
+    data_dir = data_dir or default_data_dir()
+    checkpoint = data_dir / "models" / "coco" / f"recovered_{base}.pt"
     if not checkpoint.exists():
         raise FileNotFoundError(f"base checkpoint {checkpoint} is missing; set GRIDPATROL_DATA_DIR (see PROVENANCE.md)")
-    data = write_split_files(run_dir, mask_split())
+    data = write_split_files(run_dir, mask_split(mask_dataset_dir(data_dir)))
     model = YOLO(str(checkpoint))
     model.add_callback("on_train_start", _threads(threads))
     extra: dict[str, Any] = {"time": hours} if hours else {}
@@ -101,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--run-dir", type=Path, default=Path("/work/runs/masks"), help="outside the repository")
     ap.add_argument("--name", default="train")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--data-dir", type=Path, default=None, help="shared data (default: GRIDPATROL_DATA_DIR)")
     a = ap.parse_args(argv)
     train(
         base=a.base,
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         run_dir=a.run_dir,
         name=a.name,
         out=a.out,
+        data_dir=a.data_dir,
     )
 
 
