@@ -28,6 +28,7 @@ from pydantic_settings import (
 from api.config import ApiConfig
 from flight.config import FlightConfig
 from flight.fly_config import FlyConfig
+from gridpatrol.console.config import ConsoleConfig
 from gridpatrol.station.config import RunConfig
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
@@ -153,6 +154,9 @@ class Settings(BaseSettings):
     )
     run: RunConfig = Field(
         default_factory=RunConfig, title="Patrol", description="District, grids and drones of `gridpatrol run`."
+    )
+    console: ConsoleConfig = Field(
+        default_factory=ConsoleConfig, title="Operator console", description="The patrol in a browser."
     )
 
     @classmethod
