@@ -1,18 +1,10 @@
-"""What a simulated drone's camera sees of a :class:`sim.scene.GroundScene`, and the camera model it uses.
+"""What a simulated drone's camera sees of a :class:`sim.scene.GroundScene`.
 
-Camera conventions (shared with ``vision/geolocate.py``; both must agree):
-
-- Pose: :class:`sim.vehicle.CameraPose`; ``alt_rel`` is metres above the home ground, and the ground is flat at
-  home altitude (z = 0). The gimbal is stabilised: the camera looks along azimuth ``yaw + gimbal_yaw`` (degrees
-  clockwise from north) at elevation ``gimbal_pitch`` (degrees, negative below the horizon, -90 straight down);
-  the airframe's roll and pitch do not move the image.
-- World frame: local metres (east, north, up) of a :class:`mission_planner.geo.LocalFrame` (the scene's).
-- Camera axes in the world: forward ``f = (sin a cos e, cos a cos e, sin e)``, right ``r = (cos a, -sin a, 0)``,
-  image-down ``d = f x r`` (a = azimuth, e = elevation). At nadir the top of the image points along the azimuth.
-- Pinhole, no distortion: ``fx = focal_mm / sensor_width_mm * width_px``, ``fy = focal_mm / sensor_height_mm *
-  height_px``, principal point ``(cx, cy) = (width_px / 2, height_px / 2)``; pixel ``u = cx + fx * (v.r) / (v.f)``,
-  ``v = cy + fy * (v.d) / (v.f)`` for a world point at ``v`` metres from the camera; x right, y down; pixel
-  ``(i, j)`` covers ``[i, i+1) x [j, j+1)``, so the image centre is the corner point ``(W/2, H/2)``.
+The camera pose and pinhole model are :mod:`vision.camera_model`'s (:class:`CameraPose`, :class:`CameraModel`),
+the same ones ``vision/geolocate.py`` locates with, so the simulator draws a ground point at the pixel vision
+places back on that point. ``sim`` imports that one small module of ``vision`` (numpy only); ``vision`` never
+imports ``sim``. The conventions (local east/north/up metres of the scene's :class:`mission_planner.geo.LocalFrame`,
+flat ground at home altitude, stabilised gimbal, pinhole without distortion) are documented there.
 
 Rendering (:class:`CameraRenderer`): the seeded procedural ground (``sim.ground``) is ray-cast for every pixel,
 then each person is pasted far to near as an upright billboard cut from a real photograph (``sim.sprites``): its
@@ -45,75 +37,13 @@ from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
 from sim.ground import SKY_BGR, GroundTexture
 from sim.scene import GroundScene
-from sim.vehicle import CameraPose
+from vision.camera_model import CameraModel, CameraPose
 
 if TYPE_CHECKING:
     from sim.sprites import Sprite, SpriteBank
 
 NEAR_M = 0.5
 MIN_BLOB = 0.8
-
-
-@dataclass(frozen=True)
-class CameraModel:
-    """The pinhole model of a :class:`CameraProfile` (see the module docstring for the conventions).
-
-    Attributes:
-        width: image width, px.
-        height: image height, px.
-        fx: horizontal focal length, px.
-        fy: vertical focal length, px.
-        cx: principal point x, px.
-        cy: principal point y, px.
-    """
-
-    width: int
-    height: int
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-
-    @classmethod
-    def from_profile(cls, camera: CameraProfile) -> CameraModel:
-        """The model of a camera profile."""
-        w, h = camera.image_width_px, camera.image_height_px
-        fx = camera.focal_length_mm / camera.sensor_width_mm * w
-        fy = camera.focal_length_mm / camera.sensor_height_mm * h
-        return cls(w, h, fx, fy, w / 2.0, h / 2.0)
-
-    @staticmethod
-    def axes(pose: CameraPose) -> np.ndarray:
-        """Rows right, down, forward of the camera as unit vectors in (east, north, up)."""
-        a = math.radians(pose.yaw + pose.gimbal_yaw)
-        e = math.radians(pose.gimbal_pitch)
-        forward = np.array([math.sin(a) * math.cos(e), math.cos(a) * math.cos(e), math.sin(e)])
-        right = np.array([math.cos(a), -math.sin(a), 0.0])
-        down = np.cross(forward, right)
-        return np.vstack([right, down, forward])
-
-    def project(
-        self, pose: CameraPose, camera_en: tuple[float, float], points: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Pixels (N, 2) and depths along the optical axis (N,) of world points (N, 3) east, north, up metres.
-
-        ``camera_en`` is the camera's (east, north) in the same frame; its height is ``pose.alt_rel``. Points
-        with depth <= 0 are behind the camera (their pixels are meaningless).
-        """
-        rel = np.asarray(points, float) - np.array([camera_en[0], camera_en[1], pose.alt_rel])
-        cam = rel @ self.axes(pose).T
-        depth = cam[:, 2]
-        safe = np.where(np.abs(depth) < 1e-9, 1e-9, depth)
-        uv = np.column_stack([self.cx + self.fx * cam[:, 0] / safe, self.cy + self.fy * cam[:, 1] / safe])
-        return uv, depth
-
-    def rays(self, pose: CameraPose, step: int = 1) -> np.ndarray:
-        """World directions (H/step, W/step, 3) through pixel centres (not normalised)."""
-        u = (np.arange(0, self.width, step) + 0.5 * step - self.cx) / self.fx
-        v = (np.arange(0, self.height, step) + 0.5 * step - self.cy) / self.fy
-        uu, vv = np.meshgrid(u, v)
-        r, d, f = self.axes(pose)
-        return uu[..., None] * r + vv[..., None] * d + f
 
 
 def look_at(
@@ -251,7 +181,7 @@ class CameraRenderer:
         """The ground ray-cast at half resolution (2x2 pixel blocks), scaled up to the image size."""
         m = self.model
         step = 2
-        rays = self.model.rays(pose, step).reshape(-1, 3).astype(np.float32)
+        rays = self.model.grid_rays(pose, step).reshape(-1, 3).astype(np.float32)
         dz = rays[:, 2]
         hits = dz < -1e-6
         t = np.where(hits, pose.alt_rel / np.where(hits, -dz, 1.0), 0.0)

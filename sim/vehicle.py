@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
@@ -31,31 +30,12 @@ from sim.modes import ARMABLE, NEEDS_POSITION, SUPPORTED, CopterMode, mode_name
 from sim.params import ParamStore
 from sim.physics import Body, Limits, step, wind_vector
 from sim.telemetry import BUILDERS, TelemetrySchedule
+from vision.camera_model import CameraPose  # the one camera pose (vision's model; sim renders with it)
 
 log = logging.getLogger(__name__)
 
 FORCE_ARM = 2989
 FORCE_DISARM = 21196
-
-
-@dataclass(frozen=True)
-class CameraPose:
-    """Where the vehicle's camera is and where it looks: ground truth for vision tests.
-
-    Angles are degrees: ``roll``/``pitch`` of the airframe (pitch > 0 nose up), ``yaw`` its heading clockwise
-    from north, ``gimbal_pitch`` below the horizon is negative (-90 looks straight down), ``gimbal_yaw``
-    relative to the vehicle's heading. ``time`` is simulated seconds since start.
-    """
-
-    lat: float
-    lon: float
-    alt_rel: float
-    roll: float
-    pitch: float
-    yaw: float
-    gimbal_pitch: float
-    gimbal_yaw: float
-    time: float
 
 
 class _Capture:

@@ -25,7 +25,7 @@ from shapely import STRtree, points
 
 from mission_planner.district import District
 from mission_planner.geo import LocalFrame
-from vision.geolocate import CameraModel, PoseLike
+from vision.geolocate import CameraModel, CameraPose, ground_error_m
 
 GROUND_KEYS = ("lat", "lon", "x_m", "y_m", "error_m", "grid_id", "range_m")
 
@@ -84,7 +84,7 @@ class GridIndex:
 def attach_ground(
     dets: sv.Detections,
     camera: CameraModel,
-    pose: PoseLike,
+    pose: CameraPose,
     frame: LocalFrame,
     *,
     grids: GridIndex | None = None,
@@ -101,7 +101,7 @@ def attach_ground(
     px = feet_px(dets)
     x0, y0 = (float(v) for v in frame.to_local(pose.lon, pose.lat))
     x, y, ok = camera.ground_xy(px, pose, x0, y0, max_range_m=max_range_m)
-    err = camera.ground_error_m(px, pose, attitude_sigma_deg=attitude_sigma_deg, pixel_sigma_px=pixel_sigma_px)
+    err = ground_error_m(camera, px, pose, attitude_sigma_deg=attitude_sigma_deg, pixel_sigma_px=pixel_sigma_px)
     lon, lat = frame.to_lonlat(np.where(ok, x, 0.0), np.where(ok, y, 0.0))
     dets.data["x_m"] = x
     dets.data["y_m"] = y

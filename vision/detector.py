@@ -24,7 +24,7 @@ import supervision as sv
 from vision.config import DetectorConfig
 from vision.data_dir import default_data_dir
 from vision.detections import from_ultralytics
-from vision.geolocate import CameraModel, PoseLike
+from vision.geolocate import CameraModel, CameraPose, expected_person_px
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def load_yolo(path: Path) -> Any:
 
 
 def choose_tile(
-    cfg: DetectorConfig, camera: CameraModel, pose: PoseLike | None, frame_wh: tuple[int, int]
+    cfg: DetectorConfig, camera: CameraModel, pose: CameraPose | None, frame_wh: tuple[int, int]
 ) -> int | None:
     """Tile size (px) for this frame, or None to run the whole frame at once.
 
@@ -82,7 +82,7 @@ def choose_tile(
     else:
         if pose is None:
             return None
-        person_px = camera.expected_person_px(pose, cfg.person_height_m) * (w / camera.width)
+        person_px = expected_person_px(camera, pose, cfg.person_height_m) * (w / camera.width)
         if person_px * cfg.imgsz / longest >= cfg.min_model_px:
             return None
         tile = cfg.tile_px or math.ceil(person_px * cfg.imgsz / cfg.min_model_px)

@@ -36,7 +36,7 @@ from vision.crowd_count import GroupCounter
 from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
 from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
-from vision.geolocate import CameraModel, Pose, PoseLike
+from vision.geolocate import CameraModel, Pose
 from vision.incidents import Incident, annotate, encode_jpeg
 from vision.masks import FACE_HEIGHT_M
 from vision.masks_stage import MaskStage
@@ -171,7 +171,7 @@ class Pipeline:
         """The wall-clock time of a frame timestamp (see the module doc)."""
         return datetime.fromtimestamp(t if t > 1e9 else self._t0 + t, tz=UTC)
 
-    def process(self, image: np.ndarray, t: float, pose: PoseLike) -> FrameResult:
+    def process(self, image: np.ndarray, t: float, pose: Pose) -> FrameResult:
         """Analyse one BGR frame taken at ``t`` from ``pose``; returns people, faces and new incidents."""
         p = Pose.of(pose)
         timings: dict[str, float] = {}
@@ -217,7 +217,7 @@ class Pipeline:
         timings["total"] = sum(timings.values())
         return FrameResult(t, people, faces, incidents, events, self.crowds.reported, tile, timings)
 
-    def process_still(self, image: np.ndarray, t: float = 0.0, pose: PoseLike | None = None) -> FrameResult:
+    def process_still(self, image: np.ndarray, t: float = 0.0, pose: Pose | None = None) -> FrameResult:
         """Analyse one photo on its own: its people, every face judged once, a no_mask incident per bare face.
 
         Nothing carries over from the photo before (no tracker, no votes, no crowd, which must last): unrelated

@@ -175,7 +175,7 @@ def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
         pose = poses.drain(wait_s=1.0)
         if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
             continue
-        frame = renderer.render(pose)  # type: ignore[arg-type]  # a vision Pose has the CameraPose fields
+        frame = renderer.render(pose)  # the simulator renders with the same CameraPose and camera model
         # the frame reaches the station now: the render stands for the camera and its video link (a real link adds
         # its own 0.1-0.3 s), so latencies count from here, as they would from a frame's arrival
         captured = time.time()
