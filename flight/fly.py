@@ -38,9 +38,10 @@ from flight.battery_forecast import BatteryForecast
 from flight.commands import Commander, distance_m
 from flight.config import FlightConfig
 from flight.errors import FlightError
+from flight.failsafes import arm_fence_and_failsafes
 from flight.fly_config import FlyConfig, SafetyConfig
 from flight.px4 import first_mission_item, plan_seq, role_mode, to_px4_mission
-from flight.safety import CheckedMission, arm_fence_and_failsafes, check_plan_file, check_start
+from flight.safety import CheckedMission, check_plan_file, check_start
 from flight.state import VehicleState
 from flight.watchdog import Watchdog, WatchEvent
 

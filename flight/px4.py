@@ -25,13 +25,10 @@ Example:
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from flight.modes import Autopilot, mode_name, mode_number
 from mission_planner.mission_items import Cmd, Frame, MissionItem
-
-if TYPE_CHECKING:
-    from flight.safety import SafetyConfig
 
 Role = Literal["guided", "takeoff", "mission", "pause", "return", "land", "hold"]
 
@@ -151,11 +148,6 @@ def from_px4_mission(items: list[MissionItem], home: tuple[float, float, float])
     return [first, *(replace(item, seq=k + 1, current=0) for k, item in enumerate(items))]
 
 
-_PX4_GF_ACTION = {"report": 1, "brake": 2, "rtl": 3, "land": 5}  # GF_ACTION: warn, hold, return, land
-_PX4_BAT_ACTION = {"report": 0, "rtl": 1, "land": 2, "brake": 2}  # COM_LOW_BAT_ACT: warn, return, land
-_PX4_DLL_ACTION = {"report": 0, "brake": 1, "rtl": 2, "land": 3}  # NAV_DLL_ACT: off, hold, return, land
-
-
 def first_mission_item(autopilot: Autopilot) -> int:
     """The first item MISSION_START should fly: 1 on ArduPilot (0 is home), 0 on PX4."""
     return 0 if autopilot == "px4" else 1
@@ -172,23 +164,3 @@ def plan_seq(autopilot: Autopilot, vehicle_seq: int) -> int:
 def vehicle_seq(autopilot: Autopilot, seq: int) -> int:
     """A plan file's mission item number as the vehicle numbers it (the inverse of :func:`plan_seq`)."""
     return seq - 1 if autopilot == "px4" else seq
-
-
-def px4_failsafe_params(config: SafetyConfig, cruise_alt_m: float) -> dict[str, float]:
-    """PX4 parameters for the same fence and failsafe settings :mod:`flight.safety` sets on ArduPilot.
-
-    PX4 keeps the battery thresholds as remaining-charge fractions (``BAT_LOW_THR``, ``BAT_CRIT_THR``) rather
-    than voltages; the ground station's reserve is used for the low threshold, half of it for critical.
-    """
-    rtl_alt = config.rtl_alt_m if config.rtl_alt_m is not None else cruise_alt_m
-    low = max(0.05, min(0.5, config.reserve_pct / 100.0))
-    return {
-        "GF_ACTION": _PX4_GF_ACTION[config.fence_action],
-        "GF_MAX_VER_DIST": config.fence_alt_max_m,
-        "BAT_LOW_THR": low,
-        "BAT_CRIT_THR": low / 2.0,
-        "COM_LOW_BAT_ACT": _PX4_BAT_ACTION[config.battery_low_action],
-        "NAV_DLL_ACT": _PX4_DLL_ACTION[config.gcs_failsafe_action],
-        "COM_DL_LOSS_T": config.gcs_timeout_s,
-        "RTL_RETURN_ALT": min(rtl_alt, config.fence_alt_max_m - config.fence_margin_m),
-    }

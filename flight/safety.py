@@ -1,4 +1,4 @@
-"""Flight safety before take-off: refuse unsafe missions, then arm the vehicle's own fence and failsafes.
+"""Flight safety before take-off: refuse unsafe missions (fence, no-fly zones, ceiling, launch site).
 
 Two layers, both before anything reaches the vehicle's mission store:
 
@@ -13,8 +13,8 @@ Two layers, both before anything reaches the vehicle's mission store:
    (:func:`mission_planner.safety.validate_legs`) against the fence that will be uploaded: inside the inclusion
    zones, outside every exclusion (no-fly) zone, below the ceiling. Rally points must lie inside too.
 
-Then :func:`arm_fence_and_failsafes` uploads the fence and rally points (verified by read-back), and sets the
-vehicle-side fence and failsafe parameters (fence action, ceiling, battery, lost link, EKF), each read back.
+These are checks of the plan's geometry and numbers only; nothing here talks to a vehicle. The vehicle's own fence
+and failsafes (the checked fence uploaded, failsafe parameters set and read back) are :mod:`flight.failsafes`.
 
 Example:
     >>> from pathlib import Path
@@ -28,17 +28,14 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import shapely
 from shapely.geometry import Point, Polygon
 
 from flight.errors import FlightError
 from flight.fly_config import SafetyConfig
-from flight.modes import Autopilot
 from mission_planner.district import Area, District
 from mission_planner.errors import UnsafeLegError
 from mission_planner.geo import LocalFrame
@@ -48,9 +45,6 @@ from mission_planner.plan import GeoFenceZone
 from mission_planner.plan_doc import TERRAIN_FRAMES, is_positional
 from mission_planner.qgc_plan import PlanFileError, QgcPlanFile, read_qgc_plan
 from mission_planner.safety import validate_legs
-
-if TYPE_CHECKING:
-    from flight.vehicle import Vehicle
 
 log = logging.getLogger(__name__)
 
@@ -346,123 +340,3 @@ def check_start(checked: CheckedMission, lat: float, lon: float, config: SafetyC
     if not checked.allowed.covers(Point(float(x), float(y))):
         raise UnsafeMissionError(f"{checked.path}: the vehicle stands outside the fence or inside a no-fly zone")
     return offset
-
-
-# -- vehicle-side fence and failsafes ------------------------------------------------------------------------
-
-_ARDU_FENCE_ACTION = {"report": 0, "rtl": 1, "land": 2, "brake": 4}
-_ARDU_BATT_ACTION = {"report": 0, "land": 1, "rtl": 2, "brake": 1}  # no BRAKE failsafe: land instead
-_ARDU_GCS_ACTION = {"report": 0, "rtl": 1, "land": 5, "brake": 5}
-FENCE_TYPE_ALT_POLYGON = 5  # max altitude (1) + polygons (4); no circle around home (the district may be larger)
-
-
-#: Volts per cell of a LiPo from empty under load to full: the bounds used to count cells from a pack voltage.
-CELL_FULL_V, CELL_EMPTY_V = 4.25, 3.2
-
-
-def battery_cells(config: SafetyConfig, pack_volt: float | None) -> int:
-    """Cells in series of the vehicle's pack: from ``[fly.safety] battery_cells``, else from its voltage.
-
-    The thresholds must fit the pack: a 4S threshold (13.6 V) on a 3S vehicle (12.6 V full) refuses to arm
-    ("Battery 1 low voltage failsafe"), and a 3S threshold on a 4S pack would warn only once it is ruined.
-
-    Raises:
-        FlightError: no setting, and the voltage is missing or fits no whole number of LiPo cells.
-    """
-    if config.battery_cells is not None:
-        return config.battery_cells
-    if pack_volt is None or not math.isfinite(pack_volt) or pack_volt <= 0:
-        raise FlightError(
-            "the vehicle reports no battery voltage, so its cell count is unknown; set [fly.safety] battery_cells "
-            "(3 for a 3S pack) or check its battery monitor (BATT_MONITOR)"
-        )
-    cells = math.ceil(pack_volt / CELL_FULL_V)
-    if pack_volt < cells * CELL_EMPTY_V:
-        raise FlightError(
-            f"a pack voltage of {pack_volt:.2f} V fits no charged LiPo ({cells}S would be below "
-            f"{CELL_EMPTY_V} V per cell); set [fly.safety] battery_cells, or charge the battery"
-        )
-    return cells
-
-
-def ardupilot_failsafe_params(config: SafetyConfig, cruise_alt_m: float, cells: int) -> dict[str, float]:
-    """ArduCopter parameters for ``config`` on a ``cells``-cell pack (``FENCE_ENABLE`` last: it needs the fence
-    uploaded first)."""
-    rtl_alt = config.rtl_alt_m if config.rtl_alt_m is not None else cruise_alt_m
-    return {
-        "FENCE_TYPE": FENCE_TYPE_ALT_POLYGON,
-        "FENCE_ACTION": _ARDU_FENCE_ACTION[config.fence_action],
-        "FENCE_ALT_MAX": config.fence_alt_max_m,
-        "FENCE_MARGIN": config.fence_margin_m,
-        "BATT_LOW_VOLT": round(config.battery_low_cell_volt * cells, 2),
-        "BATT_FS_LOW_ACT": _ARDU_BATT_ACTION[config.battery_low_action],
-        "BATT_CRT_VOLT": round(config.battery_critical_cell_volt * cells, 2),
-        "BATT_FS_CRT_ACT": _ARDU_BATT_ACTION[config.battery_critical_action],
-        "FS_GCS_ENABLE": _ARDU_GCS_ACTION[config.gcs_failsafe_action],
-        "FS_GCS_TIMEOUT": config.gcs_timeout_s,
-        "FS_EKF_ACTION": 1,  # land when the position estimate is lost
-        "RTL_ALT": round(min(rtl_alt, config.fence_alt_max_m - config.fence_margin_m) * 100),  # cm
-        "FENCE_ENABLE": 1,
-    }
-
-
-def failsafe_params(
-    autopilot: Autopilot, config: SafetyConfig, cruise_alt_m: float, pack_volt: float | None = None
-) -> dict[str, float]:
-    """The fence/failsafe parameters to set on ``autopilot``, in the order to set them.
-
-    Raises:
-        FlightError: ArduPilot, and the pack's cell count cannot be known (:func:`battery_cells`).
-    """
-    if autopilot == "px4":
-        from flight.px4 import px4_failsafe_params
-
-        return px4_failsafe_params(config, cruise_alt_m)
-    return ardupilot_failsafe_params(config, cruise_alt_m, battery_cells(config, pack_volt))
-
-
-def set_params_verified(
-    vehicle: Vehicle, params: dict[str, float], report: Callable[[str], None] | None = None
-) -> None:
-    """Set each parameter and check the vehicle's read-back (float32 precision).
-
-    Raises:
-        FlightError: a parameter did not take the value (named, with what the vehicle holds).
-    """
-    for name, value in params.items():
-        got = vehicle.set_param(name, float(value))
-        if got is not None and not math.isclose(float(got), float(value), rel_tol=1e-5, abs_tol=1e-3):
-            raise FlightError(f"parameter {name}: set {value:g} but the vehicle holds {float(got):g}")
-        if report is not None:
-            report(f"{name} = {value:g}")
-
-
-def arm_fence_and_failsafes(
-    vehicle: Vehicle,
-    checked: CheckedMission,
-    config: SafetyConfig,
-    autopilot: Autopilot = "ardupilot",
-    report: Callable[[str], None] | None = None,
-    *,
-    timeout: float = 1.5,
-    retries: int = 5,
-) -> None:
-    """Upload the fence and rally points (verified by read-back), then set and read back the failsafe params.
-
-    ``timeout`` and ``retries`` are the mission protocol's (see :func:`flight.mission_protocol.upload_verified`).
-
-    Raises:
-        MissionError / MissionVerifyError: the upload failed or reads back differently.
-        FlightError: a parameter did not take its value.
-    """
-    from flight.mission_protocol import FENCE, RALLY, upload_verified
-
-    say = report or (lambda text: None)
-    upload_verified(vehicle, checked.plan.fence, FENCE, timeout=timeout, retries=retries)
-    say(f"fence uploaded and verified ({len(checked.plan.fence)} items)")
-    if checked.plan.rally:
-        upload_verified(vehicle, checked.plan.rally, RALLY, timeout=timeout, retries=retries)
-        say(f"rally points uploaded and verified ({len(checked.plan.rally)})")
-    params = failsafe_params(autopilot, config, checked.cruise_alt_m, vehicle.state.voltage_v)
-    set_params_verified(vehicle, params)
-    say("fence and failsafe parameters set and read back")

@@ -7,6 +7,7 @@ import math
 import pytest
 from pymavlink import mavutil
 
+from flight.failsafes import px4_failsafe_params
 from flight.fly_config import SafetyConfig
 from flight.modes import PX4_MODES, mode_number
 from flight.px4 import (
@@ -14,7 +15,6 @@ from flight.px4 import (
     decode_px4_mode,
     from_px4_mission,
     mode_from_set_mode_params,
-    px4_failsafe_params,
     set_mode_params,
     to_px4_mission,
 )

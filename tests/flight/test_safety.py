@@ -14,12 +14,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from flightkit import DISTRICT, connected, edit_plan, sim_at, write_plans
 
+from flight.failsafes import ardupilot_failsafe_params, arm_fence_and_failsafes
 from flight.fly_config import SafetyConfig
 from flight.safety import (
     UnsafeMissionError,
     UnvalidatedPlanError,
-    ardupilot_failsafe_params,
-    arm_fence_and_failsafes,
     check_mission,
     check_plan_file,
     check_start,
@@ -100,7 +99,8 @@ def test_nan_or_infinite_positions_never_pass(plan_file: Path, field: str) -> No
     k = next(i for i, item in enumerate(plan.mission) if i > 0 and item.command == 16)  # the first waypoint
     for bad in (math.nan, math.inf):
         mission = [*plan.mission]
-        mission[k] = replace(mission[k], **{field: bad})
+        item = mission[k]
+        mission[k] = {"x": replace(item, x=bad), "y": replace(item, y=bad), "z": replace(item, z=bad)}[field]
         name = {"x": "latitude", "y": "longitude", "z": "altitude"}[field]
         with pytest.raises(UnsafeMissionError, match=rf"mission item {k} has {name} (nan|inf): only finite numbers"):
             check_mission(replace(plan, mission=mission), SafetyConfig(), label="x")
