@@ -52,17 +52,19 @@ def run(drones: int, speedup: float, out: Path) -> dict[str, Any]:
         summary = station.stop()
         for k, t in listed().items():
             stored.setdefault(k, t)
-        to_api = sorted(stored[r.incident.id] - r.frame_wall for r in station.incidents if r.incident.id in stored)
+        timed = [(r, station.latencies.get(r.incident.id)) for r in station.incidents]
+        timed = [(r, t) for r, t in timed if t is not None]
+        to_api = sorted(stored[r.incident.id] - t.frame_wall for r, t in timed if r.incident.id in stored)
         each = [
             {
                 "type": r.incident.type,
                 "drone": r.drone_id,
-                "found_s": round(r.found_wall - r.frame_wall, 3),
-                "analysis_s": None if r.analysis_ms is None else round(r.analysis_ms / 1000, 3),
-                "queue_s": None if r.sent_wall is None else round(r.found_wall - r.sent_wall, 3),
-                "warning_s": None if r.played_wall is None else round(r.played_wall - r.frame_wall, 3),
+                "found_s": round(t.found_wall - t.frame_wall, 3),
+                "analysis_s": None if t.analysis_ms is None else round(t.analysis_ms / 1000, 3),
+                "queue_s": None if t.sent_wall is None else round(t.found_wall - t.sent_wall, 3),
+                "warning_s": None if t.played_wall is None else round(t.played_wall - t.frame_wall, 3),
             }
-            for r in station.incidents
+            for r, t in timed
         ]
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     child1 = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -30,6 +30,7 @@ from flight.config import FlightConfig
 from flight.fly_config import FlyConfig
 from gridpatrol.console.config import ConsoleConfig
 from gridpatrol.station.config import RunConfig
+from mission_planner.altitude import DEFAULT_PATROL_ALT_M, PatrolAltitude
 from mission_planner.profiles import CameraProfile, VehicleProfile
 from sim.config import SimConfig
 from speaker.config import SpeakerConfig
@@ -73,13 +74,7 @@ class LoggingConfig(Section):
 class PlannerConfig(Section):
     """Defaults for route planning."""
 
-    alt_m: float = Field(
-        40.0,
-        gt=0,
-        le=500,
-        title="Patrol altitude (m)",
-        description="Altitude above the launch site for patrol legs.",
-    )
+    alt_m: PatrolAltitude = DEFAULT_PATROL_ALT_M
     vehicle: VehicleProfile = Field(default_factory=VehicleProfile, title="Vehicle profile", description="")
     camera: CameraProfile = Field(default_factory=CameraProfile, title="Camera profile", description="")
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from mission_planner.altitude import DEFAULT_PATROL_ALT_M, PatrolAltitude
 from mission_planner.coverage import coverage_area, plan_coverage
 from mission_planner.district import PATTERNS, Area, District, Grid, Pattern
 from mission_planner.errors import InfeasibleError, PlanningError
@@ -55,7 +56,7 @@ class PlanRequest(BaseModel):
 
     grids: list[str] | None = Field(None, title="Grids", description="Grid ids to patrol; None for all.")
     drones: int = Field(1, ge=1, le=32, title="Drones", description="How many drones fly at once.")
-    alt_m: float = Field(40.0, gt=0, le=500, title="Altitude (m)", description="Patrol altitude above launch.")
+    alt_m: PatrolAltitude = DEFAULT_PATROL_ALT_M
     vehicle: VehicleProfile = Field(default_factory=VehicleProfile, title="Vehicle", description="")
     camera: CameraProfile = Field(default_factory=CameraProfile, title="Camera", description="")
     patterns: list[Pattern] | None = Field(

@@ -141,7 +141,7 @@ def run_command(
         fail(str(exc))
         return
     try:
-        station = Station(settings, run, missions, camera=camera, fly=settings.fly)
+        station = Station(settings, missions)
     except (ValueError, OSError) as exc:  # an empty [outbox] station_key, an unwritable state folder
         fail(str(exc))
         return

@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mission_planner.altitude import MAX_PATROL_ALT_M, PatrolAltitude
 from mission_planner.district import PATTERNS
 
 
@@ -85,7 +86,7 @@ class RunConfig(_Section):
     patterns: list[str] | None = Field(
         None, title="Patterns", description="Force these patterns (coverage, streets, hotspots, perimeter)."
     )
-    alt_m: float = Field(40.0, gt=0, le=120, title="Patrol altitude (m)", description="Above the launch site.")
+    alt_m: PatrolAltitude | None = Field(None, description="Above the launch site; empty: [planner] alt_m.")
     plan_dir: Path | None = Field(
         None,
         title="Plan folder",
@@ -97,7 +98,7 @@ class RunConfig(_Section):
         None, title="Ground scene", description='People for the simulated camera (`video = "sim"`).'
     )
     investigate_alt_m: float = Field(
-        20.0, gt=5, le=120, title="Investigate height (m)", description="Hover height when investigating."
+        20.0, gt=5, le=MAX_PATROL_ALT_M, title="Investigate height (m)", description="Hover height when investigating."
     )
     investigate_offset_m: float = Field(
         15.0,

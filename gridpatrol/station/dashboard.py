@@ -31,8 +31,9 @@ def drone_table(station: Station) -> Table:
         if s is not None and s.battery_pct is not None and s.battery_pct < 30:
             battery.stylize("red")
         phase = Text(st.phase, style="red" if st.error else "")
-        if rig.investigation is not None and rig.investigation.running:
-            phase = Text(f"investigating: {rig.investigation.phase}", style="yellow")
+        job = station.investigations.get(rig.link.id)
+        if job is not None and job.running:
+            phase = Text(f"investigating: {job.phase}", style="yellow")
         link = Text("ok", style="green") if st.link_ok else (Text("lost", style="red") if s is not None else Text("-"))
         video = rig.stream_state if rig.stream_state != "analysing" else f"{rig.fps:.1f} fps"
         progress = f"{reached}/{st.total}" + (f" (skip {', '.join(rig.skips.skipped)})" if rig.skips.skipped else "")
@@ -57,7 +58,7 @@ def incident_table(station: Station, last: int = 6) -> Table:
         table.add_column(col)
     for r in station.incidents[-last:]:
         inc = r.incident
-        warned = "played" if r.played_wall else ("queued" if r.broadcast else "cooldown")
+        warned = "played" if r.played else ("queued" if r.broadcast else "cooldown")
         cells = (inc.ts.strftime("%H:%M:%S"), r.drone_id, inc.type, str(inc.count), inc.grid_id or "-", warned)
         table.add_row(*(Text(c) for c in cells), inc.id[:8])
     return table

@@ -198,6 +198,13 @@ def demo_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"vision": vision})
 
 
+def with_run(settings: Settings, run: RunConfig, camera: CameraProfile) -> Settings:
+    """``settings`` with the ``[run]`` section and the ``[planner] camera`` replaced (the demo's own); every other
+    section is kept as given, so ``[flight]``, ``[fly]``, ``[speaker]`` ... reach the demo's station too."""
+    planner = settings.planner.model_copy(update={"camera": camera})
+    return settings.model_copy(update={"run": run, "planner": planner})
+
+
 def demo_run_config(out: Path, drones: int, ports: list[int]) -> RunConfig:
     """The ``[run]`` section of the demo: the example district's hotspot grids, simulated drones and cameras."""
     return RunConfig(
@@ -355,7 +362,7 @@ def demo_patrol(
     camera = DEMO_CAMERA
     draft = demo_run_config(out, drones, [5760] * drones)
     district, plan = plan_for_run(draft, settings, camera)
-    scene = demo_scene(crowd_spots(plan, district.frame, camera, draft.alt_m), seed)
+    scene = demo_scene(crowd_spots(plan, district.frame, camera, DEMO_ALT_M), seed)
     scene.save(out / "scene.json")
     settings = demo_settings(settings)
     api = start_api(out, settings)
@@ -368,10 +375,8 @@ def demo_patrol(
             missions = checked_missions(run, write_missions(plan, run, out / "plans"), settings.fly)
             clocks = {d.id: s for d, s in zip(run.drones, sims, strict=True)} if lockstep and not sitl else {}
             station = Station(
-                settings,
-                run,
+                with_run(settings, run, camera),
                 missions,
-                camera=camera,
                 api_url=api.url,
                 station_key=api.station_key,
                 out_dir=out,

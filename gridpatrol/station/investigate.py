@@ -12,23 +12,40 @@ import logging
 import math
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from shapely.geometry import LineString, Point
 
 from flight.errors import FlightError
-
-if TYPE_CHECKING:
-    from gridpatrol.station.runtime import DroneRig, IncidentRecord, Station
+from gridpatrol.station.config import RunConfig
+from gridpatrol.station.rig import DroneRig
+from vision.incidents import Incident
 
 log = logging.getLogger(__name__)
 
 
 class Investigation:
-    """One investigation by one drone (a thread once started); :attr:`phase` says where it is."""
+    """One investigation by one drone (a thread once started); :attr:`phase` says where it is.
 
-    def __init__(self, station: Station, rig: DroneRig, record: IncidentRecord) -> None:
-        self.station, self.rig, self.record = station, rig, record
+    Args:
+        rig: The drone that goes.
+        incident: What it goes to look at (it needs a ground position).
+        run: The ``[run]`` section (stand-off distance, hover height, how long to watch).
+        phrasebook: ``[speaker] phrasebook``: incident type -> language -> warning, repeated on arrival.
+        note: Shows a line to the operator.
+    """
+
+    def __init__(
+        self,
+        rig: DroneRig,
+        incident: Incident,
+        run: RunConfig,
+        phrasebook: Mapping[str, Mapping[str, str]],
+        note: Callable[[str], None],
+    ) -> None:
+        self.rig, self.incident, self.run = rig, incident, run
+        self.phrasebook, self.note = phrasebook, note
         self.phase = "checking"
         self.error: str | None = None
         self.target: tuple[float, float] | None = None
@@ -40,7 +57,7 @@ class Investigation:
         return self._thread is not None and self._thread.is_alive()
 
     def _incident_xy(self) -> tuple[float, float]:
-        inc = self.record.incident
+        inc = self.incident
         if inc.lat is None or inc.lon is None:
             raise FlightError(f"incident {inc.id} has no ground position, so there is nowhere to fly")
         x, y = self.rig.checked.frame.to_local(inc.lon, inc.lat)
@@ -58,7 +75,7 @@ class Investigation:
         frame, allowed = self.rig.checked.frame, self.rig.checked.allowed
         ix, iy = self._incident_xy()
         dx, dy = (float(v) for v in frame.to_local(state.lon, state.lat))
-        run = self.station.run
+        run = self.run
         dist = math.hypot(dx - ix, dy - iy)
         f = min(1.0, run.investigate_offset_m / dist) if dist > 0 else 0.0
         sx, sy = ix + (dx - ix) * f, iy + (dy - iy) * f
@@ -68,7 +85,7 @@ class Investigation:
             legs.append(("the way back to the route", LineString([(sx, sy), nxt])))
         if not allowed.covers(Point(sx, sy)):
             raise FlightError(
-                f"the stand-off point near incident {self.record.incident.id} is outside the fence or in a no-fly "
+                f"the stand-off point near incident {self.incident.id} is outside the fence or in a no-fly "
                 "zone; look at it with the camera from the route instead"
             )
         for what, leg in legs:
@@ -99,31 +116,31 @@ class Investigation:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        rig, station, inc = self.rig, self.station, self.record.incident
+        rig, inc = self.rig, self.incident
         commander: Any = rig.flight.commander
         assert self.target is not None and commander is not None
         try:
             self.phase = "pausing"
             commander.pause()
             self.phase = "flying"
-            commander.goto(self.target[0], self.target[1], station.run.investigate_alt_m)
+            commander.goto(self.target[0], self.target[1], self.run.investigate_alt_m)
             self.phase = "pointing"
             commander.point_camera_at(inc.lat, inc.lon, 0.0)
             self.phase = "warning"
-            template = station.settings.speaker.phrasebook.get(inc.type, {}).get(rig.speaker.lang)
+            template = self.phrasebook.get(inc.type, {}).get(rig.speaker.lang)
             if template:
                 rig.speaker.announce(template.format(count=inc.count, grid=inc.grid_id or ""))
             self.phase = "watching"
-            self._hold(station.run.investigate_hold_s)
+            self._hold(self.run.investigate_hold_s)
             commander.clear_camera_target()
             self.phase = "resuming"
             commander.resume()
             self.phase = "done"
-            station.note(f"{rig.link.id}: investigated incident {inc.id}; back on the route")
+            self.note(f"{rig.link.id}: investigated incident {inc.id}; back on the route")
         except FlightError as exc:
             self.error = str(exc)
             self.phase = "failed"
-            station.note(f"{rig.link.id}: investigation failed: {exc}; the drone holds, resume or return it")
+            self.note(f"{rig.link.id}: investigation failed: {exc}; the drone holds, resume or return it")
 
     def _hold(self, vehicle_s: float) -> None:
         poses = self.rig.poses

@@ -26,7 +26,7 @@ def plan_for_run(run: RunConfig, settings: Settings, camera: CameraProfile) -> t
     request = PlanRequest(
         grids=run.grids or None,
         drones=len(run.drones),
-        alt_m=run.alt_m,
+        alt_m=run.alt_m if run.alt_m is not None else settings.planner.alt_m,
         vehicle=settings.planner.vehicle,
         camera=camera,
         patterns=run.patterns or None,

@@ -12,7 +12,7 @@ Threads and processes (nothing slow blocks telemetry):
 - each drone's :class:`speaker.speaker.Speaker` (playback thread, synthesis worker process).
 
 Example:
-    >>> station = Station(settings, run, missions, api_url=url, station_key=key)  # doctest: +SKIP
+    >>> station = Station(settings, missions, api_url=url, station_key=key)  # doctest: +SKIP
     >>> station.start(); station.wait(); summary = station.stop(return_home=True)  # doctest: +SKIP
 """
 
@@ -20,92 +20,47 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import multiprocessing as mp
 import queue
 import threading
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 from flight.errors import FlightError
 from flight.fly import MissionFlight
-from flight.fly_config import FlyConfig
 from flight.safety import CheckedMission
 from gridpatrol.config import Settings
 from gridpatrol.deliverer import Deliverer
 from gridpatrol.outbox import Outbox
-from gridpatrol.station.config import NO_VIDEO, DroneLink, RunConfig
+from gridpatrol.station.config import NO_VIDEO, DroneLink
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.lockstep import Lockstep
-from gridpatrol.station.poses import PoseTracker
+from gridpatrol.station.poses import CameraPoseSample, PoseTracker
+from gridpatrol.station.rig import DroneRig, IncidentRecord
 from gridpatrol.station.skips import GridSkips
+from gridpatrol.station.summary import IncidentTiming, Latencies, patrol_summary
 from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
-from mission_planner.profiles import CameraProfile
 from speaker.broadcast import Broadcast
 from speaker.sinks import FileSink, Sink
 from speaker.speaker import Speaker
 
-# Imported here, not on first use: incidents arrive pickled from the analysis processes, and unpickling the first
-# one would otherwise import vision.incidents (OpenCV, supervision) in the events thread, delaying that incident's
-# warning by about 0.9 s (measured with benchmarks/station.py).
-from vision.incidents import Incident
-
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class DroneRig:
-    """Everything the station runs for one drone."""
-
-    link: DroneLink
-    checked: CheckedMission
-    flight: MissionFlight
-    poses: PoseTracker
-    speaker: Speaker
-    skips: GridSkips
-    stream: StreamProcess | None = None
-    thread: threading.Thread | None = None
-    attached: bool = False
-    stream_state: str = "starting"
-    frames: int = 0
-    people: int = 0
-    frame_walls: deque[float] = field(default_factory=lambda: deque(maxlen=20))
-    investigation: Investigation | None = None
-    takeoff_t: float | None = None
-    landing_t: float | None = None
-
-    @property
-    def fps(self) -> float:
-        """Frames analysed per second lately."""
-        w = self.frame_walls
-        return (len(w) - 1) / (w[-1] - w[0]) if len(w) >= 2 and w[-1] > w[0] else 0.0
-
-
-@dataclass
-class IncidentRecord:
-    """An incident as the station saw it: the incident, when its frame was taken, what was said."""
-
-    incident: Incident
-    drone_id: str
-    frame_wall: float
-    found_wall: float
-    broadcast: Broadcast | None = None
-    played_wall: float | None = None
-    analysis_ms: float | None = None  # the vision pipeline's time on the incident's frame
-    sent_wall: float | None = None  # when the analysis process sent the incident (its clock is the same machine's)
+__all__ = ["DroneRig", "IncidentRecord", "Station"]
 
 
 class Station:
     """Flies, watches, warns and logs for a whole patrol (see the module docs).
 
+    Every part is configured from ``settings``, whole: ``[run]`` (district, drones, analysis rate, investigate),
+    ``[flight]`` (link ids, timeouts, telemetry rates, tlog folder), ``[fly]`` (safety, timeouts),
+    ``[planner] camera``, ``[speaker]``, ``[vision]``, ``[outbox]`` and ``[station]`` (state and data folders).
+
     Args:
-        settings: All station settings (``[speaker]``, ``[vision]``, ``[outbox]``, ``[fly]`` ...).
-        run: The ``[run]`` section.
+        settings: All station settings.
         missions: Per drone, its link settings and its checked mission.
-        camera: The camera profile of the drones.
         api_url, station_key: The incident log API (defaults from ``[outbox]``).
         sinks: A loudspeaker sink per drone id (default: WAV files under the state directory).
         out_dir: Where audio and the frame log live (default: ``[station] state_dir``). The outbox is ``[outbox]
@@ -117,22 +72,19 @@ class Station:
     def __init__(
         self,
         settings: Settings,
-        run: RunConfig,
         missions: list[tuple[DroneLink, CheckedMission]],
         *,
-        camera: CameraProfile,
         api_url: str | None = None,
         station_key: str | None = None,
         sinks: dict[str, Sink] | None = None,
         out_dir: Path | None = None,
-        fly: FlyConfig | None = None,
         lockstep: Lockstep | None = None,
     ) -> None:
         if not missions:
             raise ValueError("no drones to fly: add [[run.drones]] tables to station.toml")
         self.settings = settings
-        self.run = run
-        self.camera = camera
+        self.run = settings.run
+        self.camera = settings.planner.camera
         self.out_dir = Path(out_dir or settings.station.state_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         outbox_cfg = settings.outbox.model_copy(
@@ -140,12 +92,13 @@ class Station:
         )
         self.outbox = Outbox(self.out_dir / "outbox.db" if out_dir is not None else settings.outbox.path)
         self.deliverer = Deliverer.from_config(self.outbox, outbox_cfg)
-        self.fly = fly or FlyConfig()
         self.lockstep = lockstep or Lockstep({}, 1.0)  # with no clocks it holds nothing: live
         self.events: Any = mp.get_context("spawn").Queue()
         self.incidents: list[IncidentRecord] = []
+        self.latencies = Latencies()
         self.broadcasts: list[Broadcast] = []
         self.messages: deque[str] = deque(maxlen=8)
+        self.investigations: dict[str, Investigation] = {}
         self._by_incident: dict[str, IncidentRecord] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -154,19 +107,23 @@ class Station:
         self._frames_log: Any = None
         self.rigs: dict[str, DroneRig] = {}
         for link, checked in missions:
-            sink = (sinks or {}).get(link.id) or FileSink(self.out_dir / "audio" / link.id)
-            speaker = Speaker(
-                settings.speaker,
-                sink,
-                self.out_dir / "speaker-cache",
-                drone_id=link.id,
-                on_broadcast=self._on_broadcast,
-            )
-            flight = MissionFlight(checked, link.connect, self.fly, on_event=self._on_watch_event)
-            flight.status.label = link.id
-            poses = PoseTracker(default_gimbal_pitch=camera.gimbal_pitch_deg)
-            skips = GridSkips(checked, link.id, self.note, flight.status)
-            self.rigs[link.id] = DroneRig(link, checked, flight, poses, speaker, skips)
+            self.rigs[link.id] = self._rig(link, checked, (sinks or {}).get(link.id))
+
+    def _rig(self, link: DroneLink, checked: CheckedMission, sink: Sink | None) -> DroneRig:
+        """One drone's flight (``[fly]`` and ``[flight]``), loudspeaker (``[speaker]``), poses and grid skips."""
+        s = self.settings
+        speaker = Speaker(
+            s.speaker,
+            sink or FileSink(self.out_dir / "audio" / link.id),
+            self.out_dir / "speaker-cache",
+            drone_id=link.id,
+            on_broadcast=self._on_broadcast,
+        )
+        flight = MissionFlight(checked, link.connect, s.fly, s.flight, on_event=self._on_watch_event)
+        flight.status.label = link.id
+        poses = PoseTracker(default_gimbal_pitch=self.camera.gimbal_pitch_deg)
+        skips = GridSkips(checked, link.id, self.note, flight.status)
+        return DroneRig(link, checked, flight, poses, speaker, skips)
 
     # --- start and stop ---------------------------------------------------------------------------------------
 
@@ -286,7 +243,7 @@ class Station:
                 self._track_flight_time(rig, latest)
             self._stop.wait(period)
 
-    def _track_flight_time(self, rig: DroneRig, latest: Any) -> None:
+    def _track_flight_time(self, rig: DroneRig, latest: CameraPoseSample | None) -> None:
         if latest is None:
             return
         airborne = latest.alt_rel > 1.0
@@ -349,9 +306,8 @@ class Station:
 
     def _on_incident(self, rig: DroneRig, ev: StreamEvent) -> None:
         inc = ev.incident
-        record = IncidentRecord(
-            inc,
-            rig.link.id,
+        record = IncidentRecord(inc, rig.link.id)
+        timing = IncidentTiming(
             frame_wall=ev.frame_wall or ev.wall,
             found_wall=time.time(),
             analysis_ms=ev.timings_ms.get("total"),
@@ -360,6 +316,7 @@ class Station:
         with self._lock:
             self.incidents.append(record)
             self._by_incident[inc.id] = record
+        self.latencies.found(inc.id, timing)
         self.outbox.put_incident(inc.to_api(), inc.snapshot)  # durable before anything else happens
         try:
             record.broadcast = rig.speaker.warn(inc)
@@ -375,8 +332,9 @@ class Station:
         with self._lock:
             self.broadcasts.append(broadcast)
             record = self._by_incident.get(broadcast.incident_id or "")
-            if record is not None and broadcast.started_at is not None and record.played_wall is None:
-                record.played_wall = broadcast.started_at.timestamp()
+        if record is not None and broadcast.started_at is not None:
+            record.played = True
+            self.latencies.played(record.incident.id, broadcast.started_at.timestamp())
 
     def _on_watch_event(self, flight: MissionFlight, event: Any) -> None:
         self.note(f"{flight.status.label}: {getattr(event, 'text', event)}")
@@ -447,57 +405,22 @@ class Station:
         if record is None:
             raise KeyError(f"no incident {incident_id!r} seen by this station")
         rig = self.rig(record.drone_id)
-        if rig.investigation is not None and rig.investigation.running:
+        running = self.investigations.get(rig.link.id)
+        if running is not None and running.running:
             raise FlightError(f"{rig.link.id} is already investigating; wait for it to finish")
-        job = Investigation(self, rig, record)
+        job = Investigation(rig, record.incident, self.run, self.settings.speaker.phrasebook, self.note)
         job.check()
-        rig.investigation = job
+        self.investigations[rig.link.id] = job
         job.start()
         return job
 
     # --- figures ----------------------------------------------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
-        """Incidents by type and grid, warnings played, flight figures per drone, latencies, outbox state."""
-        by_type = Counter(r.incident.type for r in self.incidents)
-        by_grid = Counter((r.incident.type, r.incident.grid_id or "-") for r in self.incidents)
-        played = [b for b in self.broadcasts if b.outcome == "played"]
-        lat_warn = sorted(r.played_wall - r.frame_wall for r in self.incidents if r.played_wall is not None)
-        lat_found = sorted(r.found_wall - r.frame_wall for r in self.incidents)
-        drones = {}
-        for rig in self.rigs.values():
-            st = rig.flight.status
-            flown = (rig.landing_t or 0) - rig.takeoff_t if rig.takeoff_t is not None and rig.landing_t else None
-            drones[rig.link.id] = {
-                "phase": st.phase,
-                "ok": st.ok,
-                "error": st.error,
-                "reached": len([q for q in st.reached if q in st.nav_seqs]),
-                "items": st.total,
-                "flight_time_s": None if flown is None else round(flown, 1),
-                "frames": rig.frames,
-                "landed_from_home_m": st.landed_from_home_m,
-                "skipped_grids": list(rig.skips.skipped),
-                "grids": rig.skips.coverage(st.reached),
-            }
-        return {
-            "incidents": dict(by_type),
-            "incidents_by_grid": {f"{t}@{g}": n for (t, g), n in sorted(by_grid.items())},
-            "warnings_played": len(played),
-            "broadcasts": len(self.broadcasts),
-            "drones": drones,
-            "latency_found_s": _percentiles(lat_found),
-            "latency_warning_s": _percentiles(lat_warn),
-            "outbox": self.outbox.counts(),
-            "wall_s": round(time.time() - self.started_wall, 1),
-        }
-
-
-def _percentiles(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None, "n": 0}
-
-    def pick(q: float) -> float:
-        return round(values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))], 3)
-
-    return {"p50": pick(0.5), "p95": pick(0.95), "n": len(values)}
+        """Incidents by type and grid, warnings played, flight figures per drone, latencies, outbox state
+        (:func:`gridpatrol.station.summary.patrol_summary`)."""
+        with self._lock:
+            incidents, broadcasts = list(self.incidents), list(self.broadcasts)
+        return patrol_summary(
+            self.rigs.values(), incidents, broadcasts, self.latencies, self.outbox.counts(), self.started_wall
+        )

@@ -78,3 +78,23 @@ def test_operator_mistakes_get_an_answer_not_a_crash() -> None:
     assert "which drone" in run_command(station, "pause")  # type: ignore[arg-type]
     assert "give more characters" in run_command(station, "investigate zz")  # type: ignore[arg-type]
     assert run_command(station, "say").startswith("say what")  # type: ignore[arg-type]
+
+
+def test_station_modules_import_each_other_without_a_cycle() -> None:
+    """Every import among gridpatrol.station's modules, TYPE_CHECKING and function-level ones included, is
+    acyclic (runtime -> investigate -> rig, never back)."""
+    import ast
+    from pathlib import Path
+
+    import networkx as nx
+
+    folder = Path(__file__).resolve().parents[2] / "gridpatrol" / "station"
+    graph = nx.DiGraph()
+    for path in folder.glob("*.py"):
+        name = f"gridpatrol.station.{path.stem}"
+        graph.add_node(name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gridpatrol.station."):
+                graph.add_edge(name, node.module)
+    assert graph.has_edge("gridpatrol.station.runtime", "gridpatrol.station.investigate")
+    assert list(nx.simple_cycles(graph)) == []

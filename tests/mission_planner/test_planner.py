@@ -1,11 +1,13 @@
 """The whole planner on the example district and on random synthetic districts."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from shapely.geometry import LineString
 
 from mission_planner.district import District
@@ -87,8 +89,14 @@ def test_unknown_grid_lists_the_known_ones(example: District) -> None:
 
 
 def test_altitude_above_fence_is_refused(example: District) -> None:
-    with pytest.raises(InfeasibleError, match=r"above the fence's max_alt_m of 120 m"):
-        plan_patrol(example, PlanRequest(alt_m=150, vehicle=VehicleProfile(max_alt_m=300)))
+    low = dataclasses.replace(example, fences=tuple(dataclasses.replace(f, max_alt_m=60.0) for f in example.fences))
+    with pytest.raises(InfeasibleError, match=r"above the fence's max_alt_m of 60 m"):
+        plan_patrol(low, PlanRequest(alt_m=80, vehicle=VehicleProfile(max_alt_m=300)))
+
+
+def test_altitude_above_the_legal_ceiling_is_refused_before_planning() -> None:
+    with pytest.raises(ValidationError, match=r"alt_m\n  Input should be less than or equal to 120"):
+        PlanRequest(alt_m=150, vehicle=VehicleProfile(max_alt_m=300))
 
 
 def test_grid_too_far_for_one_battery(example: District) -> None:

@@ -1,0 +1,65 @@
+"""What the station keeps per drone (:class:`DroneRig`) and per incident (:class:`IncidentRecord`).
+
+Kept apart from :mod:`gridpatrol.station.runtime` so the parts that act on one drone
+(:mod:`gridpatrol.station.investigate`, the dashboard) need no import of the station itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from flight.fly import MissionFlight
+from flight.safety import CheckedMission
+from gridpatrol.station.config import DroneLink
+from gridpatrol.station.poses import PoseTracker
+from gridpatrol.station.skips import GridSkips
+from gridpatrol.station.vision_proc import StreamProcess
+from speaker.broadcast import Broadcast
+from speaker.speaker import Speaker
+
+# Imported here, not on first use: incidents arrive pickled from the analysis processes, and unpickling the first
+# one would otherwise import vision.incidents (OpenCV, supervision) in the events thread, delaying that incident's
+# warning by about 0.9 s (measured with benchmarks/station.py).
+from vision.incidents import Incident
+
+
+@dataclass
+class DroneRig:
+    """Everything the station runs for one drone."""
+
+    link: DroneLink
+    checked: CheckedMission
+    flight: MissionFlight
+    poses: PoseTracker
+    speaker: Speaker
+    skips: GridSkips
+    stream: StreamProcess | None = None
+    thread: threading.Thread | None = None
+    attached: bool = False
+    stream_state: str = "starting"
+    frames: int = 0
+    people: int = 0
+    frame_walls: deque[float] = field(default_factory=lambda: deque(maxlen=20))
+    takeoff_t: float | None = None
+    landing_t: float | None = None
+
+    @property
+    def fps(self) -> float:
+        """Frames analysed per second lately."""
+        w = self.frame_walls
+        return (len(w) - 1) / (w[-1] - w[0]) if len(w) >= 2 and w[-1] > w[0] else 0.0
+
+
+@dataclass
+class IncidentRecord:
+    """An incident as the station handled it: which drone saw it and what was said.
+
+    When things happened (frame, found, played) is kept apart, in :class:`gridpatrol.station.summary.Latencies`.
+    """
+
+    incident: Incident
+    drone_id: str
+    broadcast: Broadcast | None = None
+    played: bool = False
