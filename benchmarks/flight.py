@@ -47,8 +47,9 @@ from pymavlink import mavutil, mavwp  # noqa: E402
 
 from flight import mission_protocol as mp  # noqa: E402
 from flight.errors import FlightError  # noqa: E402
-from flight.items import MissionItemInt  # noqa: E402
+from flight.items import wire_xy  # noqa: E402
 from flight.link import MavLink  # noqa: E402
+from mission_planner.mission_items import MissionItem  # noqa: E402
 
 mavlink = mavutil.mavlink
 STREAMED = ["GLOBAL_POSITION_INT", "ATTITUDE", "VFR_HUD", "SYS_STATUS", "BATTERY_STATUS", "GPS_RAW_INT",
@@ -115,28 +116,29 @@ class SimChild:
 # -- missions ---------------------------------------------------------------------------------------------------
 
 
-def make_mission(n: int, salt: int) -> list[MissionItemInt]:
+def make_mission(n: int, salt: int) -> list[MissionItem]:
     """Home + ``n - 1`` waypoints; ``salt`` changes every position so each run uploads something new."""
-    items = [MissionItemInt(0, 0, 16, current=1, x=305440000, y=1142950000)]
+    items = [MissionItem(0, 0, 16, current=1, x=30.544, y=114.295)]
     for i in range(1, n):
-        x, y, z = 305440000 + 29 * i + salt, 1142950000 + 41 * i, 30.0 + (i + salt) % 9
-        items.append(MissionItemInt(i, 3, 16, param1=float(i % 4), x=x, y=y, z=z))
+        x, y, z = (305440000 + 29 * i + salt) / 1e7, (1142950000 + 41 * i) / 1e7, 30.0 + (i + salt) % 9
+        items.append(MissionItem(i, 3, 16, param1=float(i % 4), x=x, y=y, z=z))
     return items
 
 
-def holds(stored: list[list[float]], items: list[MissionItemInt], tol: int) -> bool:
+def holds(stored: list[list[float]], items: list[MissionItem], tol: int) -> bool:
     """Ground truth: whether the vehicle stores ``items`` (home excepted), lat/lon within ``tol`` 1e-7 deg."""
     if len(stored) != len(items):
         return False
     for (cmd, x, y, z, p1), it in zip(stored[1:], items[1:], strict=True):
-        if cmd != it.command or abs(x - it.x) > tol or abs(y - it.y) > tol or abs(z - it.z) > 0.01:
+        x7, y7 = wire_xy(it)
+        if cmd != it.command or abs(x - x7) > tol or abs(y - y7) > tol or abs(z - it.z) > 0.01:
             return False
         if abs(p1 - it.param1) > 1e-6:
             return False
     return True
 
 
-def ours(endpoint: str, items: list[MissionItemInt]) -> tuple[float, bool]:
+def ours(endpoint: str, items: list[MissionItem]) -> tuple[float, bool]:
     """(seconds, reported success) of upload_verified."""
     with MavLink(endpoint, rates={}) as link:
         vehicle = link.wait_vehicle(timeout=10)
@@ -150,7 +152,7 @@ def ours(endpoint: str, items: list[MissionItemInt]) -> tuple[float, bool]:
         return time.perf_counter() - start, ok
 
 
-def baseline(endpoint: str, items: list[MissionItemInt], timeout: float = 300.0) -> tuple[float, bool]:
+def baseline(endpoint: str, items: list[MissionItem], timeout: float = 300.0) -> tuple[float, bool]:
     """(seconds, reported success) of MAVWPLoader upload + sequential read-back + comparison."""
     master = mavutil.mavlink_connection(endpoint, source_system=255, source_component=190, dialect="ardupilotmega")
     master.wait_heartbeat(timeout=10)
@@ -158,7 +160,7 @@ def baseline(endpoint: str, items: list[MissionItemInt], timeout: float = 300.0)
         f.write("QGC WPL 110\n")
         for it in items:
             f.write(f"{it.seq}\t{it.current}\t{it.frame}\t{it.command}\t{it.param1}\t{it.param2}\t{it.param3}\t"
-                    f"{it.param4}\t{it.x / 1e7:.7f}\t{it.y / 1e7:.7f}\t{it.z:.6f}\t{it.autocontinue}\n")  # fmt: skip
+                    f"{it.param4}\t{it.x:.7f}\t{it.y:.7f}\t{it.z:.6f}\t{it.autocontinue}\n")  # fmt: skip
         path = f.name
     loader = mavwp.MAVWPLoader(target_system=master.target_system, target_component=master.target_component)
     loader.load(path)
@@ -195,7 +197,7 @@ def baseline(endpoint: str, items: list[MissionItemInt], timeout: float = 300.0)
     master.mav.mission_ack_send(master.target_system, master.target_component, 0)
     elapsed = time.perf_counter() - start
     ok = done and count == n and all(
-        b.command == it.command and abs(b.x - it.x / 1e7) < 1e-5 and abs(b.y - it.y / 1e7) < 1e-5
+        b.command == it.command and abs(b.x - it.x) < 1e-5 and abs(b.y - it.y) < 1e-5
         and abs(b.z - it.z) < 0.01
         for b, it in zip(back[1:], items[1:], strict=False)
     )  # fmt: skip

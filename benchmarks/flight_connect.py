@@ -46,8 +46,9 @@ from pymavlink import mavutil  # noqa: E402
 
 from flight import mission_protocol as mp  # noqa: E402
 from flight.errors import FlightError, MissionError  # noqa: E402
-from flight.items import MissionItemInt  # noqa: E402
+from flight.items import wire_xy  # noqa: E402
 from flight.link import MavLink  # noqa: E402
+from mission_planner.mission_items import MissionItem  # noqa: E402
 from sim.sitl import ENV_VAR, ArduPilotSITL  # noqa: E402
 
 mavlink = mavutil.mavlink
@@ -57,24 +58,24 @@ HOME = (30.5440, 114.2950, 20.0, 0.0)
 TOOLS = ("ours", "pymavlink", "mavproxy")
 
 
-def make_mission(n: int, salt: int) -> list[MissionItemInt]:
+def make_mission(n: int, salt: int) -> list[MissionItem]:
     """Home, takeoff, ``n - 3`` waypoints near SITL's home (whole-second holds), RTL; ``salt`` moves every
     position so that each run stores something new."""
     lat0, lon0 = round(HOME[0] * 1e7), round(HOME[1] * 1e7)
-    items = [MissionItemInt(0, 0, 16, current=1, x=lat0, y=lon0), MissionItemInt(1, 3, 22, z=15.0)]
+    items = [MissionItem(0, 0, 16, current=1, x=lat0 / 1e7, y=lon0 / 1e7), MissionItem(1, 3, 22, z=15.0)]
     for i in range(2, n - 1):
         x, y = lat0 + 97 * (i % 50) + salt, lon0 + 113 * (i // 50) + 7 * salt
-        items.append(MissionItemInt(i, 3, 16, param1=float(i % 3), x=x, y=y, z=20.0 + (i + salt) % 11))
-    items.append(MissionItemInt(n - 1, 3, 20))
+        items.append(MissionItem(i, 3, 16, param1=float(i % 3), x=x / 1e7, y=y / 1e7, z=20.0 + (i + salt) % 11))
+    items.append(MissionItem(n - 1, 3, 20))
     return items
 
 
-def waypoints_file(items: list[MissionItemInt], path: Path) -> None:
+def waypoints_file(items: list[MissionItem], path: Path) -> None:
     """``items`` as a QGC WPL 110 file (what MAVProxy's ``wp load`` reads)."""
     lines = ["QGC WPL 110"]
     for it in items:
         lines.append(f"{it.seq}\t{it.current}\t{it.frame}\t{it.command}\t{it.param1:g}\t{it.param2:g}\t"
-                     f"{it.param3:g}\t{it.param4:g}\t{it.x / 1e7:.7f}\t{it.y / 1e7:.7f}\t{it.z:.6f}\t"
+                     f"{it.param3:g}\t{it.param4:g}\t{it.x:.7f}\t{it.y:.7f}\t{it.z:.6f}\t"
                      f"{it.autocontinue}")  # fmt: skip
     path.write_text("\n".join(lines) + "\n")
 
@@ -94,13 +95,13 @@ def pymavlink_connection(endpoint: str) -> Iterator[Any]:
         master.close()
 
 
-def pymavlink_upload(master: Any, items: list[MissionItemInt], timeout: float = 60.0) -> float:
+def pymavlink_upload(master: Any, items: list[MissionItem], timeout: float = 60.0) -> float:
     """The textbook upload: MISSION_COUNT, answer each request with MISSION_ITEM_INT, wait for MISSION_ACK.
     Returns its seconds; raises on a refusal or silence (on loopback nothing is lost, so it never resends; a
     re-request, answered too, can make the vehicle ACK the duplicate with INVALID_SEQUENCE and go on)."""
     ts, tc = master.target_system, master.target_component
     msgs = [master.mav.mission_item_int_encode(ts, tc, it.seq, it.frame, it.command, it.current, it.autocontinue,
-                                               it.param1, it.param2, it.param3, it.param4, it.x, it.y, it.z, 0)
+                                               it.param1, it.param2, it.param3, it.param4, *wire_xy(it), it.z, 0)
             for it in items]  # fmt: skip
     start = time.perf_counter()
     deadline = time.monotonic() + timeout
@@ -150,13 +151,14 @@ def read_back(master: Any, timeout: float = 20.0) -> list[Any]:
     return [got[s] for s in range(count)]
 
 
-def holds(back: list[Any], items: list[MissionItemInt]) -> bool:
+def holds(back: list[Any], items: list[MissionItem]) -> bool:
     """Whether the vehicle holds ``items`` (home excepted: ArduPilot keeps its own), positions within 1e-7 deg
     (MAVProxy's path through floats may round by one unit), altitudes to the centimetre."""
     if len(back) != len(items):
         return False
     return all(
-        b.command == it.command and abs(b.x - it.x) <= 1 and abs(b.y - it.y) <= 1 and abs(b.z - it.z) < 0.01
+        b.command == it.command and abs(b.x - wire_xy(it)[0]) <= 1 and abs(b.y - wire_xy(it)[1]) <= 1
+        and abs(b.z - it.z) < 0.01
         and abs(b.param1 - it.param1) < 1e-6
         for b, it in zip(back[1:], items[1:], strict=True)
     )  # fmt: skip
@@ -183,7 +185,7 @@ class _PhaseLog(logging.Handler):
                     self.resends += resends
 
 
-def ours(endpoint: str, items: list[MissionItemInt]) -> tuple[float, dict[str, float]]:
+def ours(endpoint: str, items: list[MissionItem]) -> tuple[float, dict[str, float]]:
     """(seconds of upload_verified, {"uploaded": s, "downloaded": s, "resends": n})."""
     logger = logging.getLogger(mp.__name__)
     handler, level, propagate = _PhaseLog(), logger.level, logger.propagate
@@ -248,7 +250,7 @@ class MAVProxy:
             self.proc.wait()
 
 
-def mavproxy(endpoint: str, items: list[MissionItemInt]) -> float:
+def mavproxy(endpoint: str, items: list[MissionItem]) -> float:
     """Seconds from typing ``wp load FILE`` to MAVProxy's "Got MISSION_ACK: TYPE_MISSION: ACCEPTED"."""
     with tempfile.TemporaryDirectory(prefix="bench-mavproxy-") as tmp:
         path = Path(tmp) / "mission.waypoints"
@@ -290,7 +292,7 @@ def wait_ready(endpoint: str, timeout: float = 180.0) -> float | None:
 
 def bench_vehicle(endpoint: str, n: int, repeat: int, salt: int) -> dict[str, Any]:
     """``repeat`` rounds of the three tools on one vehicle; medians and checks."""
-    runs: dict[str, Callable[[list[MissionItemInt]], float]] = {
+    runs: dict[str, Callable[[list[MissionItem]], float]] = {
         "pymavlink": lambda items: _with_pymavlink(endpoint, lambda m: pymavlink_upload(m, items)),
         "mavproxy": lambda items: mavproxy(endpoint, items),
     }

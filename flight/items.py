@@ -1,29 +1,31 @@
-"""Mission, fence and rally items as they travel in MISSION_ITEM_INT, converted from the planner's items, and the
-read-back comparison that knows ArduPilot's quirks.
+"""Mission, fence and rally items on the wire: the planner's :class:`~mission_planner.mission_items.MissionItem`
+to and from MISSION_ITEM_INT, and the read-back comparison that knows ArduPilot's quirks.
 
-:class:`MissionItemInt` holds what the wire holds: latitude/longitude as ``int`` degrees * 1e7 for global
-frames (so a comparison is exact, not float noise), altitude in metres. :func:`from_planner` converts the
-planner's :class:`mission_planner.mission_items.MissionItem` (degrees), :func:`first_difference` decides
-whether a download is what was uploaded, allowing only for what the autopilot legitimately changes:
+There is one mission-item type, the planner's (degrees and metres); ``flight/`` sends and receives it. The wire
+holds latitude/longitude as ``int`` degrees * 1e7 for global frames, so :func:`wire_item` puts an item on that
+grid before it is sent (what the vehicle can hold), :func:`wire_xy` gives the integers (so comparisons are exact,
+not float noise), and :func:`to_message` / :func:`from_message` convert to and from the MAVLink messages.
+:func:`first_difference` decides whether a download is what was uploaded, allowing only for what the autopilot
+legitimately changes:
 
 * ArduPilot's mission item 0 is home: it is replaced by the vehicle's home, so it is not compared;
 * everything else is compared with what the autopilot should hold of the upload (:mod:`flight.kept`: whole-second
   holds, dropped acceptance radii, centimetre altitudes, no ``autocontinue`` on fence and rally items, ...).
 
 Items are always sent as MISSION_ITEM_INT, also when the vehicle asks with the legacy MISSION_REQUEST (ArduPilot
-does), so positions arrive to the 1e-7 degree and are compared exactly.
+does), so positions arrive to the 1e-7 degree and are compared exactly. The simulator (``sim/items.py``) keeps
+its own stored-item type on purpose: it is an independent implementation of the vehicle side.
 
 Example:
-    >>> from mission_planner.mission_items import MissionItem
-    >>> item = from_planner(MissionItem(1, 3, 16, x=30.5441234, y=114.2951234, z=40.0))
-    >>> item.x, item.y
-    (305441234, 1142951234)
+    >>> item = wire_item(MissionItem(1, 3, 16, x=30.54412344, y=114.29512336, z=40.0))
+    >>> item.x, wire_xy(item)
+    (30.5441234, (305441234, 1142951234))
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,103 +46,81 @@ TYPE_NAMES = {MISSION: "mission", FENCE: "fence", RALLY: "rally"}
 ALT_TOL_M = 0.0005
 
 
-@dataclass(frozen=True)
-class MissionItemInt:
-    """One item as MISSION_ITEM_INT carries it (x/y: degrees * 1e7 for global frames, else raw params 5/6)."""
-
-    seq: int
-    frame: int
-    command: int
-    current: int = 0
-    autocontinue: int = 1
-    param1: float = 0.0
-    param2: float = 0.0
-    param3: float = 0.0
-    param4: float = 0.0
-    x: int = 0
-    y: int = 0
-    z: float = 0.0
-    mission_type: int = MISSION
-
-    @property
-    def is_global(self) -> bool:
-        """Whether x/y are latitude/longitude."""
-        return self.frame in GLOBAL_FRAMES
-
-    @property
-    def lat(self) -> float:
-        """Latitude in degrees (meaningful for global frames)."""
-        return self.x / 1e7
-
-    @property
-    def lon(self) -> float:
-        """Longitude in degrees (meaningful for global frames)."""
-        return self.y / 1e7
-
-    def to_message(self, target: tuple[int, int]) -> Any:
-        """A MISSION_ITEM_INT message to ``target`` (system, component)."""
-        return mavlink.MAVLink_mission_item_int_message(
-            target[0], target[1], self.seq, self.frame, self.command, self.current, self.autocontinue,
-            self.param1, self.param2, self.param3, self.param4, self.x, self.y, self.z, self.mission_type,
-        )  # fmt: skip
-
-    @classmethod
-    def from_message(cls, msg: Any) -> MissionItemInt:
-        """From a received MISSION_ITEM_INT, or a legacy MISSION_ITEM (float degrees, converted)."""
-        frame = int(msg.frame)
-        if msg.get_type() == "MISSION_ITEM" and frame in GLOBAL_FRAMES:
-            x, y = round(msg.x * 1e7), round(msg.y * 1e7)
-        else:
-            x, y = int(msg.x), int(msg.y)
-        return cls(
-            seq=int(msg.seq), frame=frame, command=int(msg.command), current=int(msg.current),
-            autocontinue=int(msg.autocontinue), param1=float(msg.param1), param2=float(msg.param2),
-            param3=float(msg.param3), param4=float(msg.param4), x=x, y=y, z=float(msg.z),
-            mission_type=int(getattr(msg, "mission_type", MISSION)),
-        )  # fmt: skip
-
-    def to_planner(self) -> MissionItem:
-        """The planner's representation (degrees for global frames)."""
-        scale = 1e7 if self.is_global else 1.0
-        return MissionItem(
-            seq=self.seq, frame=self.frame, command=self.command, current=self.current,
-            autocontinue=self.autocontinue, param1=self.param1, param2=self.param2, param3=self.param3,
-            param4=self.param4, x=self.x / scale, y=self.y / scale, z=self.z, mission_type=self.mission_type,
-        )  # fmt: skip
+def is_global(item: MissionItem) -> bool:
+    """Whether the item's x/y are latitude/longitude (a global frame)."""
+    return int(item.frame) in GLOBAL_FRAMES
 
 
-def from_planner(item: MissionItem) -> MissionItemInt:
-    """Convert one planner item (degrees) to the wire form (degrees * 1e7, rounded, for global frames).
+def wire_xy(item: MissionItem) -> tuple[int, int]:
+    """x and y as MISSION_ITEM_INT carries them: degrees * 1e7 for global frames, else the raw whole numbers.
 
     Raises:
-        ValueError: latitude/longitude out of range; names the item.
+        ValueError: x or y is not finite (it cannot be sent).
+    """
+    scale = 1e7 if is_global(item) else 1.0
+    return round(item.x * scale), round(item.y * scale)
+
+
+def wire_item(item: MissionItem) -> MissionItem:
+    """``item`` as the wire can carry it: x/y on the 1e-7 degree grid (whole numbers off global frames), plain
+    ``int``/``float`` fields.
+
+    Raises:
+        ValueError: latitude/longitude out of range, or not finite; names the item.
     """
     frame = int(item.frame)
-    if frame in GLOBAL_FRAMES:
-        if not (-90 <= item.x <= 90 and -180 <= item.y <= 180):
-            raise ValueError(f"item {item.seq}: latitude/longitude {item.x}, {item.y} out of range")
-        x, y = round(item.x * 1e7), round(item.y * 1e7)
-    else:
-        x, y = round(item.x), round(item.y)
-    return MissionItemInt(
+    if frame in GLOBAL_FRAMES and not (-90 <= item.x <= 90 and -180 <= item.y <= 180):
+        raise ValueError(f"item {item.seq}: latitude/longitude {item.x}, {item.y} out of range")
+    try:
+        x, y = wire_xy(item)
+    except (ValueError, OverflowError):
+        raise ValueError(f"item {item.seq}: x/y {item.x}, {item.y} are not finite numbers") from None
+    scale = 1e7 if frame in GLOBAL_FRAMES else 1.0
+    return MissionItem(
         seq=int(item.seq), frame=frame, command=int(item.command), current=int(item.current),
         autocontinue=int(item.autocontinue), param1=float(item.param1), param2=float(item.param2),
-        param3=float(item.param3), param4=float(item.param4), x=x, y=y, z=float(item.z),
+        param3=float(item.param3), param4=float(item.param4), x=x / scale, y=y / scale, z=float(item.z),
         mission_type=int(item.mission_type),
     )  # fmt: skip
 
 
-def as_wire_items(items: list[Any], mission_type: int) -> list[MissionItemInt]:
-    """Planner items or :class:`MissionItemInt` as a checked wire list: ``seq`` equal to the index, one type.
+def to_message(item: MissionItem, target: tuple[int, int]) -> Any:
+    """A MISSION_ITEM_INT message of ``item`` to ``target`` (system, component)."""
+    x, y = wire_xy(item)
+    return mavlink.MAVLink_mission_item_int_message(
+        target[0], target[1], item.seq, item.frame, item.command, item.current, item.autocontinue,
+        item.param1, item.param2, item.param3, item.param4, x, y, item.z, item.mission_type,
+    )  # fmt: skip
+
+
+def from_message(msg: Any) -> MissionItem:
+    """The item in a received MISSION_ITEM_INT, or a legacy MISSION_ITEM (float degrees, put on the 1e-7 grid)."""
+    frame = int(msg.frame)
+    scale = 1e7 if frame in GLOBAL_FRAMES else 1.0
+    if msg.get_type() == "MISSION_ITEM":
+        x, y = round(msg.x * scale), round(msg.y * scale)
+    else:
+        x, y = int(msg.x), int(msg.y)
+    return MissionItem(
+        seq=int(msg.seq), frame=frame, command=int(msg.command), current=int(msg.current),
+        autocontinue=int(msg.autocontinue), param1=float(msg.param1), param2=float(msg.param2),
+        param3=float(msg.param3), param4=float(msg.param4), x=x / scale, y=y / scale, z=float(msg.z),
+        mission_type=int(getattr(msg, "mission_type", MISSION)),
+    )  # fmt: skip
+
+
+def as_wire_items(items: list[MissionItem], mission_type: int) -> list[MissionItem]:
+    """Items as a checked wire list (:func:`wire_item` each): ``seq`` equal to the index, one mission type.
 
     Raises:
-        ValueError: an item out of place or of another mission type; names it and the fix.
+        ValueError: an item out of place, of another mission type, or with a position the wire cannot carry;
+            names it and the fix.
     """
     if mission_type not in TYPE_NAMES:
         raise ValueError(f"mission_type must be 0 (mission), 1 (fence) or 2 (rally), got {mission_type}")
     out = []
     for index, item in enumerate(items):
-        wire = item if isinstance(item, MissionItemInt) else from_planner(item)
+        wire = wire_item(item)
         if wire.seq != index:
             raise ValueError(f"{TYPE_NAMES[mission_type]} item at position {index} has seq {wire.seq}; renumber 0..n-1")
         if wire.mission_type != mission_type:
@@ -160,7 +140,7 @@ def _param_equal(a: float, b: float) -> bool:
 
 
 def item_difference(
-    sent: MissionItemInt, got: MissionItemInt, *, autopilot: Autopilot = "ardupilot", home_item: bool = False
+    sent: MissionItem, got: MissionItem, *, autopilot: Autopilot = "ardupilot", home_item: bool = False
 ) -> tuple[str, str] | None:
     """The first field where ``got`` (read back) is not what the vehicle should hold of ``sent``.
 
@@ -181,17 +161,19 @@ def item_difference(
     for name in ("param1", "param2", "param3", "param4"):
         if not _param_equal(getattr(got, name), getattr(want, name)):
             return diff(name, getattr(got, name), getattr(sent, name))
-    if got.x != want.x:
-        return diff("x (latitude * 1e7)" if want.is_global else "x", got.x, sent.x)
-    if got.y != want.y:
-        return diff("y (longitude * 1e7)" if want.is_global else "y", got.y, sent.y)
-    if abs(got.z - want.z) > ALT_TOL_M if want.is_global else not _param_equal(got.z, want.z):
-        return diff("z (altitude m)" if want.is_global else "z", got.z, sent.z)
+    located = is_global(want)
+    (got_x, got_y), (want_x, want_y), (sent_x, sent_y) = wire_xy(got), wire_xy(want), wire_xy(sent)
+    if got_x != want_x:
+        return diff("x (latitude * 1e7)" if located else "x", got_x, sent_x)
+    if got_y != want_y:
+        return diff("y (longitude * 1e7)" if located else "y", got_y, sent_y)
+    if abs(got.z - want.z) > ALT_TOL_M if located else not _param_equal(got.z, want.z):
+        return diff("z (altitude m)" if located else "z", got.z, sent.z)
     return None
 
 
 def first_difference(
-    sent: list[MissionItemInt], got: list[MissionItemInt], *, skip_home: bool, autopilot: Autopilot = "ardupilot"
+    sent: list[MissionItem], got: list[MissionItem], *, skip_home: bool, autopilot: Autopilot = "ardupilot"
 ) -> tuple[int, str, str] | None:
     """(seq, field, explanation) of the first read-back item that differs from the upload, or None.
 
@@ -208,16 +190,14 @@ def first_difference(
     return None
 
 
-FIELD_NAMES = tuple(f.name for f in fields(MissionItemInt))
-
-
 @dataclass(frozen=True)
 class PlanItems:
-    """A planner ``.plan`` file as wire items, ready for :func:`flight.mission_protocol.upload_verified`."""
+    """A planner ``.plan`` file as wire items (:func:`wire_item`), ready for
+    :func:`flight.mission_protocol.upload_verified`."""
 
-    mission: list[MissionItemInt]
-    fence: list[MissionItemInt]
-    rally: list[MissionItemInt]
+    mission: list[MissionItem]
+    fence: list[MissionItem]
+    rally: list[MissionItem]
     home: tuple[float, float, float]
     validated: bool
 
@@ -239,9 +219,9 @@ def load_plan(path: Path, *, require_validated: bool = True) -> PlanItems:
             "after it was planned); plan it again with `gridpatrol plan` so it is checked against the fence"
         )
     return PlanItems(
-        mission=[from_planner(i) for i in plan.mission],
-        fence=[from_planner(i) for i in plan.fence],
-        rally=[from_planner(i) for i in plan.rally],
+        mission=[wire_item(i) for i in plan.mission],
+        fence=[wire_item(i) for i in plan.fence],
+        rally=[wire_item(i) for i in plan.rally],
         home=plan.home,
         validated=plan.validated,
     )

@@ -17,8 +17,8 @@ an unknown change fails verification rather than passing it. The simulator (``si
 table too; the conformance test against the real SITL is what keeps the table true.
 
 Example:
-    >>> from flight.items import MissionItemInt
-    >>> sent = MissionItemInt(2, 3, 16, param1=2.7, param2=3.5, x=305877060, y=1142898744, z=40.567)
+    >>> from mission_planner.mission_items import MissionItem
+    >>> sent = MissionItem(2, 3, 16, param1=2.7, param2=3.5, x=30.587706, y=114.2898744, z=40.567)
     >>> got = expected_readback(sent, "ardupilot")
     >>> got.param1, got.param2, round(got.z, 2)
     (2.0, 0.0, 40.56)
@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from flight.items import MissionItemInt
+    from mission_planner.mission_items import MissionItem
 
 Autopilot = Literal["ardupilot", "px4"]
 
@@ -108,7 +108,9 @@ def truncate_cm(metres: float) -> float:
 
 
 class Fields(NamedTuple):
-    """The fields of an item that storage may change (x/y: 1e-7 degrees for located items)."""
+    """The fields of an item that storage may change (x/y: latitude/longitude for located items, in the item's
+    own unit: degrees in a :class:`~mission_planner.mission_items.MissionItem`, 1e-7 degrees in the simulator's
+    store)."""
 
     frame: int
     autocontinue: int
@@ -116,8 +118,8 @@ class Fields(NamedTuple):
     param2: float
     param3: float
     param4: float
-    x: int
-    y: int
+    x: float
+    y: float
     z: float
 
 
@@ -147,7 +149,7 @@ def ardupilot_keeps(command: int, mission_type: int, f: Fields) -> Fields:
     return Fields(frame, f.autocontinue, p1, p2, p3, p4, x, y, z)
 
 
-def expected_readback(sent: MissionItemInt, autopilot: Autopilot) -> MissionItemInt:
+def expected_readback(sent: MissionItem, autopilot: Autopilot) -> MissionItem:
     """The item the vehicle should report when asked for ``sent`` (see the module docs).
 
     PX4 is expected to keep every field (float32 parameters, centimetre altitude); ArduPilot per its table.

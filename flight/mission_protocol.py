@@ -16,9 +16,9 @@ ArduPilot's quirks), retry once, else raise and leave no half-uploaded mission o
 Example:
     >>> from sim import Simulator
     >>> from flight.link import MavLink
-    >>> from flight.items import MissionItemInt
-    >>> home = MissionItemInt(0, 0, 16, x=305440000, y=1142950000)
-    >>> wp = MissionItemInt(1, 3, 16, x=305443000, y=1142950000, z=30.0)
+    >>> from mission_planner.mission_items import MissionItem
+    >>> home = MissionItem(0, 0, 16, x=30.544, y=114.295)
+    >>> wp = MissionItem(1, 3, 16, x=30.5443, y=114.295, z=30.0)
     >>> with Simulator(speedup=20, base_port=0) as sim, MavLink(sim.endpoints[0]) as link:
     ...     back = upload_verified(link.wait_vehicle(), [home, wp])
     ...     stored = sim.vehicle(0).mission
@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight.errors import FlightError, FlightTimeout, MissionError, MissionVerifyError
-from flight.items import FENCE, MISSION, RALLY, TYPE_NAMES, MissionItemInt, as_wire_items, first_difference
+from flight.items import FENCE, MISSION, RALLY, TYPE_NAMES, as_wire_items, first_difference, from_message, to_message
 from flight.results import mission_result_text
+from mission_planner.mission_items import MissionItem
 
 if TYPE_CHECKING:
     from flight.vehicle import Vehicle
@@ -48,7 +49,7 @@ __all__ = [
     "FENCE",
     "MISSION",
     "RALLY",
-    "MissionItemInt",
+    "MissionItem",
     "UploadStats",
     "clear",
     "download",
@@ -116,7 +117,7 @@ class _Upload:
     """One upload; :meth:`on_message` runs in the receive thread and answers requests at once (no thread
     hand-off per item), the caller's thread only resends on silence and gives up."""
 
-    def __init__(self, vehicle: Vehicle, wire: list[MissionItemInt], mission_type: int, timeout: float) -> None:
+    def __init__(self, vehicle: Vehicle, wire: list[MissionItem], mission_type: int, timeout: float) -> None:
         self.vehicle, self.wire, self.mission_type = vehicle, wire, mission_type
         self.check = _for_us(vehicle, mission_type)
         self.timer = _Timer(timeout, vehicle)
@@ -137,7 +138,7 @@ class _Upload:
     def send_item(self, seq: int) -> None:
         item = self.wire[seq]
         target = self.vehicle.target
-        self.vehicle.send(item.to_message(target))  # always _INT: ArduPilot takes it for MISSION_REQUEST too
+        self.vehicle.send(to_message(item, target))  # always _INT: ArduPilot takes it for MISSION_REQUEST too
         self.sent_at[seq] = self.last_activity = time.monotonic()
         self.last_sent, self.highest = seq, max(self.highest, seq)
 
@@ -181,9 +182,9 @@ class _Upload:
 
 
 def upload(
-    vehicle: Vehicle, items: list[Any], mission_type: int = MISSION, *, timeout: float = 1.5, retries: int = 5
+    vehicle: Vehicle, items: list[MissionItem], mission_type: int = MISSION, *, timeout: float = 1.5, retries: int = 5
 ) -> UploadStats:
-    """Upload ``items`` (:class:`MissionItemInt` or planner items, ``seq`` 0..n-1) as the vehicle's list.
+    """Upload ``items`` (:class:`MissionItem`, ``seq`` 0..n-1) as the vehicle's list.
 
     Not verified: use :func:`upload_verified` before flying. An empty list clears the vehicle's list.
     Returns what it took (:class:`UploadStats`).
@@ -293,7 +294,7 @@ class _Download:
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error: MissionError | None = None
-        self.got: dict[int, MissionItemInt] = {}
+        self.got: dict[int, MissionItem] = {}
         self.asked: dict[int, float] = {}  # in flight: seq -> sent at
         self.sent_at: dict[int, float] = {}  # last sent, in flight or not
         self.retry: list[int] = []  # a heap of timed-out requests to send again
@@ -353,7 +354,7 @@ class _Download:
             seq = int(msg.seq)
             if not 0 <= seq < self.count or seq in self.got:
                 return  # a duplicate (answer to a resend) or a stray
-            self.got[seq] = MissionItemInt.from_message(msg)
+            self.got[seq] = from_message(msg)
             if seq in self.sent_at:  # late answers too, so that the timeout learns a slow link
                 self.timer.sample(now - self.sent_at[seq])
             self.last_progress = now
@@ -368,7 +369,7 @@ class _Download:
 
 def download(
     vehicle: Vehicle, mission_type: int = MISSION, *, timeout: float = 1.5, retries: int = 5
-) -> list[MissionItemInt]:
+) -> list[MissionItem]:
     """Read the vehicle's list (on ArduPilot, mission item 0 is its home).
 
     Raises:
@@ -439,14 +440,14 @@ def clear(vehicle: Vehicle, mission_type: int = MISSION, *, timeout: float = 1.5
 
 def upload_verified(
     vehicle: Vehicle,
-    items: list[Any],
+    items: list[MissionItem],
     mission_type: int = MISSION,
     *,
     timeout: float = 1.5,
     retries: int = 5,
     attempts: int = 2,
     clear_on_failure: bool = True,
-) -> list[MissionItemInt]:
+) -> list[MissionItem]:
     """Upload, read back and compare; retry (``attempts`` in all), else raise. Returns the read-back list.
 
     What the vehicle may legitimately change is allowed for (:func:`flight.items.first_difference`): home as

@@ -1,7 +1,10 @@
-"""MAVLink mission items: the common currency of `.plan` / `.waypoints` files and of the upload to a vehicle.
+"""MAVLink mission items: the one item type of `.plan` / `.waypoints` files and of the upload to a vehicle.
 
 The field names follow MAVLink's MISSION_ITEM_INT (x = latitude, y = longitude, z = altitude, in degrees and
-metres here, not in 1e7 integers). ``flight/`` uploads lists of these and compares what it reads back.
+metres here, not in 1e7 integers). The planner builds lists of these; ``flight/`` uploads the same type and reads
+it back (``flight/items.py`` puts x/y on the wire's 1e-7 degree grid and converts to and from MISSION_ITEM_INT),
+so there is no second item type on the ground-station side. The simulator keeps its own stored-item type
+(``sim/items.py``) as an independent implementation of the vehicle.
 """
 
 from __future__ import annotations

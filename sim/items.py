@@ -7,6 +7,11 @@ NAV_LAND yaw; no ``autocontinue`` on fence and rally items), and answers downloa
 per-command table is :mod:`flight.kept`, measured on ArduCopter SITL; ``tests/sim/test_conformance.py`` compares
 this simulator with the real SITL, so a difference in either shows. The ``*_INT`` frames of an upload come back as
 their plain equivalents (6 GLOBAL_RELATIVE_ALT_INT reads back as 3 GLOBAL_RELATIVE_ALT).
+
+:class:`StoredItem` is the simulator's own item type, on purpose: this is an independent implementation of the
+vehicle side, so it does not share the ground station's mission-item code (``flight/items.py``, the planner's
+:class:`~mission_planner.mission_items.MissionItem` on the wire) and a mistake there cannot hide itself here.
+Only the measured storage table (:mod:`flight.kept`) is shared, and the conformance test keeps that honest.
 """
 
 from __future__ import annotations
@@ -155,8 +160,8 @@ def store_item(msg: Any, mission_type: int) -> StoredItem:
         param2=float32(kept.param2),
         param3=float32(kept.param3),
         param4=float32(kept.param4),
-        x=kept.x,
-        y=kept.y,
+        x=int(kept.x),
+        y=int(kept.y),
         z=kept.z,
         autocontinue=kept.autocontinue,
     )

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight import mission_protocol as mp
-from flight.items import MissionItemInt
 from flight.state import STATUSTEXT_KEEP, VehicleState
 from flight.telemetry import apply, message_id
 from flight.vehicle import Vehicle
+from mission_planner.mission_items import MissionItem
 from sim import Simulator
 
 CUSTOM = mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED
@@ -19,11 +19,12 @@ def test_flown_mission_shows_in_state(sim: Simulator, vehicle: Vehicle) -> None:
     home = vehicle.state.home
     assert home is not None
     lat, lon = round(home[0] * 1e7), round(home[1] * 1e7)
+    north = (lat + 1500) / 1e7  # ~17 m north
     mission = [
-        MissionItemInt(0, 0, 16, current=1, x=lat, y=lon),
-        MissionItemInt(1, 3, 22, x=lat, y=lon, z=8.0),
-        MissionItemInt(2, 3, 16, x=lat + 1500, y=lon, z=8.0),  # ~17 m north
-        MissionItemInt(3, 3, 21, x=lat + 1500, y=lon),
+        MissionItem(0, 0, 16, current=1, x=lat / 1e7, y=lon / 1e7),
+        MissionItem(1, 3, 22, x=lat / 1e7, y=lon / 1e7, z=8.0),
+        MissionItem(2, 3, 16, x=north, y=lon / 1e7, z=8.0),
+        MissionItem(3, 3, 21, x=north, y=lon / 1e7),
     ]
     mp.upload_verified(vehicle, mission)
     vehicle.command_long(mavlink.MAV_CMD_DO_SET_MODE, CUSTOM, 4)  # GUIDED
