@@ -1,0 +1,84 @@
+/* Start-up: login, district, live stream (drones, incidents, end), the station-silent banner. */
+'use strict';
+GP.showLogin = function (message) {
+  if (GP.stream) { GP.stream.close(); GP.stream = null; }
+  GP.me = null;
+  GP.$('#app').hidden = true;
+  GP.$('#logout').hidden = true;
+  GP.$('#who').textContent = '';
+  GP.$('#login').hidden = false;
+  GP.$('#login-error').textContent = message || '';
+};
+
+GP.incident = function (inc, top) {
+  const li = GP.el('li');
+  const what = inc.type + ' ×' + inc.count + ' · ' + (inc.grid ? 'grid ' + inc.grid : 'outside the grids');
+  li.appendChild(GP.el('strong', null, inc.at + ' '));
+  li.appendChild(document.createTextNode(what + ' · ' + inc.drone + (inc.warned ? ' · warned' : '')));
+  li.dataset.incident = inc.id;
+  const list = GP.$('#incidents');
+  if (top) list.insertBefore(li, list.firstChild); else list.appendChild(li);
+};
+
+GP.onDrones = function (drones, full) {
+  GP.lastNews = Date.now();
+  GP.$('#station-silent').hidden = true;
+  GP.$('#link-state').textContent = 'live';
+  GP.$('#link-state').className = 'badge on';
+  drones.forEach((d) => { GP.drones[d.id] = d; GP.cards.update(d); GP.map.drone(d, full); });
+};
+
+GP.listen = function () {
+  const es = new EventSource('/api/events');
+  GP.stream = es;
+  es.addEventListener('drones', (ev) => { const data = JSON.parse(ev.data); GP.onDrones(data.drones, data.full); });
+  es.addEventListener('incident', (ev) => GP.incident(JSON.parse(ev.data), true));
+  es.addEventListener('end', (ev) => GP.showLogin(JSON.parse(ev.data).reason));
+  es.onerror = async () => {
+    if (es.readyState === EventSource.CLOSED) {
+      const r = await GP.call('GET', '/api/me');
+      if (!r.ok) GP.showLogin('Your login ended; log in again.');
+    }
+  };
+};
+
+GP.start = async function () {
+  GP.$('#login').hidden = true;
+  GP.$('#app').hidden = false;
+  GP.$('#logout').hidden = false;
+  GP.$('#who').textContent = GP.me.username + ' (' + GP.me.role + ')';
+  if (!GP.map.map) GP.map.init((lat, lon) => GP.controls.picked(lat, lon));
+  const [district, phrases, incidents] = await Promise.all([
+    GP.call('GET', '/api/district'), GP.call('GET', '/api/phrases'), GP.call('GET', '/api/incidents')]);
+  if (!district.ok) return;
+  GP.map.district(district.data);
+  GP.controls.init(phrases.data);
+  incidents.data.incidents.forEach((inc) => GP.incident(inc, false));
+  GP.listen();
+};
+
+document.addEventListener('DOMContentLoaded', async () => {
+  GP.$('#login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const r = await GP.call('POST', '/api/login', {username: f.username.value, password: f.password.value});
+    if (!r.ok) { GP.$('#login-error').textContent = GP.detail(r.data); return; }
+    f.password.value = '';
+    GP.me = r.data;
+    GP.me.can_command = r.data.role === 'operator';
+    GP.start();
+  });
+  GP.$('#logout').addEventListener('click', async () => {
+    await GP.call('POST', '/api/logout', {});
+    window.location.reload();
+  });
+  setInterval(() => {
+    if (GP.me && GP.lastNews && Date.now() - GP.lastNews > 2000) {
+      GP.$('#station-silent').hidden = false;
+      GP.$('#link-state').textContent = 'silent';
+      GP.$('#link-state').className = 'badge off';
+    }
+  }, 500);
+  const me = await GP.call('GET', '/api/me');
+  if (me.ok) { GP.me = me.data; GP.start(); } else GP.showLogin('');
+});

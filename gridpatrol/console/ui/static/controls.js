@@ -1,0 +1,62 @@
+/* Operator controls: actions on a drone, go-to a picked point, speech. Observers never get these elements. */
+'use strict';
+GP.controls = {
+  init(phrases) {
+    if (!GP.me.can_command) { GP.$('#controls').remove(); return; }
+    GP.$('#controls').hidden = false;
+    GP.$('#map-hint').textContent = 'Click the map to pick a go-to point.';
+    const lang = GP.$('#speak-form [name=lang]');
+    phrases.langs.forEach((l) => { const o = GP.el('option', null, l); o.value = l; lang.appendChild(o); });
+    lang.value = phrases.lang;
+    GP.$('#speak-form [name=text]').maxLength = phrases.max_text_chars;
+    const box = GP.$('#phrases');
+    phrases.phrases.forEach((p) => {
+      const b = GP.el('button', null, p.texts[lang.value] || p.name);
+      b.type = 'button';
+      b.dataset.phrase = p.name;
+      b.addEventListener('click', () => this.act(this.drone(), 'speak', {phrase: p.name, lang: lang.value}));
+      box.appendChild(b);
+    });
+    GP.$('#speak-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const f = ev.target;
+      this.act(this.drone(), 'speak', {text: f.text.value, lang: f.lang.value});
+    });
+    GP.$('#goto-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const f = ev.target;
+      const body = {lat: Number(f.lat.value), lon: Number(f.lon.value)};
+      if (f.alt_m.value !== '') body.alt_m = Number(f.alt_m.value);
+      const id = this.drone();
+      this.act(id, 'goto', body, 'Fly ' + id + ' to ' + body.lat.toFixed(6) + ', ' + body.lon.toFixed(6) + ' (GUIDED)?');
+    });
+  },
+
+  addDrone(id) {
+    const sel = GP.$('#drone-select');
+    if (!sel) return;
+    const o = GP.el('option', null, id);
+    o.value = id;
+    sel.appendChild(o);
+  },
+
+  drone() { const sel = GP.$('#drone-select'); return sel ? sel.value : ''; },
+
+  picked(lat, lon) {
+    const f = GP.$('#goto-form');
+    if (!f) return;
+    f.lat.value = lat.toFixed(7);
+    f.lon.value = lon.toFixed(7);
+  },
+
+  /* Send one action; dangerous ones (question given) are confirmed in the page first. */
+  async act(droneId, action, body, question) {
+    if (question) {
+      if (!(await GP.confirm(question))) { GP.say(true, 'cancelled'); return; }
+      body = Object.assign({confirm: true}, body);
+    }
+    GP.say(true, action + ' ' + droneId + ' …');
+    const r = await GP.call('POST', '/api/drones/' + encodeURIComponent(droneId) + '/' + action, body);
+    GP.say(r.ok, r.ok ? r.data.result : GP.detail(r.data));
+  },
+};

@@ -1,0 +1,81 @@
+/* One card per drone: live figures, a stalled banner, and (operators only) its buttons. Text only. */
+'use strict';
+GP.cards = {
+  cards: {},
+  FIELDS: [
+    ['mode', 'Mode'], ['phase', 'Phase'], ['battery', 'Battery'], ['link', 'Link'],
+    ['alt', 'Height'], ['speed', 'Speed'], ['heading', 'Heading'], ['grid', 'Grid'],
+    ['item', 'Item'], ['video', 'Video'], ['message', 'Vehicle says'],
+  ],
+
+  build(d) {
+    const card = GP.el('section', 'drone');
+    card.dataset.drone = d.id;
+    card.appendChild(GP.el('h3', null, d.id));
+    const banner = GP.el('p', 'stalled', '');
+    banner.setAttribute('role', 'alert');
+    banner.hidden = true;
+    card.appendChild(banner);
+    const dl = GP.el('dl');
+    const values = {};
+    this.FIELDS.forEach(([key, label]) => {
+      dl.appendChild(GP.el('dt', null, label));
+      const dd = GP.el('dd');
+      dd.dataset.field = key;
+      values[key] = dd;
+      dl.appendChild(dd);
+    });
+    card.appendChild(dl);
+    if (GP.me && GP.me.can_command) card.appendChild(this.buttons(d));
+    GP.$('#drones').appendChild(card);
+    const entry = {card, banner, values};
+    this.cards[d.id] = entry;
+    GP.controls.addDrone(d.id);
+    return entry;
+  },
+
+  buttons(d) {
+    const box = GP.el('div', 'buttons');
+    const add = (label, action, cls, ask) => {
+      const b = GP.el('button', cls, label);
+      b.type = 'button';
+      b.dataset.action = action;
+      b.addEventListener('click', () => GP.controls.act(d.id, action, {}, ask ? ask() : null));
+      box.appendChild(b);
+    };
+    add('Pause', 'pause');
+    add('Resume', 'resume');
+    add('Return home', 'return-home', 'danger', () => 'Return ' + d.id + ' home now (RTL)? Its mission ends.');
+    const grids = GP.el('select');
+    grids.setAttribute('aria-label', 'grid to skip');
+    (d.grids || []).forEach((g) => { const o = GP.el('option', null, g); o.value = g; grids.appendChild(o); });
+    box.appendChild(grids);
+    const skip = GP.el('button', 'danger', 'Skip grid');
+    skip.type = 'button';
+    skip.dataset.action = 'skip-grid';
+    skip.addEventListener('click', () => GP.controls.act(d.id, 'skip-grid', {grid: grids.value},
+      'Skip the rest of grid ' + grids.value + ' on ' + d.id + '?'));
+    box.appendChild(skip);
+    return box;
+  },
+
+  update(d) {
+    const entry = this.cards[d.id] || this.build(d);
+    const v = entry.values;
+    v.mode.textContent = d.connected ? (d.mode || '-') + (d.armed ? ' (armed)' : '') : 'not connected';
+    v.phase.textContent = d.phase + (d.investigating ? ', investigating' : '') + (d.error ? ': ' + d.error : '');
+    v.battery.textContent = GP.fmt(d.battery_pct, '%') + (d.voltage_v ? ' / ' + GP.fmt(d.voltage_v, 'V') : '');
+    v.link.textContent = !d.connected ? '-' : d.link_ok ? 'ok' : 'lost';
+    v.alt.textContent = GP.fmt(d.alt_m, 'm');
+    v.speed.textContent = GP.fmt(d.speed_ms, 'm/s');
+    v.heading.textContent = GP.fmt(d.heading_deg, '°');
+    v.grid.textContent = d.grid || '-';
+    v.item.textContent = d.item === undefined || d.item === null ? '-' : d.item + ' / ' + d.items;
+    v.video.textContent = d.video + (d.fps ? ', ' + d.fps + ' fps' : '');
+    v.message.textContent = d.statustext || '-';
+    entry.banner.hidden = !d.stalled;
+    entry.banner.textContent = d.stalled ? 'Telemetry stopped ' + GP.fmt(d.telemetry_age_s, 's', 1) + ' ago' : '';
+    entry.card.classList.toggle('is-stalled', Boolean(d.stalled));
+    entry.card.dataset.mode = d.mode || '';
+  },
+};
