@@ -5,13 +5,15 @@ when the analysis finished. :class:`PoseTracker` listens to GLOBAL_POSITION_INT 
 vehicle's boot clock), ATTITUDE and MOUNT_STATUS (gimbal), keeps the last few seconds, and answers
 :meth:`PoseTracker.at` by interpolating between the two samples around the asked time.
 
-Times are the vehicle's own clock (``time_boot_ms`` in seconds), which is simulated time in the simulator and
-stays consistent at any speed-up; :meth:`PoseTracker.vehicle_time` maps the station's monotonic clock onto it.
+Each sample is a :class:`vision.camera_model.CameraPose` (the one pose type: the simulator reports it, vision
+geolocates with it) whose ``time`` is the vehicle's own clock (``time_boot_ms`` in seconds), which is simulated
+time in the simulator and stays consistent at any speed-up; :meth:`PoseTracker.vehicle_time` maps the station's
+monotonic clock onto it. Airframe roll and pitch are not tracked (a stabilised camera ignores them).
 
 Example:
     >>> tracker = PoseTracker(default_gimbal_pitch=-45.0)
-    >>> tracker.add(CameraPoseSample(10.0, 30.0, 114.0, 20.0, 90.0, -45.0, 0.0), received=100.0)
-    >>> tracker.add(CameraPoseSample(11.0, 30.0, 114.001, 20.0, 90.0, -45.0, 0.0), received=101.0)
+    >>> tracker.add(CameraPose(30.0, 114.0, 20.0, yaw=90.0, gimbal_pitch=-45.0, time=10.0), received=100.0)
+    >>> tracker.add(CameraPose(30.0, 114.001, 20.0, yaw=90.0, gimbal_pitch=-45.0, time=11.0), received=101.0)
     >>> round(tracker.at(10.5).lon, 4)
     114.0005
 """
@@ -22,38 +24,12 @@ import bisect
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
-from vision.geolocate import Pose
+from vision.camera_model import CameraPose
 
 #: How much pose history is kept (vehicle seconds).
 HISTORY_S = 30.0
-
-
-@dataclass(frozen=True)
-class CameraPoseSample:
-    """One pose at one vehicle time: position, heading and the gimbal (see :class:`vision.geolocate.Pose`)."""
-
-    time: float
-    lat: float
-    lon: float
-    alt_rel: float
-    yaw: float
-    gimbal_pitch: float
-    gimbal_yaw: float
-
-    def pose(self) -> Pose:
-        """As the vision pipeline's pose."""
-        return Pose(
-            lat=self.lat,
-            lon=self.lon,
-            alt_rel=self.alt_rel,
-            yaw=self.yaw,
-            gimbal_pitch=self.gimbal_pitch,
-            gimbal_yaw=self.gimbal_yaw,
-            time=self.time,
-        )
 
 
 def _lerp_angle(a: float, b: float, f: float) -> float:
@@ -71,7 +47,7 @@ class PoseTracker:
     def __init__(self, default_gimbal_pitch: float = -90.0) -> None:
         self._lock = threading.Lock()
         self._times: deque[float] = deque()
-        self._samples: deque[CameraPoseSample] = deque()
+        self._samples: deque[CameraPose] = deque()
         self._gimbal = (float(default_gimbal_pitch), 0.0)
         self._received: deque[float] = deque()  # station monotonic time each sample arrived
 
@@ -92,12 +68,18 @@ class PoseTracker:
         yaw = msg.hdg / 100.0 if msg.hdg != 65535 else 0.0
         with self._lock:
             pitch, gyaw = self._gimbal
-        sample = CameraPoseSample(
-            msg.time_boot_ms / 1000.0, msg.lat / 1e7, msg.lon / 1e7, msg.relative_alt / 1000.0, yaw, pitch, gyaw
+        sample = CameraPose(
+            lat=msg.lat / 1e7,
+            lon=msg.lon / 1e7,
+            alt_rel=msg.relative_alt / 1000.0,
+            yaw=yaw,
+            gimbal_pitch=pitch,
+            gimbal_yaw=gyaw,
+            time=msg.time_boot_ms / 1000.0,
         )
         self.add(sample, received=time.monotonic())
 
-    def add(self, sample: CameraPoseSample, received: float) -> None:
+    def add(self, sample: CameraPose, received: float) -> None:
         """Record a pose that arrived at station time ``received`` (monotonic seconds)."""
         with self._lock:
             if self._times and sample.time < self._times[-1]:  # the vehicle rebooted: start afresh
@@ -112,7 +94,7 @@ class PoseTracker:
                 self._samples.popleft()
                 self._received.popleft()
 
-    def latest(self) -> CameraPoseSample | None:
+    def latest(self) -> CameraPose | None:
         """The newest pose, or ``None`` before the first position."""
         with self._lock:
             return self._samples[-1] if self._samples else None
@@ -130,7 +112,7 @@ class PoseTracker:
             rate = (self._times[-1] - self._times[0]) / span if span > 1.0 else 1.0
             return self._times[-1] + rate * (monotonic - self._received[-1])
 
-    def at(self, t: float) -> Pose:
+    def at(self, t: float) -> CameraPose:
         """The pose at vehicle time ``t``: interpolated inside the history, the nearest end outside it.
 
         Raises:
@@ -142,12 +124,12 @@ class PoseTracker:
             times = list(self._times)
             i = bisect.bisect_left(times, t)
             if i <= 0:
-                return self._samples[0].pose()
+                return self._samples[0]
             if i >= len(times):
-                return self._samples[-1].pose()
+                return self._samples[-1]
             a, b = self._samples[i - 1], self._samples[i]
         f = (t - a.time) / (b.time - a.time) if b.time > a.time else 0.0
-        return Pose(
+        return CameraPose(
             lat=a.lat + f * (b.lat - a.lat),
             lon=a.lon + f * (b.lon - a.lon),
             alt_rel=a.alt_rel + f * (b.alt_rel - a.alt_rel),

@@ -37,7 +37,7 @@ from gridpatrol.outbox import Outbox
 from gridpatrol.station.config import NO_VIDEO, DroneLink
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.lockstep import Lockstep
-from gridpatrol.station.poses import CameraPoseSample, PoseTracker
+from gridpatrol.station.poses import PoseTracker
 from gridpatrol.station.rig import DroneRig, IncidentRecord
 from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.summary import IncidentTiming, Latencies, patrol_summary
@@ -45,6 +45,7 @@ from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpe
 from speaker.broadcast import Broadcast
 from speaker.sinks import FileSink, Sink
 from speaker.speaker import Speaker
+from vision.camera_model import CameraPose
 
 log = logging.getLogger(__name__)
 
@@ -238,12 +239,12 @@ class Station:
                     rig.attached = True
                 latest = rig.poses.latest()
                 if latest is not None and rig.stream is not None:
-                    rig.stream.feed(latest.pose())
+                    rig.stream.feed(latest)
                     self.lockstep.on_pose(rig.link.id, latest.alt_rel)
                 self._track_flight_time(rig, latest)
             self._stop.wait(period)
 
-    def _track_flight_time(self, rig: DroneRig, latest: CameraPoseSample | None) -> None:
+    def _track_flight_time(self, rig: DroneRig, latest: CameraPose | None) -> None:
         if latest is None:
             return
         airborne = latest.alt_rel > 1.0
@@ -317,14 +318,14 @@ class Station:
             self.incidents.append(record)
             self._by_incident[inc.id] = record
         self.latencies.found(inc.id, timing)
-        self.outbox.put_incident(inc.to_api(), inc.snapshot)  # durable before anything else happens
+        self.outbox.put_incident(inc, inc.snapshot)  # durable before anything else happens
         try:
             record.broadcast = rig.speaker.warn(inc)
         except Exception as exc:  # a phrasebook gap must not lose the incident
             self.note(f"{rig.link.id}: could not warn for {inc.type}: {exc}")
         where = f"grid {inc.grid_id}" if inc.grid_id else "outside the grids"
         said = "warning queued" if record.broadcast else "no warning (cooldown)"
-        self.note(f"{rig.link.id}: {inc.type} x{inc.count} in {where}; {said}")
+        self.note(f"{rig.link.id}: {inc.type} x{inc.people} in {where}; {said}")
 
     def _on_broadcast(self, broadcast: Broadcast) -> None:
         """A clip has finished (played, cut off or failed): log it with its incident."""

@@ -7,12 +7,13 @@ from pydantic import ValidationError
 
 from gridpatrol.station.config import DroneLink, RunConfig
 from gridpatrol.station.console import run_command
-from gridpatrol.station.poses import CameraPoseSample, PoseTracker
+from gridpatrol.station.poses import PoseTracker
 from gridpatrol.station.vision_proc import put_latest
+from vision.camera_model import CameraPose
 
 
-def sample(t: float, lon: float, yaw: float = 90.0) -> CameraPoseSample:
-    return CameraPoseSample(t, 30.0, lon, 20.0, yaw, -60.0, 0.0)
+def sample(t: float, lon: float, yaw: float = 90.0) -> CameraPose:
+    return CameraPose(30.0, lon, 20.0, yaw=yaw, gimbal_pitch=-60.0, time=t)
 
 
 def test_pose_at_a_frame_time_is_interpolated_and_clamped() -> None:
@@ -39,6 +40,21 @@ def test_a_rebooted_vehicle_starts_a_fresh_history() -> None:
     poses.add(sample(500.0, 114.0), received=1.0)
     poses.add(sample(1.0, 114.5), received=2.0)
     assert poses.at(500.0).lon == 114.5
+
+
+def test_telemetry_becomes_the_one_camera_pose() -> None:
+    """GLOBAL_POSITION_INT and MOUNT_STATUS make the same CameraPose the simulator reports and vision uses."""
+    from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+    from sim.vehicle import CameraPose as SimPose
+
+    poses = PoseTracker(default_gimbal_pitch=-45.0)
+    poses.on_message(mavlink.MAVLink_mount_status_message(1, 1, -3000, 0, 1500))
+    poses.on_message(mavlink.MAVLink_global_position_int_message(12500, 305440000, 1142950000, 0, 25000, 0, 0, 0, 9000))
+    got = poses.at(12.5)
+    assert type(got) is CameraPose and SimPose is CameraPose
+    assert got == CameraPose(30.544, 114.295, 25.0, yaw=90.0, gimbal_pitch=-30.0, gimbal_yaw=15.0, time=12.5)
+    assert poses.latest() is got  # one sample: the pose at its own time is the sample itself
 
 
 def test_run_section_names_the_bad_field() -> None:
