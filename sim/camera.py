@@ -2,7 +2,7 @@
 
 The camera pose and pinhole model are :mod:`vision.camera_model`'s (:class:`CameraPose`, :class:`CameraModel`),
 the same ones ``vision/geolocate.py`` locates with, so the simulator draws a ground point at the pixel vision
-places back on that point. ``sim`` imports that one small module of ``vision`` (numpy only); ``vision`` never
+places back on that point. ``sim`` imports small modules of ``vision`` (this one, numpy only); ``vision`` never
 imports ``sim``. The conventions (local east/north/up metres of the scene's :class:`mission_planner.geo.LocalFrame`,
 flat ground at home altitude, stabilised gimbal, pinhole without distortion) are documented there.
 
