@@ -244,3 +244,8 @@ def _mount_page(app: FastAPI) -> None:
     def index() -> FileResponse:
         """The console page."""
         return FileResponse(UI_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """No icon (and no 404 in the browser's console)."""
+        return Response(status_code=204)

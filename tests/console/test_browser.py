@@ -1,0 +1,293 @@
+"""The console in Debian's Chromium against a real station flying two drones on the built-in simulator.
+
+An operator logs in, sees the drones move on the map, pauses a drone (the simulated vehicle brakes and stays
+put over simulated seconds) and resumes it (AUTO, moving again), is refused a go-to into a no-fly zone with the
+reason, sends a drone to a point (GUIDED) and speaks through its loudspeaker (the WAV reaches the file sink). An
+observer gets no buttons and a 403 from the API. Script payloads in every district name and in a vehicle's
+STATUSTEXT stay text. A radio dropout shows the drone's stalled banner, which goes when the link is back.
+
+Waits are on conditions and simulated time; their limits only stop a hang.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from console_kit import GRIDS, PASSWORDS, XSS, accounts_with_users, patrol, xss_district
+from playwright.sync_api import Browser, Page, expect
+
+from gridpatrol.console.accounts import Accounts
+from gridpatrol.console.config import ConsoleConfig
+from gridpatrol.console.server import ConsoleServer
+from gridpatrol.station.demo import free_port
+from mission_planner.district_io import load_district
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
+HANG_MS = 90_000  # only stops a hang
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass
+class Flying:
+    """The flying patrol and its console."""
+
+    station: Any
+    sims: list[Any]
+    server: ConsoleServer
+    accounts: Accounts
+    district: Path
+    out: Path
+
+
+def _wait(predicate: Any, what: str, limit_s: float = HANG_MS / 1000) -> None:
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"hung waiting for {what}"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def flying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flying]:
+    out = tmp_path_factory.mktemp("console-fly")
+    district = xss_district(out)
+    with patrol(out, fly=True, speedup=3.0, district=district) as (station, sims):
+        accounts = accounts_with_users(out / "console.db")
+        station.start(grids=list(GRIDS))
+        server = ConsoleServer(station, ConsoleConfig(port=free_port()), accounts).start()
+        try:
+
+            def on_mission() -> bool:
+                rigs = station.rigs.values()
+                return all(r.flight.status.phase == "mission" and r.flight.vehicle is not None for r in rigs)
+
+            _wait(on_mission, "both drones on their missions", 240)
+            yield Flying(station, sims, server, accounts, district, out)
+        finally:
+            server.stop()
+            accounts.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    import shutil
+
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@dataclass
+class Watched:
+    page: Page
+    errors: list[str]
+    dialogs: list[str]
+
+
+def open_console(browser: Browser, flying: Flying, user: str) -> Watched:
+    """A logged-in console page (through the login form), its errors and dialogs watched."""
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(HANG_MS)
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    expected = "status of 401"  # the page asks /api/me before anyone logged in
+
+    def on_console(msg: Any) -> None:
+        if msg.type == "error" and expected not in msg.text:
+            errors.append(msg.text)
+
+    page.on("console", on_console)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(flying.server.url)
+    page.fill("#login-form [name=username]", user)
+    page.fill("#login-form [name=password]", PASSWORDS[user])
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#app")).to_be_visible()
+    expect(page.locator(".drone")).to_have_count(2)
+    return Watched(page, errors, dialogs)
+
+
+@pytest.fixture(scope="module")
+def operator(browser: Browser, flying: Flying) -> Iterator[Watched]:
+    watched = open_console(browser, flying, "op")
+    yield watched
+    watched.page.context.close()
+
+
+def marker(page: Page, drone: str) -> Any:
+    return page.locator(f".drone-icon[data-drone='{drone}']")
+
+
+def card(page: Page, drone: str) -> Any:
+    return page.locator(f"section.drone[data-drone='{drone}']")
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat = math.radians(a[0])
+    return math.hypot((a[0] - b[0]) * 111_320.0, (a[1] - b[1]) * 111_320.0 * math.cos(lat))
+
+
+def sim_latlon(flying: Flying, i: int) -> tuple[float, float]:
+    lat, lon, *_ = flying.sims[i].vehicle(0).position
+    return float(lat), float(lon)
+
+
+def test_operator_sees_district_and_drones_moving(operator: Watched, flying: Flying) -> None:
+    page = operator.page
+    assert page.locator("#map path.leaflet-interactive").count() >= 4  # fence, grids, no-fly zones
+    expect(marker(page, "drone-1")).to_have_count(1)
+    before = marker(page, "drone-1").get_attribute("data-lat"), marker(page, "drone-1").get_attribute("data-lon")
+    flying.sims[0].wait_sim_time(6.0, timeout=HANG_MS / 1000)
+    page.wait_for_function(
+        """([lat, lon]) => {
+             const m = document.querySelector(".drone-icon[data-drone='drone-1']");
+             return m && (m.dataset.lat !== lat || m.dataset.lon !== lon);
+           }""",
+        arg=list(before),
+    )
+    expect(card(page, "drone-1").locator("[data-field=mode]")).to_contain_text("AUTO")
+    assert not operator.errors, operator.errors
+
+
+def test_pause_and_resume_act_on_the_simulated_vehicle(operator: Watched, flying: Flying) -> None:
+    page, vehicle = operator.page, flying.sims[0].vehicle(0)
+    card(page, "drone-1").locator("button[data-action=pause]").click()
+    expect(page.locator("#status")).to_contain_text("drone-1 paused")
+    assert vehicle.mode == "BRAKE"
+    held = sim_latlon(flying, 0)
+    flying.sims[0].wait_sim_time(5.0, timeout=HANG_MS / 1000)
+    assert metres(held, sim_latlon(flying, 0)) < 1.5
+    expect(card(page, "drone-1").locator("[data-field=mode]")).to_contain_text("BRAKE")
+    audit = flying.accounts.audit_log()
+    assert audit[0].actor == "op" and audit[0].action == "pause" and audit[0].outcome.startswith("ok")
+
+    card(page, "drone-1").locator("button[data-action=resume]").click()
+    expect(page.locator("#status")).to_contain_text("drone-1 resumed")
+    assert vehicle.mode == "AUTO"
+    flying.sims[0].wait_sim_time(5.0, timeout=HANG_MS / 1000)
+    assert metres(held, sim_latlon(flying, 0)) > 3.0
+
+
+def test_goto_into_a_no_fly_zone_is_refused_with_the_reason(operator: Watched, flying: Flying) -> None:
+    page = operator.page
+    page.locator("#map").click(position={"x": 300, "y": 300})  # a click on the map picks the point
+    assert page.input_value("#goto-form [name=lat]") and page.input_value("#goto-form [name=lon]")
+    zone = load_district(flying.district).nofly[0]
+    inside = zone.geometry.representative_point()
+    page.select_option("#drone-select", "drone-1")
+    page.fill("#goto-form [name=lat]", f"{inside.y:.7f}")
+    page.fill("#goto-form [name=lon]", f"{inside.x:.7f}")
+    page.click("#goto-form button[type=submit]")
+    expect(page.locator("#confirm")).to_be_visible()
+    expect(page.locator("#confirm-text")).to_contain_text("Fly drone-1 to")
+    page.click("#confirm-yes")
+    expect(page.locator("#error")).to_contain_text("go-to refused: the point is inside the no-fly zone")
+    assert flying.sims[0].vehicle(0).mode == "AUTO"
+    refusal = flying.accounts.audit_log()[0]
+    assert refusal.action == "goto" and refusal.outcome.startswith("refused: go-to refused")
+
+
+def test_goto_a_point_flies_guided_then_resumes(operator: Watched, flying: Flying) -> None:
+    page, vehicle = operator.page, flying.sims[1].vehicle(0)
+    lat, lon = sim_latlon(flying, 1)
+    page.select_option("#drone-select", "drone-2")
+    page.fill("#goto-form [name=lat]", f"{lat:.7f}")
+    page.fill("#goto-form [name=lon]", f"{lon:.7f}")
+    page.fill("#goto-form [name=alt_m]", "30")
+    page.click("#goto-form button[type=submit]")
+    page.click("#confirm-yes")
+    expect(page.locator("#status")).to_contain_text("drone-2 flying to")
+    _wait(lambda: vehicle.mode == "GUIDED", "GUIDED on the vehicle")
+    card(page, "drone-2").locator("button[data-action=resume]").click()
+    expect(page.locator("#status")).to_contain_text("drone-2 resumed")
+    assert vehicle.mode == "AUTO"
+
+
+def test_phrase_and_free_text_reach_the_loudspeaker(operator: Watched, flying: Flying) -> None:
+    page = operator.page
+    page.select_option("#drone-select", "drone-1")
+    page.click("#phrases button[data-phrase=thanks]")
+    expect(page.locator("#status")).to_contain_text("drone-1 will say")
+    page.fill("#speak-form [name=text]", "Please keep two metres apart")
+    page.select_option("#speak-form [name=lang]", "en")
+    page.click("#speak-form button[type=submit]")
+    expect(page.locator("#status")).to_contain_text("drone-1 will say: Please keep two metres apart")
+
+    def played() -> list[Any]:
+        return [b for b in flying.station.broadcasts if b.kind == "operator" and b.drone_id == "drone-1"]
+
+    _wait(lambda: len(played()) >= 2, "two operator broadcasts played or cut")
+    assert "Please keep two metres apart" in [b.text for b in played()]
+    assert list((flying.out / "audio" / "drone-1").rglob("*.wav")), "no WAV at drone-1's file sink"
+    too_long = "x" * 201
+    page.fill("#speak-form [name=text]", too_long)  # the field stops at 200; the server checks too
+    assert len(page.input_value("#speak-form [name=text]")) == 200
+
+
+def test_observer_has_no_buttons_and_the_api_refuses(browser: Browser, flying: Flying) -> None:
+    watched = open_console(browser, flying, "obs")
+    page = watched.page
+    try:
+        assert page.locator("button[data-action]").count() == 0
+        assert page.locator("#controls").count() == 0
+        answer = page.evaluate(
+            """async () => {
+                 const r = await fetch('/api/drones/drone-1/pause', {method: 'POST',
+                   headers: {'Content-Type': 'application/json', 'X-CSRF-Token': GP.me.csrf}, body: '{}'});
+                 return [r.status, (await r.json()).detail];
+               }"""
+        )
+        assert answer[0] == 403 and "observers watch only" in answer[1]
+        assert flying.sims[0].vehicle(0).mode == "AUTO"
+    finally:
+        page.context.close()
+
+
+def test_payloads_in_names_and_vehicle_text_stay_text(operator: Watched, flying: Flying) -> None:
+    page = operator.page
+    flying.sims[1].vehicle(0).text(6, XSS)  # a STATUSTEXT with a script payload
+    expect(card(page, "drone-2").locator("[data-field=message]")).to_have_text(XSS)
+    shapes = page.locator("#map path.leaflet-interactive")
+    for i in range(shapes.count()):  # each shape's tooltip shows its (payload) name
+        shapes.nth(i).dispatch_event("mouseover")
+    expect(page.locator(".leaflet-tooltip").filter(has_text=XSS).first).to_be_attached()
+    found = page.evaluate(
+        """() => ({
+             pwned: window.__pwned ?? null,
+             imgX: [...document.images].filter((i) => /\\/x$/.test(i.src)).length,
+             inline: [...document.scripts].filter((s) => !s.src).length,
+             onAttr: [...document.querySelectorAll('*')].filter((n) =>
+               [...n.attributes].some((a) => a.name.startsWith('on'))).length,
+           })"""
+    )
+    assert found == {"pwned": None, "imgX": 0, "inline": 0, "onAttr": 0}
+    assert not operator.dialogs
+    assert not [e for e in operator.errors if "Content Security Policy" in e], operator.errors
+
+
+def test_a_radio_dropout_shows_the_stalled_banner_until_the_link_is_back(operator: Watched, flying: Flying) -> None:
+    page = operator.page
+    banner = card(page, "drone-2").locator(".stalled")
+    expect(banner).to_be_hidden()
+    flying.sims[1].vehicle(0).cut_link(15.0)  # simulated seconds: shorter than the vehicle's GCS failsafe (30 s)
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Telemetry stopped")
+    expect(card(page, "drone-1").locator(".stalled")).to_be_hidden()
+    expect(banner).to_be_hidden()
