@@ -255,8 +255,8 @@ def test_admin_commands_for_keys_and_users(tmp_path: Path, monkeypatch: pytest.M
     assert weak.exit_code == 2 and "12 characters" in weak.output
     reset = runner.invoke(cli_app, ["admin", "reset-password", "ann", "--password-stdin"], input=STRONG + "x\n")
     assert reset.exit_code == 0
-    from api.cli import _config, _sessions
+    from gridpatrol.cli.api_common import api_config, sessions
 
-    with _sessions(_config())() as s:
+    with sessions(api_config())() as s:
         actions = [e.action for e in accounts.list_audit(s)]
     assert actions == ["reset-password", "disable-user", "revoke-station-key", "create-station-key", "create-user"]

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from pymavlink import mavutil
 
+from gridpatrol.cli.sitl import launch_homes, settings_snippet
 from gridpatrol.config import Settings
 from mission_planner.district_io import load_district
 from mission_planner.planner import PlanRequest, plan_patrol
 from mission_planner.profiles import SITL_QUAD
-from sim.sitl_cli import launch_homes, settings_snippet
 
 ROOT = Path(__file__).resolve().parents[2]
 DISTRICT = ROOT / "examples" / "district.geojson"

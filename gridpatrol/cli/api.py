@@ -17,66 +17,17 @@ Example (shell)::
 
 from __future__ import annotations
 
-import getpass
-import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 
-from api.config import ApiConfig
+from gridpatrol.cli.api_accounts import register_accounts
+from gridpatrol.cli.api_common import actor, api_config, logs_to_stderr, sessions
+from gridpatrol.cli.api_grids import grids_app
+from gridpatrol.cli.core import console, fail
 
 admin_app = typer.Typer(help="Manage users and station keys of the incident log.", no_args_is_help=True)
-
-
-def _config() -> ApiConfig:
-    from gridpatrol.cli import state
-
-    return state.settings.api
-
-
-def _actor() -> str:
-    """How the command line is named in the audit log."""
-    try:
-        return f"cli {getpass.getuser()}"
-    except Exception:  # no user name in this environment (containers)
-        return "cli"
-
-
-@contextmanager
-def _logs_to_stderr() -> Iterator[None]:
-    """Send every log handler that writes to standard output to standard error meanwhile (secret commands)."""
-    from rich.console import Console
-    from rich.logging import RichHandler
-
-    moved: list[tuple[logging.Handler, Any]] = []
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, RichHandler) and not handler.console.stderr:
-            moved.append((handler, handler.console))
-            handler.console = Console(stderr=True)
-        elif isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
-            moved.append((handler, handler.stream))
-            handler.setStream(sys.stderr)
-    try:
-        yield
-    finally:
-        for handler, old in moved:
-            if isinstance(handler, RichHandler):
-                handler.console = old
-            elif isinstance(handler, logging.StreamHandler):
-                handler.setStream(old)
-
-
-def _sessions(config: ApiConfig) -> sessionmaker[Session]:
-    from api.db import make_engine, migrate, session_factory
-
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(config.sqlalchemy_url())
-    migrate(engine)
-    return session_factory(engine)
 
 
 def serve(
@@ -89,9 +40,8 @@ def serve(
 
     from api.main import create_app
     from api.models import User
-    from gridpatrol.cli import console, fail
 
-    config = _config()
+    config = api_config()
     try:
         app = create_app(config)
     except Exception as exc:  # database unreachable, data dir not writable
@@ -121,7 +71,6 @@ def create_user(
 
     from api.accounts import add_user
     from api.schemas import UserCreate
-    from gridpatrol.cli import console, fail
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -133,9 +82,9 @@ def create_user(
         errs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         fail(f"invalid user: {errs}")
         return
-    with _sessions(_config())() as session:
+    with sessions(api_config())() as session:
         try:
-            add_user(session, body.username, body.password, body.role, actor=_actor())
+            add_user(session, body.username, body.password, body.role, actor=actor())
         except ValueError as exc:
             fail(str(exc))
     console.print(f"created {body.role} {body.username}", highlight=False)
@@ -148,22 +97,18 @@ def create_station_key(
     """Issue an API key for a station; it is printed once and only its hash is stored."""
     from api.accounts import add_station_key
     from api.schemas import StationKeyCreate
-    from gridpatrol.cli import fail
 
     try:
         StationKeyCreate(station=station)
     except Exception:
         fail("station name must be 1-64 letters, digits, '_', '.', ':' or '-'")
-    with _logs_to_stderr(), _sessions(_config())() as session:
-        key = add_station_key(session, station, actor=_actor())
+    with logs_to_stderr(), sessions(api_config())() as session:
+        key = add_station_key(session, station, actor=actor())
     typer.echo(key)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``serve``, ``admin`` and ``grids`` to the ``gridpatrol`` command line."""
-    from api.cli_accounts import register_accounts
-    from api.cli_grids import grids_app
-
     register_accounts(admin_app)
     app.command("serve")(serve)
     app.add_typer(admin_app, name="admin")

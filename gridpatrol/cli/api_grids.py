@@ -14,6 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
+from gridpatrol.cli.api_common import api_config
+from gridpatrol.cli.core import fail
+
 grids_app = typer.Typer(help="The incident log's district grids.", no_args_is_help=True)
 
 
@@ -41,9 +44,7 @@ def push(
     """Replace the incident log's grids with the grids of a district file (admins only)."""
     import httpx
 
-    from api.cli import _config
     from api.geo import GridGeoJSONError
-    from gridpatrol.cli import fail
 
     try:
         collection = read_district(district)
@@ -52,7 +53,7 @@ def push(
         return
     if not collection["features"]:
         fail(f"{district} has no features with kind 'grid'")
-    config = _config()
+    config = api_config()
     base = (url or f"http://{config.host}:{config.port}").rstrip("/")
     password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
     with httpx.Client(base_url=base + "/api", timeout=30) as client:

@@ -16,10 +16,11 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
+from gridpatrol.cli.core import console, fail, state
+from gridpatrol.cli.planner_files import export_command, import_command
 from mission_planner.district import PATTERNS, Pattern
 from mission_planner.errors import PlanningError
 from mission_planner.plan import Plan
-from mission_planner.plan_files_cli import export_command, import_command
 from mission_planner.profiles import VEHICLE_PROFILES, vehicle_profile
 
 STEPS = {
@@ -103,7 +104,6 @@ def plan_command(
 
     Example: gridpatrol plan examples/district.geojson --grids 3,5,7 --drones 2 --alt 40 --out out/
     """
-    from gridpatrol.cli import console, fail, state
     from mission_planner.district_io import load_district
     from mission_planner.geo_export import write_plan_outputs
     from mission_planner.planner import PlanRequest, plan_patrol
@@ -155,7 +155,6 @@ def plan_command(
 
 def print_summary(plan: Plan, elapsed_s: float) -> None:
     """Per-sortie and per-grid tables an operator checks before launch."""
-    from gridpatrol.cli import console
 
     # District, drone, launch and grid names come from the district file: Text cells print them literally.
     sorties = Table(title=Text(f"Patrol of {plan.district} at {plan.alt_m:g} m"), title_justify="left")

@@ -20,6 +20,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from gridpatrol.cli.core import console, fail, state
 from mission_planner.profiles import SITL_QUAD, VehicleProfile
 
 #: Home altitude (m AMSL) of the SITL vehicles, as the demo's simulated ones.
@@ -103,7 +104,6 @@ def sitl_command(
 
     Example: ARDUPILOT_SITL=../shared/sitl/arducopter gridpatrol sitl --drones 2
     """
-    from gridpatrol.cli import console, fail, state
     from sim.sitl import SITLError
     from sim.sitl_fleet import SITLFleet
 

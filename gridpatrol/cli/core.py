@@ -1,9 +1,11 @@
-"""The ``gridpatrol`` command line. Each package adds its own commands through ``register(app)``."""
+"""The root of the ``gridpatrol`` command line: the app, its root options, and what every command shares.
+
+``console``, ``fail`` and ``state`` live here, apart from ``gridpatrol.cli`` (which registers the commands), so a
+command module can import them at its top without importing itself back through the package.
+"""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,20 +59,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Modules that add commands; each has ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "mission_planner.cli",
-    "api.cli",
-    "sim.cli",
-    "sim.sitl_cli",
-    "speaker.cli",
-    "flight.cli",
-    "vision.cli",
-    "vision.models_cli",
-    "gridpatrol.outbox_cli",
-    "gridpatrol.station.cli",
-)
-
 
 class State:
     """What the root options decided, for the subcommands."""
@@ -118,16 +106,3 @@ def fail(message: str, code: int = 2) -> None:
     """
     err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
-
-
-for _module in COMMAND_MODULES:
-    importlib.import_module(_module).register(app)
-
-
-def main() -> None:
-    """Entry point of the ``gridpatrol`` script."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        sys.exit(130)

@@ -12,6 +12,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from gridpatrol.cli.core import console, fail, state
+
 if TYPE_CHECKING:
     from flight.fly import MissionFlight
     from flight.fly_config import SafetyConfig
@@ -96,7 +98,6 @@ def fly_command(
     from flight.errors import FlightError
     from flight.fly import MissionFlight, split_target
     from flight.fly_config import FlyConfig
-    from gridpatrol.cli import console, fail, state
 
     cfg: FlyConfig = state.settings.fly
     link_cfg = state.settings.flight
@@ -208,7 +209,6 @@ def shared_urls(urls: list[str]) -> list[str]:
 
 
 def _print_event(flight: MissionFlight, event: WatchEvent) -> None:
-    from gridpatrol.cli import console
 
     colour = "green" if event.kind == "link_back" else "bold red"
     console.print(Text(f"{flight.status.label}: {event.text}", style=colour))
@@ -216,7 +216,6 @@ def _print_event(flight: MissionFlight, event: WatchEvent) -> None:
 
 def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: bool) -> bool:
     """Show progress until every flight ends; Ctrl-C asks whether to RTL. Returns whether it was interrupted."""
-    from gridpatrol.cli import console
 
     interrupted = False
     with Live(progress_table(flights), console=console, refresh_per_second=REFRESH_HZ) as live:

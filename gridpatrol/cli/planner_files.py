@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from gridpatrol.cli.core import console, fail, state
+
 
 def import_command(
     file: Annotated[Path, typer.Argument(help="A QGroundControl .plan or Mission Planner .waypoints file.")],
@@ -29,7 +31,6 @@ def import_command(
 
     Example: gridpatrol plan import survey.plan --district examples/district.geojson --out out/imported
     """
-    from gridpatrol.cli import console, fail, state
     from mission_planner.district_io import load_district
     from mission_planner.errors import PlanningError
     from mission_planner.plan_import import import_plan, write_any
@@ -66,7 +67,6 @@ def export_command(
     Altitude modes, DO_JUMP targets, fences (polygons and circles) and rally points are kept (.waypoints holds the
     mission only). Example: gridpatrol plan export out/drone-1-s1.plan out/drone-1-s1-mp.waypoints
     """
-    from gridpatrol.cli import console, fail
     from mission_planner.plan_import import read_any, write_any
 
     try:

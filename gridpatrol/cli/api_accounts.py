@@ -12,18 +12,13 @@ from typing import Annotated
 import typer
 
 from api import accounts
-from api.cli import _actor, _config, _logs_to_stderr, _sessions
-
-
-def _fail(message: str) -> None:
-    from gridpatrol.cli import fail
-
-    fail(message)
+from gridpatrol.cli.api_common import actor, api_config, logs_to_stderr, sessions
+from gridpatrol.cli.core import fail
 
 
 def list_keys() -> None:
     """List station keys: id, station, when issued, and whether revoked (never the keys themselves)."""
-    with _logs_to_stderr(), _sessions(_config())() as session:
+    with logs_to_stderr(), sessions(api_config())() as session:
         rows = accounts.list_station_keys(session)
     typer.echo("id\tstation\tcreated\trevoked")
     for k in rows:
@@ -33,22 +28,22 @@ def list_keys() -> None:
 
 def revoke_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys.")]) -> None:
     """Revoke a station key: the station's next request with it fails."""
-    with _logs_to_stderr(), _sessions(_config())() as session:
+    with logs_to_stderr(), sessions(api_config())() as session:
         try:
-            key = accounts.revoke_station_key(session, key_id, _actor())
+            key = accounts.revoke_station_key(session, key_id, actor())
         except LookupError as exc:
-            _fail(str(exc))
+            fail(str(exc))
             return
     typer.echo(f"revoked key {key.id} of station {key.station}", err=True)
 
 
 def rotate_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys.")]) -> None:
     """Revoke a station key and issue its station a new one; prints only the new key on standard output."""
-    with _logs_to_stderr(), _sessions(_config())() as session:
+    with logs_to_stderr(), sessions(api_config())() as session:
         try:
-            old, new, secret = accounts.rotate_station_key(session, key_id, _actor())
+            old, new, secret = accounts.rotate_station_key(session, key_id, actor())
         except (LookupError, ValueError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
             return
     typer.echo(f"revoked key {old.id}; new key {new.id} for station {new.station}:", err=True)
     typer.echo(secret)
@@ -56,7 +51,7 @@ def rotate_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys
 
 def list_users() -> None:
     """List users: name, role, and whether disabled."""
-    with _logs_to_stderr(), _sessions(_config())() as session:
+    with logs_to_stderr(), sessions(api_config())() as session:
         rows = accounts.list_users(session)
     typer.echo("username\trole\tdisabled")
     for u in rows:
@@ -68,11 +63,11 @@ def disable_user(
     enable: Annotated[bool, typer.Option("--enable", help="Enable a disabled user again instead.")] = False,
 ) -> None:
     """Disable a user (their logins end and they cannot log in), or enable them again with --enable."""
-    with _logs_to_stderr(), _sessions(_config())() as session:
+    with logs_to_stderr(), sessions(api_config())() as session:
         try:
-            accounts.set_disabled(session, username, not enable, _actor())
+            accounts.set_disabled(session, username, not enable, actor())
         except LookupError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(f"{'enabled' if enable else 'disabled'} user {username}", err=True)
 
 
@@ -85,11 +80,11 @@ def reset_password(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
-    with _logs_to_stderr(), _sessions(_config())() as session:
+    with logs_to_stderr(), sessions(api_config())() as session:
         try:
-            accounts.reset_password(session, username, password, _actor())
+            accounts.reset_password(session, username, password, actor())
         except (LookupError, ValueError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(f"new password set for {username}; their logins ended", err=True)
 
 
