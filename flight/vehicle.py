@@ -23,19 +23,17 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from flight import telemetry
 from flight.clock_rate import ClockRate
 from flight.errors import CommandRejected, FlightError, FlightTimeout, LinkLost
+from flight.link_port import VehicleLink
 from flight.messages import Waiter, command_name, same_param_value
 from flight.results import command_result_text
 from flight.state import VehicleState
-
-if TYPE_CHECKING:
-    from flight.link import MavLink
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +57,7 @@ class Vehicle:
             (REQUEST_DATA_STREAM fallback).
     """
 
-    def __init__(self, link: MavLink, sysid: int, compid: int, autopilot_code: int, vehicle_type: int) -> None:
+    def __init__(self, link: VehicleLink, sysid: int, compid: int, autopilot_code: int, vehicle_type: int) -> None:
         self.link = link
         self.sysid = sysid
         self.compid = compid
