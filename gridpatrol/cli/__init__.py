@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gridpatrol.cli.models",
     "gridpatrol.outbox_cli",
     "gridpatrol.station.cli",
+    "gridpatrol.cli.console",
 )
 
 for _module in COMMAND_MODULES:

@@ -36,6 +36,21 @@ def _ask_return(yes: bool) -> bool:
 
 
 def fly_patrol(
+    station: Station, *, timeout_s: float | None, yes: bool, live: bool = True, operator: tuple[str, str] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """:func:`_fly_and_watch` with the operator console served beside it (``[console]``, docs/console.md);
+    ``operator``: (name, password) of a console operator to create first (the demo's)."""
+    from gridpatrol.cli import console
+    from gridpatrol.console.server import serve_console
+
+    with serve_console(station, station.settings, state_dir=station.out_dir, demo_operator=operator) as web:
+        if web is not None:
+            login = f" (operator {operator[0]}, password {operator[1]})" if operator else ""
+            console.print(f"operator console: {web.url}{login}", highlight=False, markup=False)
+        return _fly_and_watch(station, timeout_s=timeout_s, yes=yes, live=live)
+
+
+def _fly_and_watch(
     station: Station, *, timeout_s: float | None, yes: bool, live: bool = True
 ) -> tuple[dict[str, Any], bool]:
     """Show the live view and take operator commands until every flight ends, a timeout, or Ctrl-C.
@@ -209,7 +224,7 @@ def demo_command(
                 f"[bold]review UI:[/] {api.url}/  (user {demo.ADMIN[0]}, password {demo.ADMIN[1]})", highlight=False
             )
             patrol.station.start(grids=demo.DEMO_GRIDS)
-            summary, finished = fly_patrol(patrol.station, timeout_s=timeout, yes=True, live=live)
+            summary, finished = fly_patrol(patrol.station, timeout_s=timeout, yes=True, live=live, operator=demo.ADMIN)
             summary["finished"] = finished
             summary = demo.demo_report(patrol, summary)
             print_summary(summary)
