@@ -124,7 +124,7 @@ class Actions:
             alt = args.get("alt_m")
             height = state.alt_rel_m if state is not None and state.armed else None
             flying = height is not None and height > 1.0
-            alt_m = float(alt) if alt is not None else float(height if flying else rig.checked.cruise_alt_m)
+            alt_m = float(alt) if alt is not None else float(height if flying and height else rig.checked.cruise_alt_m)
         except (KeyError, TypeError, ValueError):
             raise ActionError(422, "a go-to needs lat and lon in degrees (and alt_m in metres)") from None
         try:

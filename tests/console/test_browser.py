@@ -114,7 +114,12 @@ def open_console(browser: Browser, flying: Flying, user: str) -> Watched:
             errors.append(msg.text)
 
     page.on("console", on_console)
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.goto(flying.server.url)
     page.fill("#login-form [name=username]", user)
     page.fill("#login-form [name=password]", PASSWORDS[user])
