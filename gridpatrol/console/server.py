@@ -49,8 +49,14 @@ class ConsoleServer:
         self.app = create_console_app(station, config, accounts)
         uv = uvicorn.Config(self.app, host=config.host, port=config.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(uv)
-        self.thread = threading.Thread(target=self.server.run, name="console-http", daemon=True)
+        self.thread = threading.Thread(target=self._serve, name="console-http", daemon=True)
         self.url = config.url
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn exits when it cannot bind; start() reports it
+            log.debug("console server thread ended: it could not start")
 
     def start(self, timeout_s: float = 15.0) -> ConsoleServer:
         """Start sampling and serving; returns once the server listens.
