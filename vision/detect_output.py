@@ -1,6 +1,7 @@
 """What ``gridpatrol detect`` writes: per-frame JSON lines, annotated frames, and the closing summary.
 
-Kept apart from the command's option handling (``gridpatrol.cli.vision``) so each stays short; nothing here loads a model.
+Kept apart from the command's option handling (``gridpatrol.cli.vision``) so each stays short; nothing here loads
+a model.
 """
 
 from __future__ import annotations
