@@ -1,7 +1,7 @@
-"""Cross-checks against the simulator's camera renderer (``sim/camera.py``, another branch): same conventions.
+"""Cross-checks against the simulator's camera renderer (``sim/camera.py``): one camera model, so one convention.
 
-Skipped until that module is merged. The projection round trip needs no images; the end-to-end test renders a
-scene with one group of 5-8 people and runs the real pipeline on it.
+The projection round trip needs no images; the end-to-end test renders a scene with one group of 5-8 people and
+runs the real pipeline on it.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import pytest
 
 from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
+from sim import camera as simcam
 from vision.detector import PersonDetector
 from vision.geolocate import CameraModel
-
-simcam = pytest.importorskip("sim.camera")
 
 ORIGIN = (114.2950, 30.5440)
 
@@ -62,7 +61,8 @@ def test_rendered_group_becomes_one_crowd_incident_at_its_place(
     scene = GroundScene.around([ORIGIN], groups=1, singles=2, seed=3, spread_m=4.0)
     profile = CameraProfile()
     renderer = simcam.CameraRenderer(profile, scene, sprites=bank)
-    target = tuple(float(v) for v in scene.frame.to_local(*ORIGIN))
+    tx0, ty0 = scene.frame.to_local(*ORIGIN)
+    target = (float(tx0), float(ty0))
     pose = simcam.look_at(scene.frame, target, 12.0, -45.0, heading=20.0)
     image = renderer.render(pose)
     cfg = VisionConfig(
@@ -75,9 +75,10 @@ def test_rendered_group_becomes_one_crowd_incident_at_its_place(
     assert [i.type for i in incidents] == ["crowd"]
     group = next(iter(scene.groups().values()))
     gx, gy = scene.frame.to_local([p.lon for p in group], [p.lat for p in group])
+    assert incidents[0].lon is not None and incidents[0].lat is not None
     cx, cy = scene.frame.to_local(incidents[0].lon, incidents[0].lat)
     assert math.hypot(float(cx) - float(np.mean(gx)), float(cy) - float(np.mean(gy))) < 1.5
-    assert incidents[0].count >= 4
+    assert incidents[0].people >= 4
     # every detected person's feet land within a metre or two of someone in the scene
     people = results[-1].people
     px, py = scene.frame.to_local(people.data["lon"], people.data["lat"])
