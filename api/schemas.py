@@ -16,16 +16,12 @@ from pydantic import (
 )
 
 from api.validation import ReadFloat, ReadJson, ReadText, Timestamp, check_json_fields, json_problem
+from incidents import INCIDENT_TYPES as INCIDENT_TYPES
+from incidents import Id, Incident, Lat, Lon
+from incidents import IncidentType as IncidentType
 
-Id = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"),
-    Field(description="Letters, digits, '_', '.', ':' or '-'; 1-64 characters, client-chosen (e.g. a UUID)."),
-]
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), Field(description="Lower-case SHA-256.")]
-Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
-Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
-IncidentType = Literal["no_mask", "crowd", "other"]
+# Ids, hashes, positions and incident types are the incident contract's (one declaration for vision, the
+# loudspeaker, the station's outbox and this API, re-exported here); other resources use them too.
 Status = Literal["new", "confirmed", "dismissed", "resolved"]
 # Every status a review may set. ``new`` puts an incident back in the queue (a reviewer undoing a review);
 # like every review it is kept in the incident's history.
@@ -73,26 +69,17 @@ class Public(BaseModel):
 # --- incidents ---
 
 
-class IncidentBase(Strict):
-    """Fields an incident is made of, as a station reports it."""
+class IncidentCreate(Strict, Incident):
+    """What a station sends: the shared incident contract (:class:`incidents.Incident`, one set of names and
+    limits from the camera to here), with the API's request hardening on top: every value must round-trip as
+    JSON, ``details`` stays small and shallow, and ``ts`` lies between 2000 and a day from now.
 
-    ts: Timestamp = Field(description="When the frame was taken (timezone-aware, e.g. ...Z; 2000 to now + 1 day).")
-    type: IncidentType
-    grid_id: Id | None = Field(None, description="Grid it happened in; found from lon/lat when left out.")
-    drone_id: Id | None = None
-    mission_id: Id | None = None
-    lon: Lon | None = None
-    lat: Lat | None = None
-    people: int = Field(1, ge=1, le=10_000, description="People involved (crowd size).")
-    confidence: float | None = Field(None, ge=0, le=1)
-    snapshot_sha: Sha256 | None = Field(None, description="SHA-256 of a snapshot uploaded before.")
-    details: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
-
-
-class IncidentCreate(IncidentBase):
-    """What a station sends. ``id`` is chosen by the station so a retry returns the same incident."""
+    ``id`` is required here (chosen by the station, so a retry returns the same incident).
+    """
 
     id: Id
+    ts: Timestamp = Field(description="When the frame was taken (timezone-aware, e.g. ...Z; 2000 to now + 1 day).")
+    details: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
 
 
 class IncidentUpdate(Strict):

@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import wave
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,10 @@ def run(
     first = 0.0
     try:
         for i, grid in enumerate(grids):
-            incident = Incident(type="crowd", count=2 + i % 29, grid_id=grid, id=f"inc-{i}", track_ids=(f"t{i}",))
+            incident = Incident(
+                type="crowd", ts=datetime.now(UTC), people=2 + i % 29, grid_id=grid, id=f"inc-{i}",
+                details={"track_ids": [f"t{i}"]},
+            )  # fmt: skip
             if not cached and phrase == "plain":
                 speaker.cache.path_for(PLAIN, config.voices["zh"]).unlink(missing_ok=True)
             sink.arrived.clear()

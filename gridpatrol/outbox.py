@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from api.schemas import BroadcastCreate, IncidentCreate
+from incidents import Incident
 
 Kind = Literal["incident", "snapshot", "broadcast"]
 State = Literal["pending", "sent", "dead"]
@@ -169,13 +170,16 @@ class Outbox:
 
     # --- putting items
 
-    def put_incident(self, incident: IncidentCreate | dict[str, Any], snapshot: bytes | None = None) -> bool:
+    def put_incident(self, incident: Incident | dict[str, Any], snapshot: bytes | None = None) -> bool:
         """Queue an incident (and its snapshot JPEG, if any); False if one with this id is already queued.
+
+        An :class:`incidents.Incident` (what vision builds) was validated when it was built and is stored as its
+        JSON (:meth:`~incidents.Incident.wire`) once; a plain dict is checked as the API will check it.
 
         Raises:
             OutboxError: the incident does not validate (the message names the field).
         """
-        body = _validate(IncidentCreate, incident, "incident")
+        body = incident.wire() if isinstance(incident, Incident) else _validate(IncidentCreate, incident, "incident")
         if snapshot is not None:
             body["snapshot_sha"] = hashlib.sha256(snapshot).hexdigest()
         return self._insert("incident", body["id"], None, body, snapshot)

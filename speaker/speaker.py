@@ -7,7 +7,7 @@ process) and hands it to the sink. The station never waits on synthesis or playb
 Example:
     >>> speaker = Speaker(SpeakerConfig(), FileSink(Path("/tmp/out")), Path("/tmp/cache"))  # doctest: +SKIP
     >>> speaker.start(grids=["B7", "B8"])  # pre-renders the phrasebook  # doctest: +SKIP
-    >>> speaker.warn(Incident(type="crowd", count=6, grid_id="B7", id="inc-1", track_ids=(4, 5)))  # doctest: +SKIP
+    >>> speaker.warn(Incident(type="crowd", ts=now, people=6, grid_id="B7"))  # doctest: +SKIP
     Broadcast(kind='crowd', text='请勿聚集，保持一米以上距离', ..., outcome='queued')
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from speaker.broadcast import Broadcast, now_utc
 from speaker.cache import cache_key
 from speaker.config import SpeakerConfig, VoiceConfig
-from speaker.incident import IncidentLike
+from speaker.incident import Incident
 from speaker.phrases import Template, join_wavs
 from speaker.policy import PRIORITY, Policy
 from speaker.sinks import Sink
@@ -186,7 +186,7 @@ class Speaker:
 
     # --- the station's calls ---
 
-    def warn(self, incident: IncidentLike) -> Broadcast | None:
+    def warn(self, incident: Incident) -> Broadcast | None:
         """Queue the phrasebook warning for ``incident`` unless the policy keeps quiet; never blocks on audio.
 
         Returns:
@@ -203,7 +203,7 @@ class Speaker:
                 f'add [speaker.phrasebook.{kind}] {self.lang} = "..."'
             )
         grid = None if incident.grid_id is None else str(incident.grid_id)
-        tracks = [str(t) for t in getattr(incident, "track_ids", ()) or ()]
+        tracks = [str(t) for t in incident.track_ids]
         override = self.config.grids.get(grid or "")
         limit = override.max_repeats if override is not None else None
         with self._policy_lock:  # warn may be called from several vision threads
@@ -212,17 +212,17 @@ class Speaker:
             return None
         broadcast = Broadcast(
             kind=kind,
-            text=template.text(count=incident.count, grid=grid),
+            text=template.text(count=incident.people, grid=grid),
             lang=self.lang,
             grid=grid,
-            lat=getattr(incident, "lat", None),
-            lon=getattr(incident, "lon", None),
-            incident_id=None if getattr(incident, "id", None) is None else str(incident.id),
+            lat=incident.lat,
+            lon=incident.lon,
+            incident_id=incident.id,
             track_ids=tracks,
             drone_id=self.drone_id,
             repeat=repeat,
         )
-        fragments = template.fragments(count=incident.count, grid=grid) if template.has_placeholders else None
+        fragments = template.fragments(count=incident.people, grid=grid) if template.has_placeholders else None
         return self._queue(broadcast, self._voice(self.lang, grid), fragments)
 
     def announce(self, text: str, lang: str | None = None) -> Broadcast:

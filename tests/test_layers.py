@@ -1,10 +1,11 @@
 """The import layers hold (issue 13): ``lint-imports`` checks the contracts in pyproject.toml on every test run.
 
 Layers, top to bottom (docs/architecture.md): ``gridpatrol`` (station, settings, command line), then ``sim``, then
-``flight | vision | speaker | api`` (independent of each other), then ``mission_planner``. No library imports
-``gridpatrol`` or typer (the command line lives in ``gridpatrol.cli``); the detector loads no MAVLink;
-``flight.vehicle`` never imports ``flight.link`` back. The broken cases run each contract on a copy of the packages
-with one bad import added, so a contract that silently checked nothing would fail here too.
+``flight | vision | speaker | api`` (independent of each other), then ``mission_planner | incidents`` (the incident
+contract, which vision, speaker and api share). No library imports ``gridpatrol`` or typer (the command line lives
+in ``gridpatrol.cli``); the detector loads no MAVLink; ``flight.vehicle`` never imports ``flight.link`` back. The
+broken cases run each contract on a copy of the packages with one bad import added, so a contract that silently
+checked nothing would fail here too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("gridpatrol", "mission_planner", "flight", "vision", "speaker", "api", "sim")
+PACKAGES = ("gridpatrol", "mission_planner", "flight", "vision", "speaker", "api", "sim", "incidents")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -58,6 +59,7 @@ def copy_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("speaker/probe.py", "import typer", "command-line-in-gridpatrol"),
         ("speaker/probe.py", "import vision.detector", "layers"),  # siblings are independent
         ("mission_planner/probe.py", "import flight.link", "layers"),  # the bottom layer imports nothing above
+        ("incidents/probe.py", "import vision.incidents", "layers"),  # the incident contract imports no user of it
         ("flight/probe.py", "import sim.simulator", "layers"),
         ("vision/detector.py", "import flight.link", "vision-without-mavlink"),  # indirectly: flight loads pymavlink
         ("flight/link_port.py", "import flight.link", "flight-link-over-vehicle"),  # vehicle -> link_port -> link

@@ -1,89 +1,67 @@
-"""Incidents: one report per person without a mask or per crowd, with an annotated snapshot, ready for the API.
+"""Incidents as vision finds them: the shared contract (:class:`incidents.Incident`) with its snapshot, and the
+drawing of snapshots.
 
 Example:
     >>> from datetime import datetime, timezone
-    >>> inc = Incident(type="crowd", ts=datetime(2026, 1, 1, tzinfo=timezone.utc), confidence=0.8, count=6,
-    ...                lat=39.9, lon=116.4, grid_id="G1", track_ids=(1, 2, 3, 4, 5, 6))
-    >>> body = inc.to_api()
-    >>> body["type"], body["people"], body["grid_id"]
-    ('crowd', 6, 'G1')
+    >>> inc = Sighting(type="crowd", ts=datetime(2026, 1, 1, tzinfo=timezone.utc), confidence=0.8, people=6,
+    ...                lat=39.9, lon=116.4, grid_id="G1", details={"track_ids": [1, 2, 3, 4, 5, 6]},
+    ...                snapshot=b"jpeg")
+    >>> body = inc.wire()
+    >>> body["type"], body["people"], body["grid_id"], "snapshot" in body, body["snapshot_sha"][:8]
+    ('crowd', 6, 'G1', False, '41e5787e')
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
 import supervision as sv
+from pydantic import Field, field_validator, model_validator
 
+from incidents import Incident
 from vision.detections import track_ids
 
-IncidentType = Literal["no_mask", "crowd"]
+__all__ = ["Incident", "Sighting", "annotate", "annotate_faces", "encode_jpeg"]
 
 
-@dataclass
-class Incident:
-    """Something the station reports: a person without a mask (``no_mask``) or a crowd (``crowd``).
+class Sighting(Incident):
+    """An incident as vision built it: the contract, plus the annotated JPEG of the frame that triggered it.
 
-    ``id`` is a UUID chosen here, so resending after a network error never makes a duplicate in the API.
-    ``snapshot`` is an annotated JPEG (bytes) of the frame that triggered it.
+    The snapshot is never part of the incident's JSON (:meth:`wire`): it travels beside it (the outbox keeps it
+    as a blob, the API stores it under :attr:`snapshot_sha`, which is filled in from it). Scores are clamped to
+    0..1 and rounded, and a ground position that is not finite is left out, so building one never fails on a
+    detector's rounding.
     """
 
-    type: IncidentType
-    ts: datetime
-    confidence: float
-    count: int = 1
-    lat: float | None = None
-    lon: float | None = None
-    grid_id: str | None = None
-    track_ids: tuple[int, ...] = ()
-    drone_id: str | None = None
-    mission_id: str | None = None
-    snapshot: bytes | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    snapshot: bytes | None = Field(None, exclude=True, repr=False)
 
-    @property
-    def snapshot_sha(self) -> str | None:
-        """SHA-256 of the snapshot (what the API stores it under)."""
-        return hashlib.sha256(self.snapshot).hexdigest() if self.snapshot else None
+    @field_validator("confidence", mode="before")
+    @classmethod
+    def _score(cls, value: Any) -> Any:
+        return None if value is None else round(min(1.0, max(0.0, float(value))), 4)
 
-    def to_api(self) -> dict[str, Any]:
-        """The body of ``api.schemas.IncidentCreate`` (send with ``ApiClient.post_incident_batch``).
+    @field_validator("lat", "lon", mode="before")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        return None if value is None or not math.isfinite(float(value)) else float(value)
 
-        Example: ``client.post_incident_batch([(inc.to_api(), inc.snapshot)])`` uploads snapshot and incident
-        in one request; ``client.post_incident(inc.to_api())`` after ``client.upload_snapshot(inc.snapshot)``
-        does it in two.
-        """
-        body: dict[str, Any] = {
-            "id": self.id,
-            "ts": self.ts.isoformat(),
-            "type": self.type,
-            "people": max(1, int(self.count)),
-            "confidence": round(min(1.0, max(0.0, float(self.confidence))), 4),
-            "details": {"track_ids": [int(t) for t in self.track_ids], **self.details},
-        }
-        if self.lat is not None and self.lon is not None and math.isfinite(self.lat) and math.isfinite(self.lon):
-            body["lat"], body["lon"] = float(self.lat), float(self.lon)
-        for key in ("grid_id", "drone_id", "mission_id"):
-            value = getattr(self, key)
-            if value:
-                body[key] = value
-        if self.snapshot:
-            body["snapshot_sha"] = self.snapshot_sha
-        return body
+    @model_validator(mode="after")
+    def _name_snapshot(self) -> Sighting:
+        if self.snapshot and self.snapshot_sha is None:
+            self.snapshot_sha = hashlib.sha256(self.snapshot).hexdigest()
+        return self
+
+    def incident(self) -> Incident:
+        """The incident alone (no image), as the outbox stores it and the API receives it."""
+        return Incident.model_validate(self.wire())
 
     def summary(self) -> dict[str, Any]:
         """A JSON-friendly record of the incident without the image (for JSONL output and logs)."""
-        out = self.to_api()
-        out["snapshot_bytes"] = len(self.snapshot or b"")
-        return out
+        return {**self.wire(), "snapshot_bytes": len(self.snapshot or b"")}
 
 
 _BOX = sv.BoxAnnotator(thickness=2)

@@ -37,7 +37,7 @@ from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
 from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
 from vision.geolocate import CameraModel, Pose
-from vision.incidents import Incident, annotate, encode_jpeg
+from vision.incidents import Sighting, annotate, encode_jpeg
 from vision.masks import FACE_HEIGHT_M
 from vision.masks_stage import MaskStage
 from vision.tracking import PersonTracker
@@ -52,7 +52,7 @@ class FrameResult:
     t: float
     people: sv.Detections
     faces: list[Any] = field(default_factory=list)
-    incidents: list[Incident] = field(default_factory=list)
+    incidents: list[Sighting] = field(default_factory=list)
     events: list[CrowdEvent] = field(default_factory=list)
     crowds: list[Crowd] = field(default_factory=list)
     tile: int | None = None
@@ -275,25 +275,25 @@ class Pipeline:
             return None
         return str(self.grids.lookup(np.array([x]), np.array([y]))[0]) or None
 
-    def _crowd_incident(self, event: CrowdEvent, image: np.ndarray, people: sv.Detections, t: float) -> Incident:
+    def _crowd_incident(self, event: CrowdEvent, image: np.ndarray, people: sv.Detections, t: float) -> Sighting:
         crowd = event.crowd
         assert self.frame is not None
         lon, lat = self.frame.to_lonlat(*crowd.centroid)
         sel = np.isin(track_ids(people), list(crowd.members))
         err = np.asarray(people.data["error_m"], dtype=float)[sel]
-        return Incident(
+        return Sighting(
             type="crowd",
             ts=self.timestamp(t),
             confidence=crowd.confidence,
-            count=crowd.count,
+            people=crowd.count,
             lat=float(lat),
             lon=float(lon),
             grid_id=self._grid_of(*crowd.centroid),
-            track_ids=tuple(sorted(crowd.members)),
             drone_id=self.drone_id,
             mission_id=self.mission_id,
             snapshot=self._snapshot(image, people, crowd.members),
             details={
+                "track_ids": sorted(int(m) for m in crowd.members),
                 "crowd_id": crowd.id,
                 "radius_m": round(crowd.radius_m, 2),
                 "density_per_m2": round(crowd.density, 3),
@@ -304,7 +304,7 @@ class Pipeline:
 
     def _no_mask_incident(
         self, face: Any, confidence: float, image: np.ndarray, people: sv.Detections, t: float
-    ) -> Incident:
+    ) -> Sighting:
         tid = None if face.tracker_id is None or int(face.tracker_id) < 0 else int(face.tracker_id)
         if tid is not None:
             idx = np.flatnonzero(track_ids(people) == tid)
@@ -317,19 +317,18 @@ class Pipeline:
 
         lat, lon, grid, err = value("lat"), value("lon"), value("grid_id"), value("error_m")
         finite = err is not None and math.isfinite(float(err))
-        return Incident(
+        return Sighting(
             type="no_mask",
             ts=self.timestamp(t),
             confidence=confidence,
-            count=1,
-            lat=float(lat) if lat is not None and math.isfinite(float(lat)) else None,
-            lon=float(lon) if lon is not None and math.isfinite(float(lon)) else None,
+            lat=lat,
+            lon=lon,
             grid_id=str(grid) if grid else None,
-            track_ids=() if tid is None else (tid,),
             drone_id=self.drone_id,
             mission_id=self.mission_id,
             snapshot=self._snapshot(image, people, np.arange(len(people)) == i),
             details={
+                "track_ids": [] if tid is None else [tid],
                 "label": face.label,
                 "face_px": round(float(face.face_px), 1),
                 "error_m": round(float(err), 2) if finite else None,

@@ -59,7 +59,7 @@ def incident_table(station: Station, last: int = 6) -> Table:
     for r in station.incidents[-last:]:
         inc = r.incident
         warned = "played" if r.played else ("queued" if r.broadcast else "cooldown")
-        cells = (inc.ts.strftime("%H:%M:%S"), r.drone_id, inc.type, str(inc.count), inc.grid_id or "-", warned)
+        cells = (inc.ts.strftime("%H:%M:%S"), r.drone_id, inc.type, str(inc.people), inc.grid_id or "-", warned)
         table.add_row(*(Text(c) for c in cells), inc.id[:8])
     return table
 

@@ -20,7 +20,7 @@ from shapely.geometry import LineString, Point
 from flight.errors import FlightError
 from gridpatrol.station.config import RunConfig
 from gridpatrol.station.rig import DroneRig
-from vision.incidents import Incident
+from incidents import Incident
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class Investigation:
             self.phase = "warning"
             template = self.phrasebook.get(inc.type, {}).get(rig.speaker.lang)
             if template:
-                rig.speaker.announce(template.format(count=inc.count, grid=inc.grid_id or ""))
+                rig.speaker.announce(template.format(count=inc.people, grid=inc.grid_id or ""))
             self.phase = "watching"
             self._hold(self.run.investigate_hold_s)
             commander.clear_camera_target()

@@ -22,7 +22,7 @@ from speaker.speaker import Speaker
 # Imported here, not on first use: incidents arrive pickled from the analysis processes, and unpickling the first
 # one would otherwise import vision.incidents (OpenCV, supervision) in the events thread, delaying that incident's
 # warning by about 0.9 s (measured with benchmarks/station.py).
-from vision.incidents import Incident
+from vision.incidents import Sighting
 
 
 @dataclass
@@ -59,7 +59,7 @@ class IncidentRecord:
     When things happened (frame, found, played) is kept apart, in :class:`gridpatrol.station.summary.Latencies`.
     """
 
-    incident: Incident
+    incident: Sighting
     drone_id: str
     broadcast: Broadcast | None = None
     played: bool = False

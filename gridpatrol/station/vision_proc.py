@@ -151,7 +151,7 @@ def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose:
                 "incident",
                 spec.drone_id,
                 result.t,
-                incident.count,
+                incident.people,
                 incident=incident,
                 frame_wall=captured,
                 timings_ms=result.timings_ms,

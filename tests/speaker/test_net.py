@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from incident_kit import incident
 from speaker_players import PlayerUntilCut
 
 from speaker.config import SpeakerConfig, VoiceConfig
-from speaker.incident import Incident
 from speaker.net import AgentServer, NetworkSink, SinkError, parse_address, send_cut, send_wav
 from speaker.sinks import DeviceSink, FileSink
 from speaker.speaker import Speaker
@@ -131,7 +131,7 @@ def test_speaker_warning_reaches_the_agent(agent: AgentServer, tmp_path: Path) -
     speaker = Speaker(SpeakerConfig(engine="espeak-ng"), sink, tmp_path / "cache")
     speaker.start()
     try:
-        assert speaker.warn(Incident(type="crowd", count=8, grid_id="B7", id="inc-9")) is not None
+        assert speaker.warn(incident("crowd", people=8, grid_id="B7", id="inc-9")) is not None
         files = _played(agent, 1)
     finally:
         speaker.stop()

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from incident_kit import incident
 from speaker_players import PlayerUntilCut
 
 from api.schemas import BroadcastCreate
 from speaker.broadcast import Broadcast
 from speaker.config import GridOverride, SpeakerConfig
-from speaker.incident import Incident
 from speaker.policy import Policy
 from speaker.sinks import DeviceSink, FileSink
 from speaker.speaker import Speaker
@@ -86,9 +86,9 @@ def test_warnings_play_from_the_cache_without_the_worker(speaker: Speaker, audio
     speaker.sink.gate.set()
     speaker.worker.stop()  # no synthesis possible: pre-rendered audio must be enough
     speaker.worker.start = lambda: pytest.fail("a warning needed synthesis")  # type: ignore[method-assign]
-    joined = speaker.warn(Incident(type="crowd", count=12, grid_id="B7", id="inc-1", track_ids=(1, 2)))
-    quiet = speaker.warn(Incident(type="crowd", count=5, grid_id="H1", id="inc-2"))
-    plain = speaker.warn(Incident(type="no_mask", grid_id="B8", id="inc-3"))
+    joined = speaker.warn(incident("crowd", people=12, grid_id="B7", id="inc-1", track_ids=(1, 2)))
+    quiet = speaker.warn(incident("crowd", people=5, grid_id="H1", id="inc-2"))
+    plain = speaker.warn(incident("no_mask", grid_id="B8", id="inc-3"))
     assert joined is not None and joined.text == "网格B7有12人聚集，请勿聚集"
     assert quiet is not None and plain is not None
     _wait_played(speaker, 3)
@@ -105,7 +105,7 @@ def test_warnings_play_from_the_cache_without_the_worker(speaker: Speaker, audio
 def test_counts_outside_the_prerendered_range_are_synthesised(speaker: Speaker) -> None:
     assert isinstance(speaker.sink, GateSink)
     speaker.sink.gate.set()
-    speaker.warn(Incident(type="crowd", count=99, grid_id="B7"))
+    speaker.warn(incident("crowd", people=99, grid_id="B7"))
     speaker.announce("Free text typed by the operator.", "en")
     _wait_played(speaker, 2)
     assert sorted((b.kind, b.cached) for b in speaker.played) == [("crowd", False), ("operator", False)]
@@ -114,9 +114,9 @@ def test_counts_outside_the_prerendered_range_are_synthesised(speaker: Speaker) 
 def test_record_is_logged_and_maps_onto_the_api(speaker: Speaker) -> None:
     assert isinstance(speaker.sink, GateSink)
     speaker.sink.gate.set()
-    first = speaker.warn(Incident(type="no_mask", grid_id="B7", id="inc-1", lat=31.2, lon=121.5, track_ids=(7,)))
+    first = speaker.warn(incident("no_mask", grid_id="B7", id="inc-1", lat=31.2, lon=121.5, track_ids=(7,)))
     assert first is not None and first.outcome == "queued" and first.text == "请佩戴口罩"
-    assert speaker.warn(Incident(type="no_mask", grid_id="B7", id="inc-2")) is None  # cooldown
+    assert speaker.warn(incident("no_mask", grid_id="B7", id="inc-2")) is None  # cooldown
     _wait_played(speaker, 1)
     deadline = time.monotonic() + 5
     while not speaker.records and time.monotonic() < deadline:  # type: ignore[attr-defined]
@@ -135,19 +135,19 @@ def test_record_is_logged_and_maps_onto_the_api(speaker: Speaker) -> None:
 
 
 def test_same_tracks_are_not_warned_again_in_the_next_grid(speaker: Speaker) -> None:
-    assert speaker.warn(Incident(type="crowd", count=4, grid_id="B7", track_ids=(1, 2, 3, 4))) is not None
-    assert speaker.warn(Incident(type="crowd", count=4, grid_id="B8", track_ids=(1, 2, 3, 4))) is None
-    assert speaker.warn(Incident(type="crowd", count=3, grid_id="B8", track_ids=(8, 9, 10))) is not None
+    assert speaker.warn(incident("crowd", people=4, grid_id="B7", track_ids=(1, 2, 3, 4))) is not None
+    assert speaker.warn(incident("crowd", people=4, grid_id="B8", track_ids=(1, 2, 3, 4))) is None
+    assert speaker.warn(incident("crowd", people=3, grid_id="B8", track_ids=(8, 9, 10))) is not None
 
 
 def test_operator_goes_before_queued_warnings(speaker: Speaker) -> None:
     assert isinstance(speaker.sink, GateSink)
-    speaker.warn(Incident(type="no_mask", grid_id="A1"))
+    speaker.warn(incident("no_mask", grid_id="A1"))
     deadline = time.monotonic() + 10
     while speaker.pending() and time.monotonic() < deadline:  # the loop takes it and waits in the sink
         time.sleep(0.01)
-    speaker.warn(Incident(type="no_mask", grid_id="A2"))
-    speaker.warn(Incident(type="crowd", count=9, grid_id="A3"))
+    speaker.warn(incident("no_mask", grid_id="A2"))
+    speaker.warn(incident("crowd", people=9, grid_id="A3"))
     speaker.announce_named("landing", "en")
     speaker.sink.gate.set()
     _wait_played(speaker, 4)
@@ -163,7 +163,7 @@ def test_operator_message_cuts_off_the_warning_playing(
     spk = Speaker(config, sink, cache_dir, policy=Policy(cooldown_s=60))
     spk.start()
     try:
-        spk.warn(Incident(type="crowd", count=12, grid_id="B7"))
+        spk.warn(incident("crowd", people=12, grid_id="B7"))
         player_until_cut.wait_until_playing()
         spk.announce_named("thanks")
         _wait_played(spk, 2, timeout=120)
@@ -188,8 +188,8 @@ def test_worker_survives_being_killed(speaker: Speaker) -> None:
 
 
 def test_bad_requests_fail_clearly(speaker: Speaker) -> None:
-    with pytest.raises(SynthesisError, match=r"\[speaker.phrasebook.fight\]"):
-        speaker.warn(Incident(type="fight", grid_id="B7"))
+    with pytest.raises(SynthesisError, match=r"\[speaker.phrasebook.other\]"):
+        speaker.warn(incident("other", grid_id="B7"))
     with pytest.raises(SynthesisError, match=r"known: landing, thanks"):
         speaker.announce_named("fire")
     with pytest.raises(SynthesisError, match="empty"):

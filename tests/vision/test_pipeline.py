@@ -61,10 +61,10 @@ def test_crowd_reported_once_with_position_grid_and_snapshot(
     incidents = [i for r in results for i in r.incidents]
     assert [i.type for i in incidents] == ["crowd"]
     crowd = incidents[0]
-    assert crowd.count >= 3 and crowd.grid_id == grid.id and crowd.drone_id == "drone-1"
+    assert crowd.people >= 3 and crowd.grid_id == grid.id and crowd.drone_id == "drone-1"
     assert results[2].incidents == [crowd]  # first seen at t=0, reported at min_duration_s
-    body = IncidentCreate.model_validate(crowd.to_api())
-    assert body.type == "crowd" and body.people == crowd.count and body.mission_id == "m-7"
+    body = IncidentCreate.model_validate(crowd.wire())
+    assert body.type == "crowd" and body.people == crowd.people and body.mission_id == "m-7"
     assert body.snapshot_sha == crowd.snapshot_sha
     assert crowd.snapshot is not None
     snap = cv2.imdecode(np.frombuffer(crowd.snapshot, np.uint8), cv2.IMREAD_COLOR)
@@ -122,5 +122,5 @@ def test_no_mask_incident_once_per_track(detector: PersonDetector, bus: np.ndarr
     person = int(np.flatnonzero(results[2].people.tracker_id == inc.track_ids[0])[0])
     assert inc.lat == pytest.approx(float(results[2].people.data["lat"][person]))
     assert inc.confidence > 0.5 and inc.details["label"] == "without_mask"
-    body = IncidentCreate.model_validate(inc.to_api())
+    body = IncidentCreate.model_validate(inc.wire())
     assert body.type == "no_mask" and body.people == 1 and body.drone_id == "d-2"
