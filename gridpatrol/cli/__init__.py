@@ -26,7 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gridpatrol.cli.models",
     "gridpatrol.outbox_cli",
     "gridpatrol.station.cli",
-    "gridpatrol.cli.console",
+    "gridpatrol.cli.console_accounts",
 )
 
 for _module in COMMAND_MODULES:

@@ -1,6 +1,9 @@
 """``gridpatrol console``: the operator console's accounts and audit log (the console itself is served by
 ``gridpatrol run`` and ``demo``).
 
+Named ``console_accounts``, not ``console``: ``gridpatrol.cli.console`` is the Rich console the other commands
+print with, and a submodule of that name would shadow it.
+
 Accounts live in the station's own file (``[console] db``, default ``console.db`` in the state folder), not in
 the incident log: see docs/console.md.
 """
