@@ -85,3 +85,13 @@ def test_console_commands_manage_accounts(tmp_path: Path, monkeypatch: pytest.Mo
     audit = run("audit")
     assert audit.exit_code == 0 and "cli\tdisable-user\tann" in audit.output
     state._settings = None
+
+
+def test_the_command_module_leaves_the_cli_console_alone() -> None:
+    """A command module called ``console`` once replaced the Rich console that every command prints with."""
+    from rich.console import Console
+
+    import gridpatrol.cli
+
+    assert isinstance(gridpatrol.cli.console, Console)
+    assert "gridpatrol.cli.console_accounts" in gridpatrol.cli.COMMAND_MODULES
