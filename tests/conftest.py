@@ -1,6 +1,11 @@
-"""Shared test set-up: nothing downloads, plots render off-screen."""
+"""Shared test set-up: nothing downloads, plots render off-screen, helpers beside this file import."""
 
 import os
+import sys
+from pathlib import Path
+
+# Test modules import the shared helpers here (sitl_slots) by name.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")

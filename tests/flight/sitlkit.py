@@ -1,7 +1,8 @@
 """ArduCopter SITL for the flight tests: a real autopilot homed at a plan's launch site, ready to arm.
 
 Skips when ``ARDUPILOT_SITL`` is unset (the Makefile sets it when ``../shared/sitl/arducopter`` exists). The SITL
-tests use instances 0-2 (tcp:127.0.0.1:5760, 5770, 5780); SITL exits with the process that started it.
+tests number their instances 0-2 within the block of instances this test process reserved (:mod:`sitl_slots`: a
+parallel worker or another test run gets another block); SITL exits with the process that started it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sitl_slots import sitl_instance
 
 from flight.link import MavLink
 from mission_planner.qgc_plan import read_qgc_plan
@@ -35,10 +37,11 @@ def need_sitl() -> str:
 def sitl_at(
     plan_file: Path, instance: int = 0, *, speedup: float = SITL_SPEEDUP, defaults: dict[str, float] | None = None
 ) -> Iterator[ArduPilotSITL]:
-    """An ArduCopter SITL homed at the plan's launch site, with a 3-D GPS fix and a healthy EKF."""
+    """An ArduCopter SITL homed at the plan's launch site, with a 3-D GPS fix and a healthy EKF (``instance``
+    counts within this process's block, :func:`sitl_slots.sitl_instance`)."""
     lat, lon, _ = read_qgc_plan(plan_file).home
     binary = need_sitl()
-    with ArduPilotSITL(binary, home=(lat, lon, GROUND_AMSL, 0.0), instance=instance, speedup=speedup,
+    with ArduPilotSITL(binary, home=(lat, lon, GROUND_AMSL, 0.0), instance=sitl_instance(instance), speedup=speedup,
                        defaults=defaults) as sitl:  # fmt: skip
         wait_ready(sitl.endpoint)
         yield sitl

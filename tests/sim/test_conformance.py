@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from pymavlink import mavutil
 from simgcs import command, connect, download, item, set_mode, upload, wait_for
+from sitl_slots import sitl_instance
 
 from sim import Simulator
 from sim.sitl import ArduPilotSITL
@@ -47,7 +48,7 @@ def vehicle(kind: str) -> Iterator[Any]:
     binary = os.environ.get("ARDUPILOT_SITL")
     if not binary:
         pytest.skip("ARDUPILOT_SITL is not set: the conformance test needs the real autopilot")
-    with ArduPilotSITL(binary, home=(LAT, LON, GROUND, 0.0), instance=2, speedup=SPEEDUP) as sitl:
+    with ArduPilotSITL(binary, home=(LAT, LON, GROUND, 0.0), instance=sitl_instance(2), speedup=SPEEDUP) as sitl:
         master = connect(sitl.endpoint)
         yield _ready(master)
         master.close()

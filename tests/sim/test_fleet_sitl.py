@@ -1,8 +1,9 @@
 """``gridpatrol sitl`` and ``gridpatrol demo --sitl``: the real ArduCopter SITL for integrators.
 
 The SITL parts need ``ARDUPILOT_SITL`` (the Makefile sets it when ``../shared/sitl/arducopter`` exists) and skip
-without it; they use instances 3 and 4 (ports 5790 and 5800) because the SITL tests of the flight code use 0-2 at
-the same time. Timeouts only bound hangs; nothing here asserts how long anything took.
+without it; they use instances 3 and 4 of this test process's block (:mod:`sitl_slots`) because the SITL tests of
+the flight code use 0-2, and a parallel worker or another test run has a block of its own. Timeouts only bound
+hangs; nothing here asserts how long anything took.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from pymavlink import mavutil
+from sitl_slots import sitl_instance, sitl_port
 
 from gridpatrol.cli.sitl import launch_homes, settings_snippet
 from gridpatrol.config import Settings
@@ -110,7 +112,10 @@ def _gone(pid: int) -> bool:
 def test_sitl_starts_two_vehicles_that_answer_and_stop_on_a_signal(sig: signal.Signals) -> None:
     if not os.environ.get("ARDUPILOT_SITL"):
         pytest.skip("ARDUPILOT_SITL is not set: point it to an ArduCopter SITL binary to run the SITL tests")
-    proc = gridpatrol("sitl", "--drones", "2", "--instance", "3", "--speedup", "10", env=dict(os.environ))
+    ports = (sitl_port(3), sitl_port(4))
+    proc = gridpatrol(
+        "sitl", "--drones", "2", "--instance", str(sitl_instance(3)), "--speedup", "10", env=dict(os.environ)
+    )
     assert proc.stdout is not None
     seen, sitl = "", []
     try:
@@ -118,11 +123,11 @@ def test_sitl_starts_two_vehicles_that_answer_and_stop_on_a_signal(sig: signal.S
         while "Ctrl-C to stop" not in seen and time.monotonic() < deadline and proc.poll() is None:
             seen += proc.stdout.readline()
         assert "Ctrl-C to stop" in seen, seen
-        assert 'connect = "tcp:127.0.0.1:5790"' in seen and 'connect = "tcp:127.0.0.1:5800"' in seen, seen
+        assert all(f'connect = "tcp:127.0.0.1:{port}"' in seen for port in ports), seen
         assert "[[run.drones]]" in seen and 'name = "sitl-quad"' in seen, seen  # printed literally, not as markup
         sitl = [p for p in _children(proc.pid) if "arducopter" in Path(f"/proc/{p}/cmdline").read_text()]
         assert len(sitl) == 2, seen
-        for port in (5790, 5800):
+        for port in ports:
             master = mavutil.mavlink_connection(f"tcp:127.0.0.1:{port}", source_system=255, source_component=190)
             try:
                 assert master.wait_heartbeat(timeout=60) is not None, f"no heartbeat on {port}"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pymavlink import mavutil
 from simgcs import command, connect, download, item, set_mode, upload, wait_for
+from sitl_slots import sitl_instance
 
 from sim.sitl import ArduPilotSITL, SITLError
 
@@ -20,7 +21,7 @@ mavlink = mavutil.mavlink
 def sitl_gcs() -> Iterator[Any]:
     if not os.environ.get("ARDUPILOT_SITL"):
         pytest.skip("ARDUPILOT_SITL is not set: point it to an ArduCopter SITL binary to run the SITL tests")
-    with ArduPilotSITL.from_env(speedup=5) as sitl:
+    with ArduPilotSITL.from_env(speedup=5, instance=sitl_instance(0)) as sitl:
         master = connect(sitl.endpoint)
 
         def fixed() -> bool:  # ArduCopter refuses uploads while it boots ("Only 0 items are supported")
