@@ -2,8 +2,8 @@
 
 Each action names its drone; an unknown drone, an unknown grid, a go-to outside the allowed airspace or a text
 that is too long is refused with a message for the operator, and nothing changes. Every attempt, done or refused,
-goes into the audit log with who, when and what came of it. Dangerous actions (return home, skip a grid, go to a
-point) are refused unless the request says the operator confirmed them.
+goes into the audit log with who, when and what came of it. Dangerous actions (return home, land, skip a grid, go
+to a point, investigate an incident) are refused unless the request says the operator confirmed them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mission_planner.district import District
 log = logging.getLogger(__name__)
 
 #: Actions that ask the operator to confirm first.
-DANGEROUS = frozenset({"return-home", "skip-grid", "goto"})
+DANGEROUS = frozenset({"return-home", "land", "skip-grid", "goto", "investigate"})
 
 
 @dataclass
@@ -85,6 +85,10 @@ class Actions:
                 return f"{drone_id} resumed its mission"
             if action == "return-home":
                 return str(st.return_home(drone_id))
+            if action == "land":
+                return self._land(drone_id)
+            if action == "investigate":
+                return self._investigate(drone_id, str(args.get("incident") or ""))
             if action == "skip-grid":
                 return str(st.skip_grid(drone_id, str(args.get("grid") or "")))
             if action == "speak":
@@ -96,6 +100,22 @@ class Actions:
         except (FlightError, ValueError) as exc:
             raise ActionError(409, str(exc)) from None
         raise ActionError(404, f"no action {action!r}")
+
+    def _land(self, drone_id: str) -> str:
+        commander = self.station.rigs[drone_id].flight.commander
+        if commander is None:
+            raise ActionError(409, f"{drone_id} is not connected yet")
+        commander.land()
+        return f"{drone_id} landing where it is (LAND)"
+
+    def _investigate(self, drone_id: str, incident: str) -> str:
+        owner = next((r.drone_id for r in list(self.station.incidents) if r.incident.id == incident), None)
+        if owner is None:
+            raise ActionError(404, f"no incident {incident!r} seen by this station")
+        if owner != drone_id:
+            raise ActionError(409, f"incident {incident} was seen by {owner}; it investigates its own incidents")
+        self.station.investigate(incident)
+        return f"{drone_id} investigating incident {incident}: fly there, hover, warn, then back to the route"
 
     def _speak(self, drone_id: str, args: dict[str, Any]) -> str:
         config = self.station.settings.speaker

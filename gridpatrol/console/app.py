@@ -67,6 +67,7 @@ class ActionBody(BaseModel):
     grid: str | None = Field(None, max_length=64)
     text: str | None = Field(None, max_length=2000)
     phrase: str | None = Field(None, max_length=64)
+    incident: str | None = Field(None, max_length=64)
     lang: str | None = Field(None, max_length=16)
     lat: float | None = None
     lon: float | None = None
@@ -191,7 +192,8 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
 
     @app.post("/api/drones/{drone_id}/{action}")
     def act(drone_id: str, action: str, body: ActionBody, who: Changing) -> dict[str, str]:
-        """Pause, resume, return-home, skip-grid, speak or goto; refused with a message and nothing changed."""
+        """Pause, resume, return-home, land, skip-grid, speak, goto or investigate; refused with a message and
+        nothing changed."""
         args = body.model_dump(exclude={"confirm"}, exclude_none=True)
         try:
             done = actions.do(who, drone_id, action, args, body.confirm)

@@ -123,6 +123,9 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(setup: tuple[An
         ("drone-1", "goto", {"lat": inside.y, "lon": inside.x}, 428, "needs confirmation"),
         ("drone-1", "return-home", {}, 428, "needs confirmation"),
         ("drone-1", "pause", {}, 409, "not connected yet"),
+        ("drone-1", "land", {"confirm": True}, 409, "not connected yet"),
+        ("drone-1", "land", {}, 428, "needs confirmation"),
+        ("drone-1", "investigate", {"incident": "nope", "confirm": True}, 404, "no incident 'nope'"),
         ("drone-1", "dance", {}, 404, "no action 'dance'"),
     ]
     for drone, action, body, code, words in cases:

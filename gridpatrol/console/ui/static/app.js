@@ -16,6 +16,15 @@ GP.incident = function (inc, top) {
   li.appendChild(GP.el('strong', null, inc.at + ' '));
   li.appendChild(document.createTextNode(what + ' · ' + inc.drone + (inc.warned ? ' · warned' : '')));
   li.dataset.incident = inc.id;
+  if (GP.me && GP.me.can_command && inc.lat !== null && inc.lat !== undefined) {
+    const b = GP.el('button', 'danger', 'Investigate');
+    b.type = 'button';
+    b.dataset.action = 'investigate';
+    b.addEventListener('click', () => GP.controls.act(inc.drone, 'investigate', {incident: inc.id},
+      'Send ' + inc.drone + ' to look at this ' + inc.type + ' incident, then back to its route?'));
+    li.appendChild(document.createTextNode(' '));
+    li.appendChild(b);
+  }
   const list = GP.$('#incidents');
   if (top) list.insertBefore(li, list.firstChild); else list.appendChild(li);
 };

@@ -4,7 +4,9 @@ GP.controls = {
   init(phrases) {
     if (!GP.me.can_command) { GP.$('#controls').remove(); return; }
     GP.$('#controls').hidden = false;
-    GP.$('#map-hint').textContent = 'Click the map to pick a go-to point.';
+    GP.$('#map-hint').textContent = 'Click the map to pick a go-to point. Keys for the drone chosen under ' +
+      'Command: p pause, r resume, h return home.';
+    document.addEventListener('keydown', (ev) => this.key(ev));
     const lang = GP.$('#speak-form [name=lang]');
     phrases.langs.forEach((l) => { const o = GP.el('option', null, l); o.value = l; lang.appendChild(o); });
     lang.value = phrases.lang;
@@ -30,6 +32,20 @@ GP.controls = {
       const id = this.drone();
       this.act(id, 'goto', body, 'Fly ' + id + ' to ' + body.lat.toFixed(6) + ', ' + body.lon.toFixed(6) + ' (GUIDED)?');
     });
+  },
+
+  /* Keyboard shortcuts for the drone chosen under Command (not while typing, not with modifiers). */
+  key(ev) {
+    const tag = (ev.target && ev.target.tagName) || '';
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || ['INPUT', 'SELECT', 'TEXTAREA'].includes(tag)) return;
+    if (!GP.$('#confirm').hidden) return;
+    const id = this.drone();
+    if (!id) return;
+    if (ev.key === 'p') this.act(id, 'pause', {});
+    else if (ev.key === 'r') this.act(id, 'resume', {});
+    else if (ev.key === 'h') this.act(id, 'return-home', {}, 'Return ' + id + ' home now (RTL)? Its mission ends.');
+    else return;
+    ev.preventDefault();
   },
 
   addDrone(id) {

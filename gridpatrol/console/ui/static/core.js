@@ -64,9 +64,11 @@ GP.confirm = function (text) {
       box.hidden = true;
       GP.$('#confirm-yes').onclick = null;
       GP.$('#confirm-no').onclick = null;
+      box.onkeydown = null;
       resolve(answer);
     };
     GP.$('#confirm-yes').onclick = () => done(true);
     GP.$('#confirm-no').onclick = () => done(false);
+    box.onkeydown = (ev) => { if (ev.key === 'Escape') done(false); };
   });
 };

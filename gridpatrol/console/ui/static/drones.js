@@ -46,6 +46,7 @@ GP.cards = {
     add('Pause', 'pause');
     add('Resume', 'resume');
     add('Return home', 'return-home', 'danger', () => 'Return ' + d.id + ' home now (RTL)? Its mission ends.');
+    add('Land', 'land', 'danger', () => 'Land ' + d.id + ' where it is now (LAND)? Check the ground below is clear.');
     const grids = GP.el('select');
     grids.setAttribute('aria-label', 'grid to skip');
     (d.grids || []).forEach((g) => { const o = GP.el('option', null, g); o.value = g; grids.appendChild(o); });
