@@ -305,6 +305,19 @@ def test_payloads_in_names_and_vehicle_text_stay_text(operator: Watched, flying:
     assert not [e for e in operator.errors if "Content Security Policy" in e], operator.errors
 
 
+def test_the_page_switches_between_english_and_chinese(operator: Watched) -> None:
+    page = operator.page
+    page.click("#lang")
+    expect(page.locator("h1")).to_have_text("巡逻操作台")
+    expect(card(page, "drone-1").locator("button[data-action=pause]")).to_have_text("暂停")
+    expect(card(page, "drone-1").locator("dt").first).to_have_text("模式")
+    expect(page.locator("#link-state")).to_have_text("在线")
+    assert page.evaluate("document.documentElement.lang") == "zh"
+    page.click("#lang")
+    expect(page.locator("h1")).to_have_text("Operator console")
+    expect(card(page, "drone-1").locator("button[data-action=pause]")).to_have_text("Pause")
+
+
 def test_a_radio_dropout_shows_the_stalled_banner_until_the_link_is_back(operator: Watched, flying: Flying) -> None:
     page = operator.page
     banner = card(page, "drone-2").locator(".stalled")

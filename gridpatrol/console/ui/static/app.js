@@ -12,16 +12,17 @@ GP.showLogin = function (message) {
 
 GP.incident = function (inc, top) {
   const li = GP.el('li');
-  const what = inc.type + ' ×' + inc.count + ' · ' + (inc.grid ? 'grid ' + inc.grid : 'outside the grids');
+  const where = inc.grid ? GP.t('grid {0}', inc.grid) : GP.t('outside the grids');
+  const what = GP.t(inc.type) + ' ×' + inc.count + ' · ' + where;
   li.appendChild(GP.el('strong', null, inc.at + ' '));
-  li.appendChild(document.createTextNode(what + ' · ' + inc.drone + (inc.warned ? ' · warned' : '')));
+  li.appendChild(document.createTextNode(what + ' · ' + inc.drone + (inc.warned ? ' · ' + GP.t('warned') : '')));
   li.dataset.incident = inc.id;
   if (GP.me && GP.me.can_command && inc.lat !== null && inc.lat !== undefined) {
-    const b = GP.el('button', 'danger', 'Investigate');
+    const b = GP.tr('button', 'danger', 'Investigate');
     b.type = 'button';
     b.dataset.action = 'investigate';
     b.addEventListener('click', () => GP.controls.act(inc.drone, 'investigate', {incident: inc.id},
-      'Send ' + inc.drone + ' to look at this ' + inc.type + ' incident, then back to its route?'));
+      GP.t('Send {0} to look at this {1} incident, then back to its route?', inc.drone, GP.t(inc.type))));
     li.appendChild(document.createTextNode(' '));
     li.appendChild(b);
   }
@@ -32,7 +33,8 @@ GP.incident = function (inc, top) {
 GP.onDrones = function (drones, full) {
   GP.lastNews = Date.now();
   GP.$('#station-silent').hidden = true;
-  GP.$('#link-state').textContent = 'live';
+  GP.$('#link-state').dataset.i18n = 'live';
+  GP.$('#link-state').textContent = GP.t('live');
   GP.$('#link-state').className = 'badge on';
   drones.forEach((d) => { GP.drones[d.id] = d; GP.cards.update(d); GP.map.drone(d, full); });
 };
@@ -46,7 +48,7 @@ GP.listen = function () {
   es.onerror = async () => {
     if (es.readyState === EventSource.CLOSED) {
       const r = await GP.call('GET', '/api/me');
-      if (!r.ok) GP.showLogin('Your login ended; log in again.');
+      if (!r.ok) GP.showLogin(GP.t('Your login ended; log in again.'));
     }
   };
 };
@@ -67,6 +69,8 @@ GP.start = async function () {
 };
 
 document.addEventListener('DOMContentLoaded', async () => {
+  GP.translate();
+  GP.$('#lang').addEventListener('click', () => GP.setLang(GP.lang === 'zh' ? 'en' : 'zh'));
   GP.$('#login-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.target;
@@ -84,7 +88,8 @@ document.addEventListener('DOMContentLoaded', async () => {
   setInterval(() => {
     if (GP.me && GP.lastNews && Date.now() - GP.lastNews > 2000) {
       GP.$('#station-silent').hidden = false;
-      GP.$('#link-state').textContent = 'silent';
+      GP.$('#link-state').dataset.i18n = 'silent';
+      GP.$('#link-state').textContent = GP.t('silent');
       GP.$('#link-state').className = 'badge off';
     }
   }, 500);

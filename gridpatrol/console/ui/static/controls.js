@@ -4,8 +4,10 @@ GP.controls = {
   init(phrases) {
     if (!GP.me.can_command) { GP.$('#controls').remove(); return; }
     GP.$('#controls').hidden = false;
-    GP.$('#map-hint').textContent = 'Click the map to pick a go-to point. Keys for the drone chosen under ' +
-      'Command: p pause, r resume, h return home.';
+    const hint = GP.$('#map-hint');
+    hint.dataset.i18n = 'Click the map to pick a go-to point. Keys for the drone chosen under Command: p pause, ' +
+      'r resume, h return home.';
+    hint.textContent = GP.t(hint.dataset.i18n);
     document.addEventListener('keydown', (ev) => this.key(ev));
     const lang = GP.$('#speak-form [name=lang]');
     phrases.langs.forEach((l) => { const o = GP.el('option', null, l); o.value = l; lang.appendChild(o); });
@@ -30,7 +32,7 @@ GP.controls = {
       const body = {lat: Number(f.lat.value), lon: Number(f.lon.value)};
       if (f.alt_m.value !== '') body.alt_m = Number(f.alt_m.value);
       const id = this.drone();
-      this.act(id, 'goto', body, 'Fly ' + id + ' to ' + body.lat.toFixed(6) + ', ' + body.lon.toFixed(6) + ' (GUIDED)?');
+      this.act(id, 'goto', body, GP.t('Fly {0} to {1}, {2} (GUIDED)?', id, body.lat.toFixed(6), body.lon.toFixed(6)));
     });
   },
 
@@ -43,7 +45,7 @@ GP.controls = {
     if (!id) return;
     if (ev.key === 'p') this.act(id, 'pause', {});
     else if (ev.key === 'r') this.act(id, 'resume', {});
-    else if (ev.key === 'h') this.act(id, 'return-home', {}, 'Return ' + id + ' home now (RTL)? Its mission ends.');
+    else if (ev.key === 'h') this.act(id, 'return-home', {}, GP.t('Return {0} home now (RTL)? Its mission ends.', id));
     else return;
     ev.preventDefault();
   },
@@ -68,7 +70,7 @@ GP.controls = {
   /* Send one action; dangerous ones (question given) are confirmed in the page first. */
   async act(droneId, action, body, question) {
     if (question) {
-      if (!(await GP.confirm(question))) { GP.say(true, 'cancelled'); return; }
+      if (!(await GP.confirm(question))) { GP.say(true, GP.t('cancelled')); return; }
       body = Object.assign({confirm: true}, body);
     }
     GP.say(true, action + ' ' + droneId + ' …');

@@ -1,12 +1,12 @@
 /* Console core: the shared state, safe element building (text only) and calls to the station's API.
  * Every string from a vehicle, the district file or the station goes into the page as textContent. */
 'use strict';
-window.GP = {
+Object.assign(window.GP = window.GP || {}, {
   me: null,          // {username, role, csrf, can_command}
   drones: {},        // id -> latest view
   district: null,
   lastNews: 0,       // Date.now() of the last drones event
-};
+});
 
 GP.el = function (tag, cls, text) {
   const node = document.createElement(tag);
@@ -36,7 +36,8 @@ GP.call = async function (method, path, body) {
   }
   let data = {};
   try { data = await response.json(); } catch (err) { data = {}; }
-  if (response.status === 401 && path !== '/api/login' && path !== '/api/me') GP.showLogin('Your login ended; log in again.');
+  const ended = response.status === 401 && path !== '/api/login' && path !== '/api/me';
+  if (ended) GP.showLogin(GP.t('Your login ended; log in again.'));
   return {ok: response.ok, status: response.status, data};
 };
 
@@ -51,6 +52,13 @@ GP.fmt = function (value, unit, digits) {
   if (value === null || value === undefined) return '-';
   const text = typeof value === 'number' && digits !== undefined ? value.toFixed(digits) : String(value);
   return unit ? text + ' ' + unit : text;
+};
+
+/* An element whose text is the translation of ``key`` (and follows language switches). */
+GP.tr = function (tag, cls, key) {
+  const node = GP.el(tag, cls, GP.t(key));
+  node.dataset.i18n = key;
+  return node;
 };
 
 /* Ask before a dangerous action, in the page (no window.confirm). Resolves to true when confirmed. */

@@ -19,7 +19,7 @@ GP.cards = {
     const dl = GP.el('dl');
     const values = {};
     this.FIELDS.forEach(([key, label]) => {
-      dl.appendChild(GP.el('dt', null, label));
+      dl.appendChild(GP.tr('dt', null, label));
       const dd = GP.el('dd');
       dd.dataset.field = key;
       values[key] = dd;
@@ -37,7 +37,7 @@ GP.cards = {
   buttons(d) {
     const box = GP.el('div', 'buttons');
     const add = (label, action, cls, ask) => {
-      const b = GP.el('button', cls, label);
+      const b = GP.tr('button', cls, label);
       b.type = 'button';
       b.dataset.action = action;
       b.addEventListener('click', () => GP.controls.act(d.id, action, {}, ask ? ask() : null));
@@ -45,17 +45,17 @@ GP.cards = {
     };
     add('Pause', 'pause');
     add('Resume', 'resume');
-    add('Return home', 'return-home', 'danger', () => 'Return ' + d.id + ' home now (RTL)? Its mission ends.');
-    add('Land', 'land', 'danger', () => 'Land ' + d.id + ' where it is now (LAND)? Check the ground below is clear.');
+    add('Return home', 'return-home', 'danger', () => GP.t('Return {0} home now (RTL)? Its mission ends.', d.id));
+    add('Land', 'land', 'danger', () => GP.t('Land {0} where it is now (LAND)? Check the ground below is clear.', d.id));
     const grids = GP.el('select');
     grids.setAttribute('aria-label', 'grid to skip');
     (d.grids || []).forEach((g) => { const o = GP.el('option', null, g); o.value = g; grids.appendChild(o); });
     box.appendChild(grids);
-    const skip = GP.el('button', 'danger', 'Skip grid');
+    const skip = GP.tr('button', 'danger', 'Skip grid');
     skip.type = 'button';
     skip.dataset.action = 'skip-grid';
     skip.addEventListener('click', () => GP.controls.act(d.id, 'skip-grid', {grid: grids.value},
-      'Skip the rest of grid ' + grids.value + ' on ' + d.id + '?'));
+      GP.t('Skip the rest of grid {0} on {1}?', grids.value, d.id)));
     box.appendChild(skip);
     return box;
   },
@@ -63,10 +63,11 @@ GP.cards = {
   update(d) {
     const entry = this.cards[d.id] || this.build(d);
     const v = entry.values;
-    v.mode.textContent = d.connected ? (d.mode || '-') + (d.armed ? ' (armed)' : '') : 'not connected';
-    v.phase.textContent = d.phase + (d.investigating ? ', investigating' : '') + (d.error ? ': ' + d.error : '');
+    const armed = d.armed ? ' (' + GP.t('armed') + ')' : '';
+    v.mode.textContent = d.connected ? (d.mode || '-') + armed : GP.t('not connected');
+    v.phase.textContent = d.phase + (d.investigating ? ', ' + GP.t('investigating') : '') + (d.error ? ': ' + d.error : '');
     v.battery.textContent = GP.fmt(d.battery_pct, '%') + (d.voltage_v ? ' / ' + GP.fmt(d.voltage_v, 'V') : '');
-    v.link.textContent = !d.connected ? '-' : d.link_ok ? 'ok' : 'lost';
+    v.link.textContent = !d.connected ? '-' : GP.t(d.link_ok ? 'ok' : 'lost');
     v.alt.textContent = GP.fmt(d.alt_m, 'm');
     v.speed.textContent = GP.fmt(d.speed_ms, 'm/s');
     v.heading.textContent = GP.fmt(d.heading_deg, '°');
@@ -75,7 +76,7 @@ GP.cards = {
     v.video.textContent = d.video + (d.fps ? ', ' + d.fps + ' fps' : '');
     v.message.textContent = d.statustext || '-';
     entry.banner.hidden = !d.stalled;
-    entry.banner.textContent = d.stalled ? 'Telemetry stopped ' + GP.fmt(d.telemetry_age_s, 's', 1) + ' ago' : '';
+    entry.banner.textContent = d.stalled ? GP.t('Telemetry stopped {0} ago', GP.fmt(d.telemetry_age_s, 's', 1)) : '';
     entry.card.classList.toggle('is-stalled', Boolean(d.stalled));
     entry.card.dataset.mode = d.mode || '';
   },

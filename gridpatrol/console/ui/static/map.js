@@ -33,7 +33,7 @@ GP.map = {
       onEachFeature: (f, lyr) => {
         const p = f.properties;
         const kind = {fence: 'fence', grid: 'grid', nofly: 'no-fly zone', launch: 'launch site'}[p.kind] || p.kind;
-        this.tip(lyr, kind + ' ' + p.id, p.name);
+        this.tip(lyr, GP.t(kind) + ' ' + p.id, p.name);
       },
     }).addTo(this.map);
     const bounds = layer.getBounds();
