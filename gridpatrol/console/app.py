@@ -165,7 +165,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
     @app.get("/api/drones")
     def drones(who: Who) -> dict[str, Any]:
         """Every drone's latest state with the track it flew."""
-        return {"drones": watch.drones(tracks=True), "stall_s": config.stall_s}
+        return {"drones": watch.drones(tracks=True), "grids": watch.grids(), "stall_s": config.stall_s}
 
     @app.get("/api/incidents")
     def incidents(who: Who) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
             checked, sent_version = loop.time(), -1
             seen = len(station.incidents)
             yield b"retry: 1000\n\n"
-            yield _event("drones", {"drones": watch.drones(tracks=True), "full": True})
+            yield _event("drones", {"drones": watch.drones(tracks=True), "full": True, "grids": watch.grids()})
             while not await request.is_disconnected():
                 await asyncio.sleep(PUSH_S)
                 if loop.time() - checked >= RECHECK_S:
@@ -221,7 +221,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
                         return
                 if watch.version != sent_version:
                     sent_version = watch.version
-                    yield _event("drones", {"drones": watch.drones()})
+                    yield _event("drones", {"drones": watch.drones(), "grids": watch.grids()})
                 records = list(station.incidents)
                 for record in records[seen:]:
                     yield _event("incident", incident_view(record))

@@ -64,6 +64,39 @@ def grid_of_item(grid_items: dict[str, list[tuple[int, int]]], seq: int | None) 
     return None
 
 
+#: The review UI's five grid colours, by open incidents (``[api] grid_colour_thresholds`` sets the steps).
+GRID_COLOURS = ("white", "green", "yellow", "orange", "red")
+
+
+def grid_colour(count: int, thresholds: list[int]) -> str:
+    """The colour of a grid with ``count`` incidents: white below the first threshold, then green ... red.
+
+    Example:
+        >>> [grid_colour(n, [1, 3, 6, 10]) for n in (0, 1, 3, 9, 10)]
+        ['white', 'green', 'yellow', 'orange', 'red']
+    """
+    return GRID_COLOURS[sum(count >= t for t in thresholds[:4])]
+
+
+def video_problem(state: str, frame_walls: Any, fps: float, now_wall: float, stall_s: float) -> str | None:
+    """Why a drone's video analysis is not keeping up, in words, or None when it is (or there is no video).
+
+    Analysing but no frame for ``stall_s`` plus one analysis period is a stall; an error is said as such.
+
+    Example:
+        >>> video_problem("analysing", [100.0], 2.0, 102.5, 1.5)
+        'no analysed frame for 2.5 s'
+        >>> video_problem("analysing", [100.0], 2.0, 101.0, 1.5) is None
+        True
+    """
+    if state == "error":
+        return "video analysis failed"
+    if state != "analysing" or not frame_walls:
+        return None
+    silent = now_wall - frame_walls[-1]
+    return f"no analysed frame for {silent:.1f} s" if silent > stall_s + 1.0 / max(fps, 0.1) else None
+
+
 class Watch:
     """Samples every drone a few times a second: the latest view of each and the track it flew.
 
@@ -80,6 +113,7 @@ class Watch:
         self.tracks: dict[str, deque[tuple[float, float]]] = {d: deque(maxlen=TRACK_POINTS) for d in station.rigs}
         self.version = 0
         self._drones: list[dict[str, Any]] = []
+        self._grids: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -104,9 +138,22 @@ class Watch:
         """Take one sample of every drone."""
         now = time.monotonic()
         drones = [self._drone(drone_id, rig, now) for drone_id, rig in self.station.rigs.items()]
+        counts: dict[str, int] = {}
+        for record in list(self.station.incidents):
+            grid = getattr(record.incident, "grid_id", None)
+            if grid:
+                counts[grid] = counts.get(grid, 0) + 1
+        thresholds = self.station.settings.api.grid_colour_thresholds
+        grids = {g: {"count": n, "colour": grid_colour(n, thresholds)} for g, n in counts.items()}
         with self._lock:
             self._drones = drones
+            self._grids = grids
             self.version += 1
+
+    def grids(self) -> dict[str, dict[str, Any]]:
+        """Per grid with incidents: how many this patrol found and its colour (grids without any are white)."""
+        with self._lock:
+            return dict(self._grids)
 
     def drones(self, tracks: bool = False) -> list[dict[str, Any]]:
         """The latest view of every drone, with the whole track of each when ``tracks``."""
@@ -138,6 +185,9 @@ class Watch:
             "connected": state is not None,
             "investigating": self._investigating(drone_id, rig),
             "grids": list(rig.checked.plan.grid_items),
+            "video_problem": video_problem(
+                rig.stream_state, rig.frame_walls, self.station.run.fps, time.time(), self.stall_s
+            ),
         }
         if state is None:
             view.update(stalled=False, telemetry_age_s=None)

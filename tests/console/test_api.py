@@ -178,3 +178,25 @@ def test_accounts_refuse_weak_passwords_and_bad_roles(tmp_path: Path) -> None:
     stored = accounts._db.execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$") and PASSWORDS["op"] not in stored
     accounts.close()
+
+
+def test_a_silent_video_analysis_is_said_per_drone(setup: tuple[Any, Accounts, TestClient]) -> None:
+    """The events thread keeps ``stream_state`` and ``frame_walls`` of each rig; a drone whose analysis stopped
+    delivering frames is reported with how long it has been silent, the other one not."""
+    import time
+
+    station, _, client = setup
+    login(client, "obs")
+    rig = station.rigs["drone-2"]
+    state, walls = rig.stream_state, list(rig.frame_walls)
+    try:
+        rig.stream_state = "analysing"
+        rig.frame_walls.append(time.time() - 30.0)
+        client.app.state.watch.sample()  # type: ignore[attr-defined]
+        views = {d["id"]: d for d in client.get("/api/drones").json()["drones"]}
+        assert views["drone-2"]["video_problem"].startswith("no analysed frame for 3")
+        assert views["drone-1"]["video_problem"] is None
+    finally:
+        rig.stream_state = state
+        rig.frame_walls.clear()
+        rig.frame_walls.extend(walls)

@@ -170,6 +170,8 @@ def test_operator_sees_district_and_drones_moving(operator: Watched, flying: Fly
         arg=list(before),
     )
     expect(card(page, "drone-1").locator("[data-field=mode]")).to_contain_text("AUTO")
+    grids = len(load_district(flying.district).grids)
+    expect(page.locator("#map path[data-colour=white]")).to_have_count(grids)  # no incidents: every grid white
     assert not operator.errors, operator.errors
 
 

@@ -30,7 +30,8 @@ GP.incident = function (inc, top) {
   if (top) list.insertBefore(li, list.firstChild); else list.appendChild(li);
 };
 
-GP.onDrones = function (drones, full) {
+GP.onDrones = function (drones, full, grids) {
+  if (grids) GP.map.gridColours(grids);
   GP.lastNews = Date.now();
   GP.$('#station-silent').hidden = true;
   GP.$('#link-state').dataset.i18n = 'live';
@@ -42,7 +43,7 @@ GP.onDrones = function (drones, full) {
 GP.listen = function () {
   const es = new EventSource('/api/events');
   GP.stream = es;
-  es.addEventListener('drones', (ev) => { const data = JSON.parse(ev.data); GP.onDrones(data.drones, data.full); });
+  es.addEventListener('drones', (ev) => { const data = JSON.parse(ev.data); GP.onDrones(data.drones, data.full, data.grids); });
   es.addEventListener('incident', (ev) => GP.incident(JSON.parse(ev.data), true));
   es.addEventListener('end', (ev) => GP.showLogin(JSON.parse(ev.data).reason));
   es.onerror = async () => {

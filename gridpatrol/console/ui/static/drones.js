@@ -75,8 +75,11 @@ GP.cards = {
     v.item.textContent = d.item === undefined || d.item === null ? '-' : d.item + ' / ' + d.items;
     v.video.textContent = d.video + (d.fps ? ', ' + d.fps + ' fps' : '');
     v.message.textContent = d.statustext || '-';
-    entry.banner.hidden = !d.stalled;
-    entry.banner.textContent = d.stalled ? GP.t('Telemetry stopped {0} ago', GP.fmt(d.telemetry_age_s, 's', 1)) : '';
+    const problems = [];
+    if (d.stalled) problems.push(GP.t('Telemetry stopped {0} ago', GP.fmt(d.telemetry_age_s, 's', 1)));
+    if (d.video_problem) problems.push(GP.t('Video: {0}', d.video_problem));
+    entry.banner.hidden = problems.length === 0;
+    entry.banner.textContent = problems.join(' · ');
     entry.card.classList.toggle('is-stalled', Boolean(d.stalled));
     entry.card.dataset.mode = d.mode || '';
   },

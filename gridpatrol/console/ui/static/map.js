@@ -2,7 +2,9 @@
  * No tiles unless the station is configured with some: a plain background. Tooltips are DOM nodes with text. */
 'use strict';
 GP.map = {
-  map: null, markers: {}, tracks: {}, pick: null,
+  map: null, markers: {}, tracks: {}, pick: null, grids: {},
+  // The review UI's five colours by the grid's incidents (fewer than [api] grid_colour_thresholds[0]: white).
+  FILL: {white: '#ffffff', green: '#66bb6a', yellow: '#fdd835', orange: '#fb8c00', red: '#e53935'},
 
   init(onPick) {
     const map = L.map('map', {zoomControl: true, attributionControl: false});
@@ -32,12 +34,23 @@ GP.map = {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {radius: 7, color: '#2e7d32', fillOpacity: 0.6}),
       onEachFeature: (f, lyr) => {
         const p = f.properties;
+        if (p.kind === 'grid') this.grids[p.id] = lyr;
         const kind = {fence: 'fence', grid: 'grid', nofly: 'no-fly zone', launch: 'launch site'}[p.kind] || p.kind;
         this.tip(lyr, GP.t(kind) + ' ' + p.id, p.name);
       },
     }).addTo(this.map);
     const bounds = layer.getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, {padding: [10, 10]});
+  },
+
+  /* Colour each grid by the incidents found in it this patrol ({id: {count, colour}}; absent: white). */
+  gridColours(counts) {
+    Object.entries(this.grids).forEach(([id, lyr]) => {
+      const colour = (counts[id] && counts[id].colour) || 'white';
+      lyr.setStyle({fillColor: this.FILL[colour], fillOpacity: colour === 'white' ? 0.08 : 0.45});
+      const node = lyr.getElement && lyr.getElement();
+      if (node) node.dataset.colour = colour;
+    });
   },
 
   drone(d, full) {
