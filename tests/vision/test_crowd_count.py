@@ -45,6 +45,6 @@ def test_dense_group_is_recounted_closer_to_the_truth(request: pytest.FixtureReq
         counts[recount] = max((c.count for c in result.crowds), default=0)
         if recount:
             incidents = [i for i in result.incidents if i.type == "crowd"]
-            assert incidents and incidents[0].count == counts[True]  # the incident carries the recount
+            assert incidents and incidents[0].people == counts[True]  # the incident carries the recount
     assert counts[False] <= 14  # the frame-wide pass misses about half of them
     assert abs(counts[True] - 20) <= 4  # within 20 %
