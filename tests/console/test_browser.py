@@ -331,6 +331,17 @@ def test_a_radio_dropout_shows_the_stalled_banner_until_the_link_is_back(operato
     expect(banner).to_be_hidden()
 
 
+def test_reloading_the_page_keeps_the_login_and_never_stops_a_flight(operator: Watched, flying: Flying) -> None:
+    page = operator.page
+    page.reload()
+    expect(page.locator("#app")).to_be_visible()  # the login cookie survives a reload
+    expect(page.locator("#login")).to_be_hidden()
+    expect(page.locator(".drone")).to_have_count(2)
+    page.context.new_page().close()  # another tab opened and closed: nothing happens to the drones either
+    assert all(r.flight.status.phase == "mission" for r in flying.station.rigs.values())
+    assert {flying.sims[i].vehicle(0).mode for i in (0, 1)} == {"AUTO"}
+
+
 def test_land_asks_first_then_lands_where_it_is(operator: Watched, flying: Flying) -> None:
     page, vehicle = operator.page, flying.sims[0].vehicle(0)
     card(page, "drone-1").locator("button[data-action=land]").click()
