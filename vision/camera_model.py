@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from mission_planner.profiles import CameraProfile
 
@@ -157,12 +158,12 @@ class CameraModel:
         uv = np.column_stack([self.cx + self.fx * cam[:, 0] / safe, self.cy + self.fy * cam[:, 1] / safe])
         return uv, depth
 
-    def rays(self, pixels: np.ndarray, azimuth_deg: float, elevation_deg: float) -> np.ndarray:
+    def rays(self, pixels: np.ndarray, azimuth_deg: float, elevation_deg: float) -> NDArray[np.float64]:
         """World directions (N, 3), not normalised, through pixels (N, 2) of a camera looking this way."""
         right, down, forward = camera_axes(azimuth_deg, elevation_deg)
         u = (pixels[:, 0] - self.cx) / self.fx
         v = (pixels[:, 1] - self.cy) / self.fy
-        return forward[None, :] + u[:, None] * right[None, :] + v[:, None] * down[None, :]
+        return np.asarray(forward[None, :] + u[:, None] * right[None, :] + v[:, None] * down[None, :], dtype=np.float64)
 
     def grid_rays(self, pose: CameraPose, step: int = 1) -> np.ndarray:
         """World directions (H/step, W/step, 3), not normalised, through the centres of ``step``-pixel blocks."""

@@ -55,7 +55,7 @@ def resolve_model(model: Path, data_dir: Path | None = None) -> Path:
 
 def load_yolo(path: Path) -> Any:
     """Load YOLO weights or an OpenVINO folder for detection (a bare official name may download, see above)."""
-    from ultralytics import YOLO
+    from ultralytics.models import YOLO
 
     try:
         return YOLO(str(path), task="detect")

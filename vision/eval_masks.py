@@ -169,7 +169,7 @@ def evaluate_stills(pipeline: Pipeline, images: Sequence[Path], *, min_face_px: 
 
 def ultralytics_metrics(weights: Path, imgsz: int) -> dict[str, dict[str, float]]:
     """Ultralytics' own box metrics per class (P, R, mAP50, mAP50-95) on the validation split."""
-    from ultralytics import YOLO
+    from ultralytics.models import YOLO
 
     split = mask_split()
     with label_cache_left_as_is(split), tempfile.TemporaryDirectory() as tmp:

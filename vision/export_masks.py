@@ -21,7 +21,7 @@ from vision.masks import DEFAULT_IMGSZ, TRAINED_WEIGHTS
 def export(weights: Path = TRAINED_WEIGHTS, *, imgsz: int = DEFAULT_IMGSZ, fraction: float = 0.5) -> Path:
     """Export ``weights`` to an OpenVINO INT8 folder beside them and return its path."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
-    from ultralytics import YOLO
+    from ultralytics.models import YOLO
 
     split = mask_split()
     with tempfile.TemporaryDirectory() as tmp:

@@ -186,7 +186,7 @@ class MaskChecker:
         if not 0 < conf < 1:
             raise ValueError(f"conf must be between 0 and 1, got {conf}")
         os.environ.setdefault("YOLO_OFFLINE", "1")
-        from ultralytics import YOLO
+        from ultralytics.models import YOLO
 
         self.weights = path
         self.min_face_px = float(min_face_px)

@@ -188,7 +188,7 @@ def export_openvino(weights: Path, dest: Path, *, name: str | None = None, int8:
             "INT8 export needs the nncf package: pip install 'gridpatrol[export]' (or nncf), "
             "or export without INT8 (--no-int8)"
         )
-    from ultralytics import YOLO
+    from ultralytics.models import YOLO
 
     name = name or weights.stem
     dest.mkdir(parents=True, exist_ok=True)

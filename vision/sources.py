@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -67,7 +66,7 @@ def _capture(target: str | int, timeout_s: float) -> cv2.VideoCapture:
 
 def open_capture(target: str | int, timeout_s: float) -> cv2.VideoCapture:
     """A VideoCapture that is open, or SourceError after at most about ``timeout_s`` seconds."""
-    box: dict[str, Any] = {}
+    box: dict[str, cv2.VideoCapture] = {}
 
     def work() -> None:
         box["cap"] = _capture(target, timeout_s)

@@ -52,7 +52,7 @@ def train(
     """
     os.environ.setdefault("YOLO_OFFLINE", "1")
     import torch
-    from ultralytics import YOLO
+    from ultralytics.models import YOLO
 
     torch.set_num_threads(threads)
     data_dir = data_dir or default_data_dir()
