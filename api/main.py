@@ -4,7 +4,7 @@
 Example:
     >>> import tempfile
     >>> from api.clock import Clock
-from api.config import ApiConfig
+    >>> from api.config import ApiConfig
     >>> app = create_app(ApiConfig(data_dir=Path(tempfile.mkdtemp())))
     >>> app.title
     'gridpatrol incident log'

@@ -6,7 +6,7 @@ files of image paths (labels are found by replacing ``images/`` with ``labels/``
 
 Example:
     >>> split = mask_split(Path("/data/face_mask"))  # doctest: +SKIP
-    >>> len(split.val) > 0
+    >>> len(split.val) > 0  # doctest: +SKIP
     True
 """
 
