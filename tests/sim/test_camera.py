@@ -25,9 +25,9 @@ MODEL = CameraModel.from_profile(CAM)
 
 
 @pytest.fixture(scope="session")
-def sprites(request: pytest.FixtureRequest) -> SpriteBank:
-    """Sprites cut once (about 30 s) and kept in pytest's cache folder (.pytest_cache, not in the repository)."""
-    return SpriteBank.load(cache_dir=Path(request.config.cache.mkdir("gridpatrol-sprites")), want=6)
+def sprites(sprite_bank: SpriteBank) -> SpriteBank:
+    """Sprites cut once (about 30 s) and kept in pytest's cache folder (tests/conftest.py's ``sprite_bank``)."""
+    return sprite_bank
 
 
 def pose(alt: float, pitch: float, yaw: float = 0.0, east: float = 0.0, north: float = 0.0) -> CameraPose:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -26,10 +24,9 @@ def test_group_region_pads_by_median_height_and_clips_to_the_frame() -> None:
 def test_dense_group_is_recounted_closer_to_the_truth(request: pytest.FixtureRequest, detector: PersonDetector) -> None:
     from sim.camera import CameraRenderer, look_at
     from sim.scene import GroundScene, _group_layout
-    from sim.sprites import SpriteBank
 
     try:
-        bank = SpriteBank.load(cache_dir=Path(request.config.cache.mkdir("gridpatrol-sprites")), want=6)
+        bank = request.getfixturevalue("sprite_bank")  # cut once per run, cached between runs
     except FileNotFoundError as exc:
         pytest.skip(str(exc))
     rng = np.random.default_rng(240)  # benchmarks/crowd_count.py's group of 20 at 40 m, seed 0

@@ -7,7 +7,6 @@ runs the real pipeline on it.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,12 +49,11 @@ def test_rendered_group_becomes_one_crowd_incident_at_its_place(
     request: pytest.FixtureRequest, detector: PersonDetector
 ) -> None:
     from sim.scene import GroundScene
-    from sim.sprites import SpriteBank
     from vision.config import CrowdConfig, MaskStageConfig, VisionConfig
     from vision.pipeline import Pipeline
 
     try:
-        bank = SpriteBank.load(cache_dir=Path(request.config.cache.mkdir("gridpatrol-sprites")), want=6)
+        bank = request.getfixturevalue("sprite_bank")  # cut once per run, cached between runs
     except FileNotFoundError as exc:
         pytest.skip(str(exc))
     scene = GroundScene.around([ORIGIN], groups=1, singles=2, seed=3, spread_m=4.0)
