@@ -3,8 +3,9 @@ station call made from Python in the same run; and the console's CPU while a pag
 
 A real station flies two drones (no cameras) on the built-in simulator; the console is served beside it and
 Debian's Chromium (headless) is logged in as an operator. Each sample pauses a drone (BRAKE), then resumes it
-(AUTO). "Click" is Playwright's click on the drone's button; "vehicle" is the moment the simulated vehicle's mode
-changes (polled every millisecond in this process: the simulator runs here). The baseline makes the same
+(AUTO). "Click" is Playwright's click on the drone's button; "mode" is the moment the simulated vehicle's mode
+changes (polled every millisecond in this process: the simulator runs here); "ACK" is the first COMMAND_ACK the
+station's MAVLink link receives from that drone afterwards. The baseline makes the same
 ``Station.pause`` / ``Station.resume`` call from a Python thread. The ratio says what the browser, HTTP and the
 console add; the rest is the MAVLink command and its acknowledgement (``flight.commands``).
 
@@ -81,6 +82,25 @@ def flying(out: Path, speedup: float) -> Iterator[tuple[Station, list[Simulator]
             station.stop(return_home=False, flush_timeout_s=0.5)
 
 
+class Acks:
+    """When the station received each COMMAND_ACK from a drone (perf_counter), from its own MAVLink link."""
+
+    def __init__(self, station_vehicle: Any) -> None:
+        self.times: list[float] = []
+        station_vehicle.subscribe(lambda _msg: self.times.append(time.perf_counter()), {"COMMAND_ACK"})
+
+    def first_after(self, t0: float, limit_s: float = 30.0) -> float:
+        """The first acknowledgement received after ``t0``."""
+        deadline = time.perf_counter() + limit_s
+        while True:
+            after = [t for t in list(self.times) if t > t0]
+            if after:
+                return min(after)
+            if time.perf_counter() > deadline:
+                raise TimeoutError("no COMMAND_ACK")
+            time.sleep(0.001)
+
+
 def until_mode(vehicle: Any, mode: str, limit_s: float = 30.0) -> float:
     """Poll the simulated vehicle's mode every millisecond; the perf_counter time it became ``mode``."""
     deadline = time.perf_counter() + limit_s
@@ -91,37 +111,41 @@ def until_mode(vehicle: Any, mode: str, limit_s: float = 30.0) -> float:
     return time.perf_counter()
 
 
-def measure(act: Callable[[str], None], vehicle: Any, samples: int) -> list[float]:
-    """Latency (s) from ``act(action)`` starting to the vehicle's mode, for pause and resume in turn."""
-    out = []
+def measure(act: Callable[[str], None], vehicle: Any, acks: Acks, samples: int) -> tuple[list[float], list[float]]:
+    """Latencies (s) from ``act(action)`` starting to the vehicle's mode and to the station's first COMMAND_ACK,
+    for pause and resume in turn."""
+    modes, acked = [], []
     for _ in range(samples):
         for action, mode in (("pause", "BRAKE"), ("resume", "AUTO")):
             t0 = time.perf_counter()
             worker = threading.Thread(target=act, args=(action,), daemon=True)
             worker.start()
-            out.append(until_mode(vehicle, mode) - t0)
+            modes.append(until_mode(vehicle, mode) - t0)
+            acked.append(acks.first_after(t0) - t0)
             worker.join(60)
-    return out
+    return modes, acked
 
 
-def browser_samples(page: Any, vehicle: Any, samples: int) -> list[float]:
-    """Click Pause then Resume on drone-1's card ``samples`` times; latency (s) from each click to the mode.
+def browser_samples(page: Any, vehicle: Any, acks: Acks, samples: int) -> tuple[list[float], list[float]]:
+    """Click Pause then Resume on drone-1's card ``samples`` times; latencies (s) from each click to the mode and
+    to the station's first COMMAND_ACK.
 
     Playwright's page is not thread-safe, so the clicks run here and the vehicle is watched in a worker thread.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     card = "section.drone[data-drone='drone-1']"
-    out = []
+    modes, acked = [], []
     with ThreadPoolExecutor(1) as pool:
         for _ in range(samples):
             for action, mode, said in (("pause", "BRAKE", "paused"), ("resume", "AUTO", "resumed")):
                 t0 = time.perf_counter()
                 changed = pool.submit(until_mode, vehicle, mode)
                 page.click(f"{card} button[data-action={action}]")
-                out.append(changed.result(60) - t0)
+                modes.append(changed.result(60) - t0)
+                acked.append(acks.first_after(t0) - t0)
                 page.wait_for_selector(f"#status:has-text('drone-1 {said}')")  # the command has finished
-    return out
+    return modes, acked
 
 
 def pct(values: list[float], q: float) -> float:
@@ -165,7 +189,8 @@ def main() -> None:
             page.wait_for_selector("section.drone[data-drone='drone-1'] button[data-action=pause]")
             watching = cpu_per_s(args.cpu_window)
             vehicle = sims[0].vehicle(0)
-            browser_s = browser_samples(page, vehicle, args.samples)
+            acks = Acks(station.rigs["drone-1"].flight.vehicle)
+            browser_s, browser_ack = browser_samples(page, vehicle, acks, args.samples)
             browser.close()
         server.stop()
         accounts.close()
@@ -173,13 +198,18 @@ def main() -> None:
         def direct(action: str) -> None:
             getattr(station, action)("drone-1")
 
-        python_s = measure(direct, vehicle, args.samples)
-    rows = [("browser click", browser_s), ("Station call from Python", python_s)]
+        python_s, python_ack = measure(direct, vehicle, acks, args.samples)
+    rows = [
+        ("browser click -> mode", browser_s),
+        ("browser click -> ACK", browser_ack),
+        ("Python call -> mode", python_s),
+        ("Python call -> ACK", python_ack),
+    ]
     n = 2 * args.samples
     print(f"click -> vehicle mode (pause BRAKE / resume AUTO), {n} samples each, speed-up {args.speedup}")
     for name, values in rows:
-        print(f"  {name:26s} p50 {pct(values, 0.5) * 1000:6.0f} ms  p95 {pct(values, 0.95) * 1000:6.0f} ms")
-    print(f"  ratio p95 browser / Python: {pct(browser_s, 0.95) / pct(python_s, 0.95):.2f}")
+        print(f"  {name:24s} p50 {pct(values, 0.5) * 1000:6.0f} ms  p95 {pct(values, 0.95) * 1000:6.0f} ms")
+    print(f"  ratio p95 browser / Python (ACK): {pct(browser_ack, 0.95) / pct(python_ack, 0.95):.2f}")
     print(f"CPU of the station process: {idle:.3f} s/s without the console, {watching:.3f} s/s with a page streaming")
     print(f"  the console's part: {(watching - idle) * 100:.1f} % of one core (two drones, telemetry only, no video)")
 
