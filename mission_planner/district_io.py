@@ -6,8 +6,8 @@ Each feature carries a ``kind`` property: ``grid``, ``fence``, ``nofly``, ``stre
 validator.
 
 Example:
-    >>> district = load_district("examples/district.geojson")  # doctest: +SKIP
-    >>> [g.id for g in district.grids][:3]  # doctest: +SKIP
+    >>> district = load_district("examples/district.geojson")
+    >>> [g.id for g in district.grids][:3]
     ['1', '2', '3']
 """
 

@@ -4,7 +4,9 @@ Every module of the packages below whose source holds ``>>>`` is imported and it
 :mod:`doctest` (ELLIPSIS on, as pytest's ``--doctest-modules`` would). Modules without examples are never imported
 here, so this test pulls in no heavy or side-effecting import it has no use for; ``__main__`` modules are left out
 (importing one runs its command). An example that cannot run here (it needs a model file, a vehicle, a server) is
-marked ``# doctest: +SKIP`` where it stands; everything else runs, in a temporary working directory.
+marked ``# doctest: +SKIP`` where it stands; everything else runs, in a temporary working directory that holds
+the repository's ``examples/`` (so an example may read ``examples/district.geojson`` as a reader would, but writes
+nothing into the repository).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def test_every_package_is_searched() -> None:
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each example of the module gives the output its docstring shows; the module's prompts are all found."""
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     tests = examples(name)
     assert tests, f"{name} has '>>>' in its source but no docstring example doctest can find"
