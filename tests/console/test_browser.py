@@ -285,6 +285,19 @@ def test_observer_has_no_buttons_and_the_api_refuses(browser: Browser, flying: F
         page.context.close()
 
 
+def test_disabling_an_account_ends_its_open_page(browser: Browser, flying: Flying) -> None:
+    watched = open_console(browser, flying, "obs")
+    page = watched.page
+    try:
+        flying.accounts.set_disabled("obs", True, actor="test")
+        expect(page.locator("#login")).to_be_visible()  # the live stream ends with 'end'; the page asks to log in
+        expect(page.locator("#login-error")).to_contain_text("disabled")
+        assert page.evaluate("fetch('/api/drones').then((r) => r.status)") == 401
+    finally:
+        flying.accounts.set_disabled("obs", False, actor="test")
+        page.context.close()
+
+
 def test_payloads_in_names_and_vehicle_text_stay_text(operator: Watched, flying: Flying) -> None:
     page = operator.page
     flying.sims[1].vehicle(0).text(6, XSS)  # a STATUSTEXT with a script payload
