@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import api
 from api.clock import Clock
 from api.headers import SecurityHeaders
+from api.main import BodyLimit
 from api.security import LoginLimiter
 from gridpatrol.console.accounts import AccountError, Accounts, Session
 from gridpatrol.console.actions import ActionError, Actions
@@ -49,6 +50,8 @@ COOKIE = "gp_console"
 RECHECK_S = 1.0
 #: How often the stream sends the drones (s): the page calls the station silent after 2 s without news.
 PUSH_S = 0.25
+#: Largest request body (bytes): a login or an action is a few hundred; bigger ones are refused before reading.
+MAX_BODY = 16_384
 
 
 class LoginBody(BaseModel):
@@ -231,6 +234,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
     _mount_page(app)
+    app.add_middleware(BodyLimit, max_body=MAX_BODY, max_upload=MAX_BODY, max_batch=MAX_BODY)
     app.add_middleware(SecurityHeaders, tile_url=config.tile_url)
     return app
 

@@ -133,6 +133,8 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(setup: tuple[An
         assert r.status_code == code, (action, body, r.text)
         assert words in r.json()["detail"], (action, r.json())
     assert client.post("/api/drones/drone-1/speak", json={"volume": 11}, headers=headers).status_code == 422
+    huge = client.post("/api/drones/drone-1/speak", json={"text": "x" * 20_000}, headers=headers)
+    assert huge.status_code == 413, huge.text
     assert not station.broadcasts
     assert all(not rig.skips.skipped for rig in station.rigs.values())
     assert all(rig.flight.status.phase == station.rigs["drone-2"].flight.status.phase for rig in station.rigs.values())

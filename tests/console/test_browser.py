@@ -100,9 +100,9 @@ class Watched:
     dialogs: list[str]
 
 
-def open_console(browser: Browser, flying: Flying, user: str) -> Watched:
+def open_console(browser: Browser, flying: Flying, user: str, size: Any = None) -> Watched:
     """A logged-in console page (through the login form), its errors and dialogs watched."""
-    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page = browser.new_context(viewport=size or {"width": 1366, "height": 768}).new_page()
     page.set_default_timeout(HANG_MS)
     errors: list[str] = []
     dialogs: list[str] = []
@@ -295,6 +295,21 @@ def test_disabling_an_account_ends_its_open_page(browser: Browser, flying: Flyin
         assert page.evaluate("fetch('/api/drones').then((r) => r.status)") == 401
     finally:
         flying.accounts.set_disabled("obs", False, actor="test")
+        page.context.close()
+
+
+def test_fits_a_tablet_held_upright(browser: Browser, flying: Flying) -> None:
+    watched = open_console(browser, flying, "op", size={"width": 768, "height": 1024})
+    page = watched.page
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+        box = page.locator("#map").bounding_box()
+        assert box is not None and box["width"] >= 700 and box["height"] >= 400
+        pause = card(page, "drone-1").locator("button[data-action=pause]")
+        pause.scroll_into_view_if_needed()
+        expect(pause).to_be_visible()
+        assert not watched.errors, watched.errors
+    finally:
         page.context.close()
 
 
