@@ -11,9 +11,12 @@ nothing into the repository).
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import importlib
 import io
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,6 +49,24 @@ def count(tests: list[doctest.DocTest]) -> tuple[int, int]:
     return sum(len(t.examples) for t in tests) - skipped, skipped
 
 
+@contextlib.contextmanager
+def root_handlers_set_aside() -> Iterator[None]:
+    """The root logger without its handlers for a while, then with the same ones again.
+
+    A test before this one may have set up the station's logging (a Rich handler writing to stdout); the examples'
+    log lines would then land in the output doctest compares.
+    """
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    for handler in saved:
+        root.removeHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in saved:
+            root.addHandler(handler)
+
+
 MODULES = modules_with_examples()
 
 
@@ -64,8 +85,9 @@ def test_docstring_examples(name: str, tmp_path: Path, monkeypatch: pytest.Monke
     assert tests, f"{name} has '>>>' in its source but no docstring example doctest can find"
     out = io.StringIO()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for test in tests:
-        runner.run(test, out=out.write)
+    with root_handlers_set_aside():
+        for test in tests:
+            runner.run(test, out=out.write)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, out.getvalue()
     assert result.attempted == count(tests)[0]  # every example not marked +SKIP ran
