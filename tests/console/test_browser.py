@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from console_kit import GRIDS, PASSWORDS, XSS, accounts_with_users, patrol, xss_district
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from gridpatrol.console.accounts import Accounts
 from gridpatrol.console.config import ConsoleConfig
@@ -100,7 +100,7 @@ class Watched:
     dialogs: list[str]
 
 
-def open_console(browser: Browser, flying: Flying, user: str, size: Any = None) -> Watched:
+def open_console(browser: Browser, flying: Flying, user: str, size: ViewportSize | None = None) -> Watched:
     """A logged-in console page (through the login form), its errors and dialogs watched."""
     page = browser.new_context(viewport=size or {"width": 1366, "height": 768}).new_page()
     page.set_default_timeout(HANG_MS)
