@@ -14,6 +14,10 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+#: The fields sent as they are, under the same names, in ``POST /broadcasts`` (``ts`` is added).
+WIRE_FIELDS: set[str] = {"id", "drone_id", "incident_id", "grid_id", "kind", "language", "text"}
+
+
 class Broadcast(BaseModel):
     """One warning or announcement for the loudspeaker: what, when, where, for which incident, and how it went.
 
@@ -21,8 +25,13 @@ class Broadcast(BaseModel):
     (or cut off, or failed) the speaker passes a copy with ``outcome``, ``started_at`` and ``cached`` filled in
     to its ``on_broadcast`` callback. :meth:`to_api` is the body of ``POST /broadcasts``.
 
+    The fields it shares with the API keep the API's names (``api.schemas.BroadcastCreate`` and the
+    ``broadcasts`` table): ``grid_id`` as in the incident contract (:class:`incidents.Incident`) and ``language``,
+    so the record goes onto the wire without renaming. ``ts`` on the wire is when the audio started (or, never
+    played, when it was queued).
+
     Example:
-        >>> b = Broadcast(kind="crowd", text="请勿聚集，保持一米以上距离", lang="zh", grid="B7", incident_id="inc-1")
+        >>> b = Broadcast(kind="crowd", text="请勿聚集", language="zh", grid_id="B7", incident_id="inc-1")
         >>> sorted(b.to_api())
         ['drone_id', 'grid_id', 'id', 'incident_id', 'kind', 'language', 'text', 'ts']
     """
@@ -32,9 +41,9 @@ class Broadcast(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, title="Id", description="Unique id (for the API).")
     kind: str = Field(title="Kind", description="Incident type, `operator` or `information`.")
     text: str = Field(title="Text", description="The words spoken.")
-    lang: str = Field(title="Language", description="Language code of the voice.")
+    language: str = Field(title="Language", description="Language code of the voice (`zh`, `en`).")
     at: datetime = Field(default_factory=now_utc, title="Queued at", description="When it was queued (UTC).")
-    grid: str | None = Field(None, title="Grid", description="Grid cell the warning was for.")
+    grid_id: str | None = Field(None, title="Grid", description="Grid cell the warning was for (the incident's).")
     lat: float | None = Field(None, title="Latitude", description="Where the incident was, WGS 84 degrees.")
     lon: float | None = Field(None, title="Longitude", description="Where the incident was, WGS 84 degrees.")
     incident_id: str | None = Field(None, title="Incident id", description="The incident that caused it.")
@@ -51,12 +60,6 @@ class Broadcast(BaseModel):
     def to_api(self) -> dict[str, Any]:
         """The JSON body for the API's ``POST /broadcasts`` (``api.schemas.BroadcastCreate``)."""
         return {
-            "id": self.id,
             "ts": (self.started_at or self.at).isoformat(),
-            "drone_id": self.drone_id,
-            "incident_id": self.incident_id,
-            "grid_id": self.grid,
-            "kind": self.kind,
-            "language": self.lang,
-            "text": self.text,
+            **self.model_dump(include=WIRE_FIELDS),
         }

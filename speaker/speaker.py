@@ -213,8 +213,8 @@ class Speaker:
         broadcast = Broadcast(
             kind=kind,
             text=template.text(count=incident.people, grid=grid),
-            lang=self.lang,
-            grid=grid,
+            language=self.lang,
+            grid_id=grid,
             lat=incident.lat,
             lon=incident.lon,
             incident_id=incident.id,
@@ -230,7 +230,7 @@ class Speaker:
         if not text.strip():
             raise SynthesisError("the announcement is empty; type some words")
         lang = lang or self.lang
-        broadcast = Broadcast(kind="operator", text=text, lang=lang, drone_id=self.drone_id)
+        broadcast = Broadcast(kind="operator", text=text, language=lang, drone_id=self.drone_id)
         return self._queue(broadcast, self._voice(lang, None), None)
 
     def announce_named(self, name: str, lang: str | None = None) -> Broadcast:
@@ -313,7 +313,7 @@ class Speaker:
             record.outcome,
             record.kind,
             record.text,
-            record.grid,
+            record.grid_id,
             record.incident_id,
             ",".join(record.track_ids),
             record.repeat,

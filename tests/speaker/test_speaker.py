@@ -132,6 +132,10 @@ def test_record_is_logged_and_maps_onto_the_api(speaker: Speaker) -> None:
         "zh",
         "d1",
     )
+    shared = set(BroadcastCreate.model_fields) - {"ts"}  # the record keeps the API's names: nothing renamed
+    assert shared <= set(Broadcast.model_fields)
+    assert {k: getattr(body, k) for k in shared} == {k: getattr(record, k) for k in shared}
+    assert body.ts == record.started_at
 
 
 def test_same_tracks_are_not_warned_again_in_the_next_grid(speaker: Speaker) -> None:
