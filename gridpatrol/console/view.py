@@ -121,11 +121,12 @@ class Watch:
 
     def start(self) -> None:
         """Sample in a thread of its own until :meth:`stop`."""
+        self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="console-watch", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop sampling."""
+        """Stop sampling (:meth:`start` starts again)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(2.0)

@@ -313,6 +313,26 @@ def test_fits_a_tablet_held_upright(browser: Browser, flying: Flying) -> None:
         page.context.close()
 
 
+def test_a_silent_station_is_said_over_the_whole_page(browser: Browser, flying: Flying) -> None:
+    watched = open_console(browser, flying, "obs")
+    page = watched.page
+    try:
+        silent = page.locator("#station-silent")
+        expect(page.locator("#link-state")).to_have_text("live")
+        expect(silent).to_be_hidden()
+        watch = flying.server.app.state.watch
+        watch.stop()  # the station's sampler stops: the open stream has no news to send
+        try:
+            expect(silent).to_be_visible()
+            expect(page.locator("#link-state")).to_have_text("silent")
+        finally:
+            watch.start()
+        expect(silent).to_be_hidden()
+        expect(page.locator("#link-state")).to_have_text("live")
+    finally:
+        page.context.close()
+
+
 def test_payloads_in_names_and_vehicle_text_stay_text(operator: Watched, flying: Flying) -> None:
     page = operator.page
     flying.sims[1].vehicle(0).text(6, XSS)  # a STATUSTEXT with a script payload
