@@ -6,6 +6,13 @@ so its incidents, snapshots and broadcasts are the real thing, queued in the SQL
 connections. After the kill one incident and one broadcast are sent to the API by hand, exactly as the deliverer
 sends them: the state a kill leaves when it lands after the API stored an item but before the outbox marked it
 sent. Everything queued before the kill must then reach the API exactly once, by id, snapshots included.
+
+The station runs in its own process, so its own lockstep cannot reach the test's simulator; the test keeps it
+instead (:class:`FrameLockstep`): the simulated clock runs at most one frame's worth of simulated time past the last
+frame the station's analysis logged in ``frames.jsonl``, and stands still from the first incident until its
+warning is queued. A slow or loaded machine flies the same patrol later, never past the crowd unseen and never on
+to the end of the patrol (which drops unsaid warnings) before the warning is in the outbox. The time limits below
+only stop a run that hangs.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,13 +34,70 @@ from api.client import ApiClient
 from gridpatrol.config import Settings
 from gridpatrol.outbox import Item, Outbox
 from gridpatrol.station import demo
+from gridpatrol.station.lockstep import Lockstep
 from gridpatrol.station.missions import plan_for_run
+from gridpatrol.station.vision_proc import StreamEvent
 from sim import Simulator
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 GRID = "5"
 SPEEDUP = 4.0
+FPS = 2.0
+DRONE = "drone-1"
+
+
+class FrameLockstep:
+    """The station's lockstep (:class:`~gridpatrol.station.lockstep.Lockstep`) kept by the test, for a station in
+    another process: its analysed frames are read from the flight record it writes (``frames.jsonl``, a line per
+    frame) and the drone's height from the simulator itself.
+
+    :meth:`pause` stops moving the clock's mark on (the drone stands still in simulated time within one frame's
+    worth), so whatever the station must do next happens before the patrol goes on; leaving frees the clock.
+    """
+
+    def __init__(self, sim: Simulator, frames_log: Path) -> None:
+        self.sim = sim
+        self.frames_log = frames_log
+        self.step = Lockstep({DRONE: sim}, sim_s_per_frame=SPEEDUP / FPS)  # as demo_patrol(lockstep=True)
+        self.frames = 0
+        self.paused = threading.Event()
+        self._offset = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="frame-lockstep", daemon=True)
+
+    def __enter__(self) -> FrameLockstep:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.step.release_all()
+
+    def pause(self) -> None:
+        """Hold the clock at its current mark from now on: analysed frames no longer move it."""
+        self.paused.set()
+
+    def _new_frames(self) -> int:
+        """Whole lines the station appended to its frame log since the last call (a torn last line waits)."""
+        if not self.frames_log.exists():
+            return 0
+        with self.frames_log.open("rb") as f:
+            f.seek(self._offset)
+            data = f.read()
+        whole = data[: data.rfind(b"\n") + 1]
+        self._offset += len(whole)
+        return sum(1 for line in whole.splitlines() if f'"drone": "{DRONE}"'.encode() in line)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.step.on_pose(DRONE, alt_rel=self.sim.vehicle(0).position[2])
+            for _ in range(self._new_frames()):
+                self.frames += 1
+                if not self.paused.is_set():
+                    self.step.on_event(StreamEvent("frame", DRONE))
+            self._stop.wait(0.05)
 
 
 def station_toml(out: Path, connect: str, api: demo.DemoApi) -> Path:
@@ -69,11 +134,11 @@ district = "{demo.demo_run_config(out, 1, [0]).district}"
 grids = ["{GRID}"]
 patterns = ["hotspots"]
 alt_m = {demo.DEMO_ALT_M}
-fps = 2.0
+fps = {FPS}
 scene = "{out / "scene.json"}"
 
 [[run.drones]]
-id = "drone-1"
+id = "{DRONE}"
 connect = "{connect}"
 video = "sim"
 """,
@@ -99,7 +164,7 @@ def test_killed_station_resends_everything_once_after_restart(tmp_path: Path) ->
     settings = demo.demo_settings(Settings())
     run = demo.demo_run_config(out, 1, [0]).model_copy(update={"grids": [GRID]})
     district, plan = plan_for_run(run, settings, demo.DEMO_CAMERA)
-    scene = demo.demo_scene(demo.crowd_spots(plan, district.frame, demo.DEMO_CAMERA, run.alt_m), seed=7)
+    scene = demo.demo_scene(demo.crowd_spots(plan, district.frame, demo.DEMO_CAMERA, demo.DEMO_ALT_M), seed=7)
     scene.save(out / "scene.json")
     api = demo.start_api(out, settings)
     demo.stop_api(api)  # the incident log is down from the start: every report waits in the outbox
@@ -110,16 +175,24 @@ def test_killed_station_resends_everything_once_after_restart(tmp_path: Path) ->
         config = station_toml(out, sim.endpoints[0], api)
         station = gridpatrol(config, "run", "--yes", stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            deadline = time.monotonic() + 300
-            while True:  # poll the outbox file until an incident with its snapshot and a broadcast are queued
-                items = pending(box_path)
-                kinds = Counter(i.kind for i in items)
-                if kinds["broadcast"] >= 1 and any(i.kind == "incident" and i.blob for i in items):
-                    break
-                assert station.poll() is None, (out / "station.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, f"nothing queued in 300 s: {kinds}"
-                time.sleep(0.2)
-            os.killpg(station.pid, signal.SIGKILL)  # the station and its vision and speech processes
+            with FrameLockstep(sim, out / "state" / "frames.jsonl") as step:
+                deadline = time.monotonic() + 600
+                while True:  # poll the outbox file until an incident with its snapshot and a broadcast are queued
+                    items = pending(box_path)
+                    kinds = Counter(i.kind for i in items)
+                    found = any(i.kind == "incident" and i.blob for i in items)
+                    if found and kinds["broadcast"] >= 1:
+                        break
+                    if found:
+                        step.pause()  # the drone waits (in simulated time) until the warning is queued
+                    assert station.poll() is None, (
+                        f"station ended with {kinds} queued after {step.frames} frames\n"
+                        + (out / "station.log").read_text()[-3000:]
+                    )
+                    assert time.monotonic() < deadline, f"nothing queued in 600 s: {kinds}, {step.frames} frames"
+                    time.sleep(0.2)
+                os.killpg(station.pid, signal.SIGKILL)  # the station and its vision and speech processes
+                assert step.frames > 0  # the clock followed the station's analysis (its frame log was read)
         finally:
             if station.poll() is None:
                 os.killpg(station.pid, signal.SIGKILL)
