@@ -4,6 +4,12 @@ Every call raises :class:`ApiUnavailable` when the service cannot be reached (th
 the item and retries later) and :class:`ApiError` when the service refused the request (with its reason).
 Retrying a create with the same id is safe: the service returns the stored item instead of a duplicate.
 
+Incidents and broadcasts are validated once on the station's side, where they are made (an
+:class:`incidents.Incident` when vision builds it, a dict when the outbox queues it), and once by the service
+(:class:`api.schemas.IncidentCreate`, :class:`api.schemas.BroadcastCreate`). The client sends them as they are: a
+body the service refuses comes back as :class:`ApiError` (HTTP 422) with its reason, so an outbox marks it dead
+instead of retrying it.
+
 Example:
     >>> client = ApiClient("http://127.0.0.1:1", api_key="gps_example", timeout_s=0.2)
     >>> try:
@@ -17,12 +23,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 import httpx
+from pydantic import BaseModel
 
-from api.schemas import BroadcastCreate, IncidentCreate, TelemetryCreate
+from api.schemas import TelemetryCreate
+from incidents import Incident
+
+
+def wire_body(item: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body of ``item`` as sent, without validating it again.
+
+    A model (an :class:`incidents.Incident`, a ``BroadcastCreate``) was validated when it was made: its JSON with
+    unset fields left out. A mapping is taken to be that JSON already (as the outbox stores it), copied.
+
+    Example:
+        >>> wire_body({"id": "bc-1", "language": "zh"})
+        {'id': 'bc-1', 'language': 'zh'}
+    """
+    if isinstance(item, Incident):
+        return item.wire()
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json", exclude_none=True)
+    return dict(item)
 
 
 class ApiUnavailable(ConnectionError):
@@ -97,14 +123,14 @@ class ApiClient:
         """True when the service answers."""
         return bool(self._call("GET", "/health")["status"] == "ok")
 
-    def post_incident(self, incident: IncidentCreate | dict[str, Any]) -> dict[str, Any]:
-        """Store an incident (idempotent by its id); returns the stored incident."""
-        body = IncidentCreate.model_validate(incident).model_dump(mode="json", exclude_none=True)
+    def post_incident(self, incident: Incident | Mapping[str, Any]) -> dict[str, Any]:
+        """Store an incident (idempotent by its id); returns the stored incident. The service validates it."""
+        body = wire_body(incident)
         result: dict[str, Any] = self._call("POST", "/incidents", json=body)
         return result
 
     def post_incident_batch(
-        self, items: list[tuple[IncidentCreate | dict[str, Any], bytes | None]]
+        self, items: list[tuple[Incident | Mapping[str, Any], bytes | None]]
     ) -> list[dict[str, Any]]:
         """Send many incidents with their snapshots in one request (an outbox catching up).
 
@@ -114,7 +140,7 @@ class ApiClient:
         bodies: list[dict[str, Any]] = []
         files: list[tuple[str, tuple[str, bytes, str]]] = []
         for incident, image in items:
-            body = IncidentCreate.model_validate(incident).model_dump(mode="json", exclude_none=True)
+            body = wire_body(incident)
             if image is not None:
                 body["snapshot_sha"] = hashlib.sha256(image).hexdigest()
                 files.append(("files", (f"{body['id']}.jpg", image, "application/octet-stream")))
@@ -132,9 +158,9 @@ class ApiClient:
             raise ApiError(200, "service stored a different image than was sent")
         return sha
 
-    def post_broadcast(self, broadcast: BroadcastCreate | dict[str, Any]) -> dict[str, Any]:
-        """Log a loudspeaker warning (idempotent by its id)."""
-        body = BroadcastCreate.model_validate(broadcast).model_dump(mode="json", exclude_none=True)
+    def post_broadcast(self, broadcast: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+        """Log a loudspeaker warning (idempotent by its id): ``Broadcast.to_api()`` or a ``BroadcastCreate``."""
+        body = wire_body(broadcast)
         result: dict[str, Any] = self._call("POST", "/broadcasts", json=body)
         return result
 

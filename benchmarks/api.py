@@ -174,7 +174,7 @@ def api_batch_rate(base: str, key: str, images: list[bytes], workers: int, size:
         try:
             with ApiClient(base, key, timeout_s=60) as client:
                 for batch in mine:
-                    results = client.post_incident_batch(list(batch))  # type: ignore[arg-type]
+                    results = client.post_incident_batch(list(batch))
                     if any(r["result"] != "created" for r in results):
                         raise RuntimeError(f"batch not stored: {results[:3]}")
         except BaseException as exc:

@@ -12,6 +12,7 @@ import pytest
 from api_testkit import SECRETS, LiveServer, free_port, incident_body, jpeg
 
 from api.client import ApiClient, ApiError, ApiUnavailable
+from incidents import Incident
 
 
 def read_events(url: str, token: str, wanted: int, out: list[tuple[str, dict[str, object]]]) -> None:
@@ -70,6 +71,12 @@ def test_client_calls_and_errors(live_server: LiveServer) -> None:
         with pytest.raises(ApiError) as err:
             client.post_incident({**body, "people": 99})
         assert err.value.status == 409 and "cl-1" in str(err.value)
+        # the client sends what it is given; the service validates it (once) and says why it refuses
+        with pytest.raises(ApiError) as invalid:
+            client.post_incident(incident_body(id="cl-bad", people=0))
+        assert invalid.value.status == 422 and "people" in str(invalid.value)
+        contract = Incident(id="cl-2", ts=datetime(2026, 11, 20, 8, 31, tzinfo=UTC), type="crowd", people=5)
+        assert client.post_incident(contract)["people"] == 5  # the contract itself, sent as its wire()
         batch = client.post_incident_batch(
             [
                 (incident_body(id="cl-b1"), jpeg(40, 30, seed=6)),

@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from gridpatrol.cli import app
 from gridpatrol.config import OutboxConfig, Settings
 from gridpatrol.deliverer import Deliverer
 from gridpatrol.outbox import Outbox, OutboxError
+from incidents import Incident
 
 HERE = Path(__file__).resolve().parent
 
@@ -176,6 +178,19 @@ def test_refused_items_go_dead_with_the_api_error(box: Outbox, log: IncidentLog,
     assert out.exit_code == 0, out.output
     assert "dead" in out.output and "3" in out.output and "rejected" in out.output
     assert "snapshot_sha" in out.output  # the API's reason, for the operator
+
+
+def test_an_incident_only_the_api_refuses_goes_dead_with_its_reason(box: Outbox, log: IncidentLog) -> None:
+    """The station validates an incident once (the contract); the client sends it as stored and the API's own
+    checks (here its timestamp window) refuse it: dead with the API's reason, not retried, the rest delivered."""
+    old = Incident(id="inc-old", ts=datetime(1999, 12, 31, tzinfo=UTC), type="no_mask")  # a valid contract
+    box.put_incident(old)
+    box.put_incident(incident(1))
+    assert deliverer(box, log).flush(15)
+    assert box.counts() == {"pending": 0, "sent": 1, "dead": 1}
+    dead = box.items("dead")[0]
+    assert dead.client_id == "inc-old" and "422" in (dead.last_error or "") and "ts" in (dead.last_error or "")
+    assert {i["id"] for i in log.incidents()} == {"inc-1"}
 
 
 def test_reopened_outbox_keeps_everything(tmp_path: Path, log: IncidentLog) -> None:
