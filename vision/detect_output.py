@@ -10,7 +10,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import cv2
+    import numpy as np
 
 
 class Writer:
@@ -23,11 +27,11 @@ class Writer:
     def __init__(self, jsonl: Path | None, save: Path | None, fps: float) -> None:
         self.jsonl = jsonl.open("w", encoding="utf-8") if jsonl else None
         self.save, self.fps = save, fps
-        self.video: Any = None
+        self.video: cv2.VideoWriter | None = None
         if save is not None and save.suffix.lower() not in (".mp4", ".avi"):
             save.mkdir(parents=True, exist_ok=True)
 
-    def write(self, record: dict[str, Any], annotated: Any | None) -> None:
+    def write(self, record: dict[str, Any], annotated: np.ndarray | None) -> None:
         """Write one frame's record (and its annotated image when saving)."""
         import cv2
 
@@ -73,7 +77,7 @@ class Summary:
         self.labels.update(f["label"] for f in record["faces"])
         self.incidents += n_incidents
 
-    def lines(self, source: Any) -> list[str]:
+    def lines(self, source: object) -> list[str]:
         """The closing summary: what was analysed, then each kind of skipped or faulty file with a count."""
         faces = ", ".join(f"{n} {label}" for label, n in sorted(self.labels.items())) or "no faces"
         if self.stills:

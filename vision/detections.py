@@ -17,7 +17,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import supervision as sv
@@ -26,6 +27,9 @@ from shapely import STRtree, points
 from mission_planner.district import District
 from mission_planner.geo import LocalFrame
 from vision.geolocate import CameraModel, CameraPose, ground_error_m
+
+if TYPE_CHECKING:
+    from ultralytics.engine.results import Results
 
 GROUND_KEYS = ("lat", "lon", "x_m", "y_m", "error_m", "grid_id", "range_m")
 
@@ -40,13 +44,35 @@ def empty() -> sv.Detections:
     )
 
 
-def from_ultralytics(result: Any) -> sv.Detections:
+def from_ultralytics(result: Results | None) -> sv.Detections:
     """Detections from one ultralytics ``Results`` (None gives none), with confidence and class always set."""
     if result is None or result.boxes is None or len(result.boxes) == 0:
         return empty()
     dets = sv.Detections.from_ultralytics(result)
     dets.data.pop("class_name", None)
     return dets
+
+
+def select(dets: sv.Detections, index: np.ndarray) -> sv.Detections:
+    """The detections at ``index`` (integer or boolean array); typed, where ``Detections[...]`` may be a data array."""
+    out = dets[index]
+    if not isinstance(out, sv.Detections):  # only a string key gives a data array
+        raise TypeError(f"index {index!r} does not select detections")
+    return out
+
+
+def predicted(results: Iterable[object]) -> list[Results]:
+    """``YOLO.predict``'s output as what it is without ``stream``: a list of ``Results`` (checked, not assumed).
+
+    Ultralytics annotates ``predict`` as returning a list or an iterator, of results or of tensors.
+    """
+    from ultralytics.engine.results import Results
+
+    out = list(results)
+    for r in out:
+        if not isinstance(r, Results):
+            raise TypeError(f"YOLO.predict gave a {type(r).__name__}, not ultralytics Results")
+    return cast("list[Results]", out)
 
 
 def track_ids(dets: sv.Detections) -> np.ndarray:

@@ -16,15 +16,18 @@ import logging
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import supervision as sv
 
 from vision.config import DetectorConfig
 from vision.data_dir import default_data_dir
-from vision.detections import from_ultralytics
+from vision.detections import from_ultralytics, predicted
 from vision.geolocate import CameraModel, CameraPose, expected_person_px
+
+if TYPE_CHECKING:
+    from ultralytics.models import YOLO
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def resolve_model(model: Path, data_dir: Path | None = None) -> Path:
     return path
 
 
-def load_yolo(path: Path) -> Any:
+def load_yolo(path: Path) -> YOLO:
     """Load YOLO weights or an OpenVINO folder for detection (a bare official name may download, see above)."""
     from ultralytics.models import YOLO
 
@@ -93,7 +96,7 @@ def choose_tile(
 class PersonDetector:
     """YOLO person detector with optional tiling; returns ``supervision.Detections`` of class 0 (person)."""
 
-    def __init__(self, cfg: DetectorConfig, data_dir: Path | None = None, model: Any = None) -> None:
+    def __init__(self, cfg: DetectorConfig, data_dir: Path | None = None, model: YOLO | None = None) -> None:
         self.cfg = cfg
         self.path = resolve_model(cfg.model, data_dir) if model is None else Path(str(getattr(model, "ckpt_path", "")))
         self.model = model if model is not None else load_yolo(self.path)
@@ -102,14 +105,16 @@ class PersonDetector:
 
     def _predict(self, image: np.ndarray) -> sv.Detections:
         self.calls += 1
-        result = self.model.predict(
-            image,
-            imgsz=self.cfg.imgsz,
-            conf=self.cfg.conf,
-            iou=self.cfg.iou,
-            classes=[PERSON],
-            device=self.cfg.device,
-            verbose=False,
+        result = predicted(
+            self.model.predict(
+                image,
+                imgsz=self.cfg.imgsz,
+                conf=self.cfg.conf,
+                iou=self.cfg.iou,
+                classes=[PERSON],
+                device=self.cfg.device,
+                verbose=False,
+            )
         )[0]
         return from_ultralytics(result)
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -24,6 +25,9 @@ from pydantic import Field, field_validator, model_validator
 
 from incidents import Incident
 from vision.detections import track_ids
+
+if TYPE_CHECKING:
+    from vision.masks import FaceCheck
 
 __all__ = ["Incident", "Sighting", "annotate", "annotate_faces", "encode_jpeg"]
 
@@ -105,7 +109,7 @@ _FACE_LABEL = sv.LabelAnnotator(
 )
 
 
-def annotate_faces(image: np.ndarray, faces: list[Any]) -> np.ndarray:
+def annotate_faces(image: np.ndarray, faces: Sequence[FaceCheck]) -> np.ndarray:
     """``image`` (drawn on in place and returned) with each judged face boxed in its verdict's colour and labelled.
 
     ``unverifiable`` checks are not drawn: their box is often only an estimated head region, nothing to look at.

@@ -315,7 +315,8 @@ def _square(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_frame_array(frame: Any) -> None:
+def _check_frame_array(frame: object) -> None:
+    """Refuse anything but a BGR uint8 image (callers outside the type checker pass lists, floats, grey images)."""
     if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         got = f"{type(frame).__name__} {getattr(frame, 'shape', '')} {getattr(frame, 'dtype', '')}"
         raise ValueError(f"frame must be a BGR uint8 array of shape HxWx3, got {got}")

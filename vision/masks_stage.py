@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import supervision as sv
 
 from vision.config import MaskStageConfig
+from vision.detections import select
 
 if TYPE_CHECKING:
-    from vision.masks import MaskChecker
+    from vision.mask_votes import MaskVerdict, MaskVotes
+    from vision.masks import FaceCheck, MaskChecker
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,8 @@ class MaskStage:
 
     def __init__(self, cfg: MaskStageConfig, checker: MaskChecker | None = None) -> None:
         self.cfg = cfg
-        self.checker: Any = None
-        self.votes: Any = None
+        self.checker: MaskChecker | _Unverifiable | None = None
+        self.votes: MaskVotes | None = None
         self.reason = "disabled in [vision.masks]"
         self._last_checked: dict[int, float] = {}
         self._next_check: dict[int, float] = {}  # tracks backing off: not checked before this time
@@ -69,50 +71,52 @@ class MaskStage:
 
     def check(
         self, frame: np.ndarray, people: sv.Detections, t: float, face_px: np.ndarray | None = None
-    ) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    ) -> tuple[list[FaceCheck], list[tuple[FaceCheck, MaskVerdict]]]:
         """This frame's face checks and the new ``(check, verdict)`` pairs of tracks judged to wear no mask.
 
         ``face_px``: each person's expected face height in pixels, where known (from the slant range).
         """
-        if self.checker is None or len(people) == 0:
+        votes = self.votes
+        if self.checker is None or votes is None or len(people) == 0:  # votes are set whenever a checker is
             return [], []
         hints = np.full(len(people), np.nan) if face_px is None else np.asarray(face_px, dtype=float)
-        chosen = self._choose(people, t, hints)
+        chosen = self._choose(votes, people, t, hints)
         if not chosen:
             return [], []
         picked = np.array(chosen)
         faces = [
             replace(face, person_index=chosen[face.person_index]) if face.person_index is not None else face
-            for face in self.checker.check(frame, people[picked], hints[picked])
+            for face in self.checker.check(frame, select(people, picked), hints[picked])
         ]
-        verdicts: list[tuple[Any, Any]] = []
+        verdicts: list[tuple[FaceCheck, MaskVerdict]] = []
         for face in faces:
             tid = getattr(face, "tracker_id", None)
             if tid is None or int(tid) < 0:
                 continue
-            verdict = self.votes.add(int(tid), face, t)
-            self._schedule(int(tid), face.verifiable, t)
+            verdict = votes.add(int(tid), face, t)
+            self._schedule(votes, int(tid), face.verifiable, t)
             if verdict is not None:
                 verdicts.append((face, verdict))
         if len(self._last_checked) > 4 * max(len(people), 64):  # forget tracks long gone
-            self.votes.forget_older_than(t - 60.0)
+            votes.forget_older_than(t - 60.0)
             keep = {k for k, v in self._last_checked.items() if v >= t - 60.0}
             self._last_checked = {k: self._last_checked[k] for k in keep}
             self._next_check = {k: v for k, v in self._next_check.items() if k in keep}
             self._misses = {k: v for k, v in self._misses.items() if k in keep}
         return faces, verdicts
 
-    def check_still(self, frame: np.ndarray, people: sv.Detections) -> list[Any]:
+    def check_still(self, frame: np.ndarray, people: sv.Detections) -> list[FaceCheck]:
         """One photo's faces, each judged once from this photo alone (no votes, no schedule; ``vision.stills``)."""
-        if self.checker is None or len(people) == 0:
+        checker = self.checker
+        if checker is None or len(people) == 0:
             return []
-        if not self.available:
-            return list(self.checker.check(frame, people))
+        if isinstance(checker, _Unverifiable):  # not ``available``
+            return list(checker.check(frame, people))
         from vision.stills import search_faces
 
-        return search_faces(self.checker, frame, people)
+        return search_faces(checker, frame, people)
 
-    def _schedule(self, tid: int, verifiable: bool, t: float) -> None:
+    def _schedule(self, votes: MaskVotes, tid: int, verifiable: bool, t: float) -> None:
         """When to check this track next: at once while its votes build up; later once they have settled (a full
         window and no alert) or while its face cannot be seen (0.5 s, doubling, up to ``recheck_s``)."""
         self._last_checked[tid] = t
@@ -121,10 +125,10 @@ class MaskStage:
             self._next_check[tid] = t + min(self.cfg.recheck_s, 0.5 * 2 ** (misses - 1))
             return
         self._misses.pop(tid, None)
-        settled = sum(self.votes.tally(tid).values()) >= self.cfg.window
+        settled = sum(votes.tally(tid).values()) >= self.cfg.window
         self._next_check[tid] = t + self.cfg.recheck_s if settled else t
 
-    def _choose(self, people: sv.Detections, t: float, hints: np.ndarray) -> list[int]:
+    def _choose(self, votes: MaskVotes, people: sv.Detections, t: float, hints: np.ndarray) -> list[int]:
         """Indices of the people to check at ``t``: not alerted, not backing off, within the per-frame budget."""
         from vision.masks import ESTIMATE_MARGIN, face_estimate
 
@@ -132,7 +136,7 @@ class MaskStage:
         ids = people.tracker_id if people.tracker_id is not None else np.full(n, -1)
         small, large = [], []
         for i, (tid, box) in enumerate(zip(ids, np.asarray(people.xyxy, dtype=float), strict=True)):
-            if int(tid) >= 0 and (self.votes.alerted(int(tid)) or self._next_check.get(int(tid), -np.inf) > t):
+            if int(tid) >= 0 and (votes.alerted(int(tid)) or self._next_check.get(int(tid), -np.inf) > t):
                 continue
             if face_estimate(box, hints[i]) < self.cfg.min_face_px * ESTIMATE_MARGIN:
                 small.append(i)  # reported unverifiable without running the model: free
@@ -148,7 +152,7 @@ class MaskStage:
 class _Unverifiable:
     """Stands in for a MaskChecker whose weights are missing: every face is ``unverifiable`` (never a vote)."""
 
-    def check(self, frame: np.ndarray, people: sv.Detections, face_px: np.ndarray | None = None) -> list[Any]:
+    def check(self, frame: np.ndarray, people: sv.Detections, face_px: np.ndarray | None = None) -> list[FaceCheck]:
         from vision.masks import FaceCheck, estimated_face_px, head_crop
 
         h, w = frame.shape[:2]

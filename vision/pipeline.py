@@ -38,8 +38,9 @@ from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
 from vision.geolocate import CameraModel, Pose
 from vision.incidents import Sighting, annotate, encode_jpeg
-from vision.masks import FACE_HEIGHT_M
+from vision.masks import FACE_HEIGHT_M, FaceCheck
 from vision.masks_stage import MaskStage
+from vision.records import FaceRecord, FrameRecord, PersonRecord
 from vision.tracking import PersonTracker
 
 STAGES = ("detect", "track", "geolocate", "crowd", "mask", "incidents")
@@ -51,30 +52,38 @@ class FrameResult:
 
     t: float
     people: sv.Detections
-    faces: list[Any] = field(default_factory=list)
+    faces: list[FaceCheck] = field(default_factory=list)
     incidents: list[Sighting] = field(default_factory=list)
     events: list[CrowdEvent] = field(default_factory=list)
     crowds: list[Crowd] = field(default_factory=list)
     tile: int | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FrameRecord:
         """A JSON-friendly record: people (box, confidence, track id, ground position), faces, incidents."""
         p = self.people
+
+        def finite(key: str, i: int) -> float | None:
+            return float(p.data[key][i]) if key in p.data and math.isfinite(float(p.data[key][i])) else None
+
         people = []
         for i in range(len(p)):
-            row: dict[str, Any] = {
+            row: PersonRecord = {
                 "box": [round(float(v), 1) for v in p.xyxy[i]],
                 "confidence": round(float(p.confidence[i]), 4) if p.confidence is not None else None,
                 "track_id": int(p.tracker_id[i]) if p.tracker_id is not None and p.tracker_id[i] >= 0 else None,
             }
-            for key in ("lat", "lon", "error_m"):
-                if key in p.data and math.isfinite(float(p.data[key][i])):
-                    row[key] = round(float(p.data[key][i]), 7 if key != "error_m" else 2)
+            lat, lon, error_m = finite("lat", i), finite("lon", i), finite("error_m", i)
+            if lat is not None:
+                row["lat"] = round(lat, 7)
+            if lon is not None:
+                row["lon"] = round(lon, 7)
+            if error_m is not None:
+                row["error_m"] = round(error_m, 2)
             if "grid_id" in p.data and p.data["grid_id"][i]:
                 row["grid_id"] = str(p.data["grid_id"][i])
             people.append(row)
-        faces = [
+        faces: list[FaceRecord] = [
             {
                 "person_index": None if f.person_index is None else int(f.person_index),
                 "track_id": None if f.tracker_id is None else int(f.tracker_id),
@@ -209,7 +218,7 @@ class Pipeline:
         lap("mask")
         incidents = [self._crowd_incident(e, image, people, t) for e in events if e.kind == "opened"]
         for face, verdict in verdicts:
-            tid = int(face.tracker_id)
+            tid = verdict.tracker_id  # the face's track: votes are cast for tracked faces only
             if tid not in self._no_mask_done:
                 self._no_mask_done.add(tid)
                 incidents.append(self._no_mask_incident(face, float(verdict.confidence), image, people, t))
@@ -303,7 +312,7 @@ class Pipeline:
         )
 
     def _no_mask_incident(
-        self, face: Any, confidence: float, image: np.ndarray, people: sv.Detections, t: float
+        self, face: FaceCheck, confidence: float, image: np.ndarray, people: sv.Detections, t: float
     ) -> Sighting:
         tid = None if face.tracker_id is None or int(face.tracker_id) < 0 else int(face.tracker_id)
         if tid is not None:

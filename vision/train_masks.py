@@ -13,18 +13,18 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from vision.data_dir import default_data_dir
 from vision.mask_data import mask_dataset_dir, mask_split, write_split_files
 from vision.masks import MODELS_DIR
 
 
-def _threads(n: int) -> Any:
+def _threads(n: int) -> Callable[[object], None]:
     """An ultralytics callback that sets torch's CPU threads (ultralytics uses one by default here)."""
 
-    def on_train_start(trainer: Any) -> None:
+    def on_train_start(trainer: object) -> None:
         import torch
 
         torch.set_num_threads(n)
@@ -62,7 +62,7 @@ def train(
     data = write_split_files(run_dir, mask_split(mask_dataset_dir(data_dir)))
     model = YOLO(str(checkpoint))
     model.add_callback("on_train_start", _threads(threads))
-    extra: dict[str, Any] = {"time": hours} if hours else {}
+    extra: dict[str, float] = {"time": hours} if hours else {}
     model.train(
         data=str(data),
         epochs=epochs,
