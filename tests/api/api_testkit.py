@@ -168,7 +168,13 @@ class LiveServer:
 def start_server(app: FastAPI) -> LiveServer:
     """Serve ``app`` with uvicorn on a free port and wait until it answers."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    # An open live stream (a browser's EventSource) holds a graceful shutdown for ever, as it would `gridpatrol
+    # serve`'s, which cancels it after 3 s: the test server cancels it after 1 s, so a teardown never waits out the
+    # 10 s join below.
+    cfg = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(cfg)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -5,7 +5,6 @@ The tests use Debian's Chromium (no browser download) and never load map tiles (
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
+#: Playwright's wait for an expectation (its default is 5 s): only a hang may fail a test, never a slow or loaded
+#: machine.
+HANG_MS = 60_000
 # The policy the review UI must work under (issue #14): no inline script or style, nothing from elsewhere.
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -57,20 +59,12 @@ def serve(config: ApiConfig, csp: str = "on") -> LiveServer:
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium; skipped with a reason when it is not installed."""
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
+def browser(shared_chromium: Browser) -> Iterator[Browser]:
+    """Headless Debian Chromium (the module's, tests/api/conftest.py); the contexts and pages a test opened are
+    closed after it, so no cookie, storage or open page outlives the test."""
+    yield shared_chromium
+    for context in shared_chromium.contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +27,7 @@ from api_testkit import (
     start_server,
     stop_server,
 )
+from browser_kit import CHROMIUM, HANG_MS
 
 from api.config import ApiConfig
 from api.main import create_app
@@ -117,3 +119,25 @@ def live_server(config: ApiConfig) -> Iterator[LiveServer]:
     yield live
     stop_server(live)
     live.app.state.engine.dispose()
+
+
+# --- Chromium for the browser tests
+
+
+@pytest.fixture(scope="module")
+def shared_chromium() -> Iterator[Any]:
+    """Headless Debian Chromium, launched once per test module (a launch takes seconds); tests take it through
+    browser_kit's ``browser``. Skipped with a reason when Chromium is not installed."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=HANG_MS)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()

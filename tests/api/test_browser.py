@@ -64,7 +64,7 @@ def test_review_flow_in_chromium(browser: object, live_server: LiveServer, tmp_p
     expect(rows).to_have_count(5)
     expect(page.locator("#live-state.on")).to_be_visible()
     # two grids, one drone track, five incident markers
-    expect(page.locator("path.leaflet-interactive")).to_have_count(2 + 1 + 5, timeout=5000)
+    expect(page.locator("path.leaflet-interactive")).to_have_count(2 + 1 + 5)
 
     page.select_option("#filters [name=type]", "crowd")
     expect(rows).to_have_count(1)
@@ -92,7 +92,7 @@ def test_review_flow_in_chromium(browser: object, live_server: LiveServer, tmp_p
 
     with ApiClient(live_server.url, SECRETS.keys["st-1"]) as client:
         client.post_incident(incident_body(id="live-new", type="crowd", people=12, lon=116.397, lat=39.907))
-    expect(page.locator("#incidents tbody tr.fresh")).to_have_count(1, timeout=10_000)
+    expect(page.locator("#incidents tbody tr.fresh")).to_have_count(1)
     expect(page.locator("#incidents tbody tr.fresh")).to_have_attribute("data-id", "live-new")
 
     page.click("#lang")

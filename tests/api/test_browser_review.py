@@ -309,7 +309,7 @@ def test_live_incidents_honour_the_date_filter(browser: Browser, district: LiveS
             assert http.post("/api/incidents", json=incident_body(id=inc_id, ts=ts)).status_code == 201
         assert http.post("/api/incidents", json=incident_body(id="in-range", ts="2026-11-21T12:00:00Z")).is_success
     # Events arrive in order: once the last one is shown, the two before it have been handled.
-    expect(page.locator("#incidents tbody tr.fresh")).to_have_count(1, timeout=10_000)
+    expect(page.locator("#incidents tbody tr.fresh")).to_have_count(1)
     assert rows(page) == ["in-range"]
     expect(page.locator("#total")).to_have_text("共 1 条")
 

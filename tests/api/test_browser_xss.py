@@ -187,7 +187,7 @@ def test_payloads_stay_text(browser: Browser, payload_server: tuple[LiveServer, 
     )
     assert httpx.post(live.url + "/api/incidents", json=body, headers=station).status_code == 201
     fresh = page.locator("#incidents tbody tr.fresh")
-    expect(fresh).to_have_count(1, timeout=10_000)
+    expect(fresh).to_have_count(1)
     fresh.click()
     expect(page.locator("#detail-fields")).to_contain_text("116.396000")
     expect(page.locator("#detail-extra")).to_contain_text(IMG)
