@@ -175,6 +175,16 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
         """The incidents this station has seen, newest first."""
         return {"incidents": [incident_view(r) for r in reversed(list(station.incidents))]}
 
+    @app.get("/api/incidents/{incident_id}/snapshot")
+    def snapshot(incident_id: str, who: Who) -> Response:
+        """The incident's snapshot (JPEG, with the boxes drawn), as the station kept it."""
+        for record in list(station.incidents):
+            if record.incident.id == incident_id:
+                image = getattr(record.incident, "snapshot", None)
+                if image:
+                    return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"})
+        raise HTTPException(404, f"no snapshot for incident {incident_id!r}")
+
     @app.get("/api/phrases")
     def phrases(who: Who) -> dict[str, Any]:
         """The phrase buttons (the speaker's announcements) and the languages there are voices for."""

@@ -224,7 +224,7 @@ class Watch:
 
 
 def incident_view(record: Any) -> dict[str, Any]:
-    """An incident as the side list shows it (no snapshot yet)."""
+    """An incident as the side list shows it; ``snapshot`` says whether its image can be fetched."""
     inc = record.incident
     ts = getattr(inc, "ts", None) or getattr(inc, "at", None)
     return {
@@ -237,4 +237,5 @@ def incident_view(record: Any) -> dict[str, Any]:
         "lon": inc.lon,
         "at": ts.astimezone().strftime("%H:%M:%S") if ts is not None else "",
         "warned": record.broadcast is not None,
+        "snapshot": bool(getattr(inc, "snapshot", None)),
     }

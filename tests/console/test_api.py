@@ -202,3 +202,38 @@ def test_a_silent_video_analysis_is_said_per_drone(setup: tuple[Any, Accounts, T
         rig.stream_state = state
         rig.frame_walls.clear()
         rig.frame_walls.extend(walls)
+
+
+def test_incidents_list_their_snapshots_and_colour_their_grids(setup: tuple[Any, Accounts, TestClient]) -> None:
+    """Incidents as the station keeps them (what its events thread appends): listed newest first with a snapshot
+    link, the image served as JPEG, and the grid coloured by its count at ``[api] grid_colour_thresholds``."""
+    from datetime import UTC, datetime
+
+    from gridpatrol.station.rig import IncidentRecord
+    from vision.incidents import Sighting, encode_jpeg
+
+    station, _, client = setup
+    login(client, "obs")
+    import numpy as np
+
+    jpeg = encode_jpeg(np.zeros((48, 64, 3), dtype=np.uint8))
+    found = [
+        Sighting(type="crowd", ts=datetime.now(UTC), confidence=0.9, people=6, grid_id="1", snapshot=jpeg),
+        Sighting(type="no_mask", ts=datetime.now(UTC), confidence=0.8, people=1, grid_id="1"),
+        Sighting(type="no_mask", ts=datetime.now(UTC), confidence=0.8, people=1, grid_id="1"),
+    ]
+    try:
+        station.incidents.extend(IncidentRecord(s, "drone-1") for s in found)
+        listed = client.get("/api/incidents").json()["incidents"]
+        assert [i["id"] for i in listed] == [s.id for s in reversed(found)]
+        assert [i["snapshot"] for i in listed] == [False, False, True] and listed[2]["count"] == 6
+        image = client.get(f"/api/incidents/{found[0].id}/snapshot")
+        assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+        assert image.content == jpeg
+        assert client.get(f"/api/incidents/{found[1].id}/snapshot").status_code == 404
+        client.app.state.watch.sample()  # type: ignore[attr-defined]
+        assert client.get("/api/drones").json()["grids"] == {"1": {"count": 3, "colour": "yellow"}}
+    finally:
+        del station.incidents[-len(found) :]
+    client.cookies.clear()
+    assert client.get(f"/api/incidents/{found[0].id}/snapshot").status_code == 401

@@ -333,6 +333,32 @@ def test_a_silent_station_is_said_over_the_whole_page(browser: Browser, flying: 
         page.context.close()
 
 
+def test_an_incident_arrives_in_the_side_list_with_its_snapshot(operator: Watched, flying: Flying) -> None:
+    """A crowd incident as the station's events thread records it: listed live with its snapshot, its grid green."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from gridpatrol.station.rig import IncidentRecord
+    from vision.incidents import Sighting, encode_jpeg
+
+    page = operator.page
+    jpeg = encode_jpeg(np.full((48, 64, 3), 200, dtype=np.uint8))
+    crowd = Sighting(type="crowd", ts=datetime.now(UTC), confidence=0.9, people=7, grid_id="1", snapshot=jpeg)
+    flying.station.incidents.append(IncidentRecord(crowd, "drone-1"))
+    try:
+        item = page.locator(f"#incidents li[data-incident='{crowd.id}']")
+        expect(item).to_contain_text("crowd ×7 · grid 1 · drone-1")
+        page.wait_for_function(
+            "id => { const i = document.querySelector(`#incidents li[data-incident='${id}'] img.thumb`);"
+            " return i && i.complete && i.naturalWidth === 64; }",
+            arg=crowd.id,
+        )
+        expect(page.locator("#map path[data-colour=green]")).to_have_count(1)
+    finally:
+        flying.station.incidents.remove(next(r for r in flying.station.incidents if r.incident is crowd))
+
+
 def test_payloads_in_names_and_vehicle_text_stay_text(operator: Watched, flying: Flying) -> None:
     page = operator.page
     flying.sims[1].vehicle(0).text(6, XSS)  # a STATUSTEXT with a script payload

@@ -17,6 +17,13 @@ GP.incident = function (inc, top) {
   li.appendChild(GP.el('strong', null, inc.at + ' '));
   li.appendChild(document.createTextNode(what + ' · ' + inc.drone + (inc.warned ? ' · ' + GP.t('warned') : '')));
   li.dataset.incident = inc.id;
+  if (inc.snapshot) {
+    const img = GP.el('img', 'thumb');
+    img.alt = GP.t('snapshot');
+    img.loading = 'lazy';
+    img.src = '/api/incidents/' + encodeURIComponent(inc.id) + '/snapshot';
+    li.insertBefore(img, li.firstChild);
+  }
   if (GP.me && GP.me.can_command && inc.lat !== null && inc.lat !== undefined) {
     const b = GP.tr('button', 'danger', 'Investigate');
     b.type = 'button';

@@ -15,7 +15,7 @@ GP.ZH = {
   'Pause': '暂停', 'Resume': '继续', 'Return home': '返航', 'Land': '降落', 'Skip grid': '跳过网格',
   'Investigate': '前往查看', 'not connected': '未连接', 'armed': '已解锁', 'ok': '正常', 'lost': '中断',
   'investigating': '查看中', 'warned': '已喊话', 'outside the grids': '网格外', 'grid {0}': '网格 {0}',
-  'cancelled': '已取消', 'Video: {0}': '视频：{0}', 'Telemetry stopped {0} ago': '遥测已中断 {0}',
+  'cancelled': '已取消', 'snapshot': '快照', 'Video: {0}': '视频：{0}', 'Telemetry stopped {0} ago': '遥测已中断 {0}',
   'Return {0} home now (RTL)? Its mission ends.': '现在让 {0} 返航（RTL）？任务将结束。',
   'Land {0} where it is now (LAND)? Check the ground below is clear.': '让 {0} 原地降落（LAND）？请确认下方无人。',
   'Skip the rest of grid {0} on {1}?': '让 {1} 跳过网格 {0} 的剩余部分？',
