@@ -17,7 +17,7 @@ def run_command(station: Station, line: str) -> str:
     """Carry out one operator command and say what happened (never raises for a person's mistake).
 
     Example:
-        >>> run_command(None, "fly away")[:34]  # doctest: +SKIP
+        >>> run_command(None, "fly away")[:34]  # an unknown verb never reaches the station
         'unknown command "fly"; commands: p'
     """
     words = line.strip().split(maxsplit=1)
