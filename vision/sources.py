@@ -7,9 +7,14 @@ seconds at capture. A dropped stream is reopened after ``reconnect_s``. A dead U
 :class:`SourceError` within ``open_timeout_s`` with a message that names the source.
 
 Example:
-    >>> with open_source("tests/data/frames", fps=2) as frames:  # doctest: +SKIP
+    >>> import tempfile, cv2, numpy as np
+    >>> folder = tempfile.mkdtemp()
+    >>> cv2.imwrite(f"{folder}/IMG_0001.jpg", np.zeros((48, 64, 3), np.uint8))
+    True
+    >>> with open_source(folder, fps=2) as frames:
     ...     for frame in frames:
     ...         print(frame.index, frame.t, frame.image.shape)
+    0 0.0 (48, 64, 3)
 """
 
 from __future__ import annotations
