@@ -63,7 +63,7 @@ class Sighting(Incident):
         """The incident alone (no image), as the outbox stores it and the API receives it."""
         return Incident.model_validate(self.wire())
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         """A JSON-friendly record of the incident without the image (for JSONL output and logs)."""
         return {**self.wire(), "snapshot_bytes": len(self.snapshot or b"")}
 
