@@ -105,6 +105,29 @@ def wait_until(what: str, done: Callable[[], bool], timeout: float = 20.0) -> No
         time.sleep(0.02)
 
 
+def hold_when(sim: Simulator, what: str, done: Callable[[], bool], timeout: float = 90.0, step_s: float = 1.0) -> None:
+    """Let the simulated clock run on in steps of ``step_s`` simulated seconds until ``done()``, then leave it held
+    there (at most one step past that moment) until the test calls ``sim.hold_at(None)``.
+
+    For what the ground station must do before the vehicle flies on (answer a Ctrl-C, a battery sag, a skip):
+    however slow or loaded the machine, the simulated vehicle cannot finish its mission meanwhile. While held the
+    simulator still answers commands (a mode change is seen in its ground truth) but sends no telemetry, so a
+    command that waits for the heartbeat to confirm it completes once the clock runs again. ``timeout`` (wall
+    seconds) only stops a test that would hang.
+    """
+    deadline = time.monotonic() + timeout
+    mark = sim.sim_time + step_s
+    sim.hold_at(mark)
+    while not done():
+        if time.monotonic() > deadline:
+            sim.hold_at(None)
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        if sim.sim_time >= mark - 1e-6:
+            mark = sim.sim_time + step_s
+            sim.hold_at(mark)
+        time.sleep(0.005)
+
+
 def fly_config(**safety: Any) -> FlyConfig:
     """``[fly]`` settings for flights on the fast simulator: the defaults, with :data:`SIM_GCS_TIMEOUT_S`."""
     return FlyConfig(safety=SafetyConfig(**{"gcs_timeout_s": SIM_GCS_TIMEOUT_S, **safety}))

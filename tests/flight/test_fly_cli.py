@@ -23,6 +23,7 @@ from flightkit import (
     connected,
     edit_plan,
     fly_config,
+    hold_when,
     launch_site,
     sim_at,
     wait_until,
@@ -30,6 +31,7 @@ from flightkit import (
 )
 
 from flight.commands import Commander, distance_m
+from flight.config import FlightConfig
 from flight.fly import MissionFlight, load_missions, split_target
 from flight.fly_config import SafetyConfig
 from flight.safety import check_plan_file
@@ -73,12 +75,18 @@ def test_patrol_flies_every_waypoint_in_order_and_lands_home(plans: list[Path]) 
 def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     config = fly_config(battery_low_cell_volt=0, battery_critical_cell_volt=0, reserve_pct=25)
+    link = FlightConfig(heartbeat_timeout_s=60)  # the clock's holds below are no lost link
     with sim_at(plans[0]) as sim:
-        flight = MissionFlight(checked, sim.endpoints[0], config)
+        flight = MissionFlight(checked, sim.endpoints[0], config, link)
         runner = threading.Thread(target=flight.run)
         runner.start()
-        wait_until("the second waypoint", lambda: len(_reached(sim)) >= 3, timeout=60)
+        hold_when(sim, "the second waypoint", lambda: len(_reached(sim)) >= 3, timeout=60)
         sim.vehicle(0).sag_battery(70)
+        # the clock runs on until the ground station hears of the sag, then waits for its RTL: the mission cannot
+        # end before the watchdog acts, however slow the machine
+        hold_when(sim, "the sag reported", lambda: _battery_seen(flight) < 25, timeout=60)
+        wait_until("the watchdog's RTL", lambda: sim.vehicle(0).mode == "RTL", timeout=60)
+        sim.hold_at(None)
         runner.join(timeout=90)
         status = flight.status
         assert status.done and status.phase == "landed", (status.phase, status.detail, status.error)
@@ -89,16 +97,25 @@ def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
         assert _landed_home(sim) < 2.0
 
 
+def _battery_seen(flight: MissionFlight) -> float:
+    """The battery charge (%) the ground station last heard; 100 before it heard any."""
+    pct = None if flight.vehicle is None else flight.vehicle.state.battery_pct
+    return 100.0 if pct is None else pct
+
+
 def test_lost_link_on_patrol_alarms_and_the_vehicle_failsafe_brings_it_home(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     with sim_at(plans[0], speedup=20) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], fly_config())
         runner = threading.Thread(target=flight.run)
         runner.start()
-        wait_until("the first waypoint", lambda: len(_reached(sim)) >= 2, timeout=60)
-        # 100 simulated seconds (about 5 s of wall time at speed-up 20): past the vehicle's FS_GCS_TIMEOUT (30 s
-        # of its time here) and the ground station's link timeout (3 s of ours)
+        hold_when(sim, "the first waypoint", lambda: len(_reached(sim)) >= 2, timeout=60)
+        # 100 simulated seconds: past the vehicle's FS_GCS_TIMEOUT (30 s of its time here); the clock stands
+        # still until the ground station has called the link lost (3 s of ours without a heartbeat), so the cut
+        # cannot end first however slow the machine
         sim.vehicle(0).cut_link(100.0)
+        wait_until("the link alarm", lambda: any(e.kind == "link_lost" for e in flight.status.events), timeout=60)
+        sim.hold_at(None)
         runner.join(timeout=90)
         status = flight.status
         kinds = [e.kind for e in status.events]
@@ -191,9 +208,12 @@ def test_cli_ctrl_c_returns_home(plans: list[Path]) -> None:
     with sim_at(plans[0]) as sim:
         proc = _run_cli(["fly", str(plans[0]), "--connect", sim.endpoints[0], "--yes"])
         try:
-            wait_until("the patrol under way", lambda: len(_reached(sim)) >= 2, timeout=90)
+            # the clock stands still from the second waypoint until the CLI has answered Ctrl-C: the mission cannot
+            # end first, however slow the machine
+            hold_when(sim, "the patrol under way", lambda: len(_reached(sim)) >= 2, timeout=90)
             proc.send_signal(signal.SIGINT)
-            wait_until("RTL", lambda: sim.vehicle(0).mode in ("RTL", "LAND") or not sim.vehicle(0).armed, timeout=20)
+            wait_until("RTL", lambda: sim.vehicle(0).mode in ("RTL", "LAND") or not sim.vehicle(0).armed, timeout=60)
+            sim.hold_at(None)
             out, _ = proc.communicate(timeout=CLI_TIMEOUT_S)
         finally:
             proc.kill()

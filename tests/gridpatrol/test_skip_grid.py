@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "flight"))
 
-from flightkit import fly_config, sim_at, small_plan, write_plans
+from flightkit import fly_config, hold_when, sim_at, small_plan, wait_until, write_plans
 
 from flight.errors import FlightError
 from flight.fly import FlightStatus, MissionFlight
@@ -26,6 +26,7 @@ from gridpatrol.station.console import run_command
 from gridpatrol.station.skips import GridSkips
 from mission_planner.mavlink_items import sortie_grid_runs
 from mission_planner.qgc_plan import PlanFileError, read_qgc_plan
+from sim import Simulator
 
 GRIDS = ("1", "4")  # one drone, one sortie: grid 4 (items 4-8) then grid 1 (items 9-13), home 14, land 15
 
@@ -106,16 +107,33 @@ def fly(plan_file: Path, before: list[str], at: dict[int, str]) -> Flown:
         flight.vehicle.subscribe(record, {"MISSION_CURRENT", "GLOBAL_POSITION_INT"})
         skips.attach(flight.vehicle, flight.commander)
         for item, grid in at.items():
-            while item not in flight.status.reached and not flight.status.done and time.monotonic() < deadline + 60:
-                time.sleep(0.005)
-            try:
-                said[item] = skips.skip(grid)
-            except (FlightError, ValueError) as exc:
-                said[item] = f"refused: {exc}"
+            # the clock stands still from the moment the station hears item k reached until the skip is decided
+            # and, for a jump, the vehicle has taken its new current item: however slow the machine, the drone
+            # is where the station saw it when it decides
+            hold_when(sim, f"item {item} reported", lambda k=item: k in flight.status.reached or flight.status.done)
+            current = sim.vehicle(0).runner.current
+            asked = threading.Thread(target=ask, args=(skips, item, grid, said), daemon=True)
+            asked.start()
+            wait_until(f"the skip at item {item}", lambda k=item, c=current: k in said or jumped(sim, c), 60)
+            sim.hold_at(None)  # a jump is confirmed by MISSION_CURRENT, which needs the clock to run
+            asked.join(60)
         thread.join(120)
         skips.close()
     assert flight.status.done, flight.status
     return Flown(flight.status, skips, currents, track, said, notes)
+
+
+def jumped(sim: Simulator, current: int) -> bool:
+    """Whether the simulated vehicle's current mission item (its ground truth) is no longer ``current``."""
+    return bool(sim.vehicle(0).runner.current != current)
+
+
+def ask(skips: GridSkips, item: int, grid: str, said: dict[int, str]) -> None:
+    """The operator's skip of ``grid`` at item ``item``: what the station said, or why it refused."""
+    try:
+        said[item] = skips.skip(grid)
+    except (FlightError, ValueError) as exc:
+        said[item] = f"refused: {exc}"
 
 
 def planned_xy(plan_file: Path) -> dict[int, tuple[float, float]]:
