@@ -82,8 +82,19 @@ def patrol(out: Path, *, fly: bool, speedup: float = 3.0, district: Path | None 
         finally:
             if fly and station.started_wall:
                 station.stop(return_home=False, flush_timeout_s=0.5)
+                end_flights(station)
             else:
                 station.outbox.close()
+
+
+def end_flights(station: Any) -> None:
+    """Close the MAVLink links of a stopped station's flights before the simulators go: a link left open would keep
+    reopening its port, and could reach another test's simulator that took the port. (A flight thread that holds
+    in the air follows its vehicle until it lands, so its daemon thread is left to end with the process.)"""
+    for rig in station.rigs.values():
+        rig.flight.abort.set()
+        if rig.flight.link is not None:
+            rig.flight.link.close()
 
 
 def accounts_with_users(path: Path) -> Accounts:
