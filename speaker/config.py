@@ -60,13 +60,21 @@ class SinkConfig(BaseModel):
     max_queue: int = Field(8, ge=1, le=256, title="Queue length", description="Clips held for the agent.")
 
 
+WarningMode = Literal["auto", "confirm", "off"]
+"""How a grid's incident warnings are given: `auto` plays them, `confirm` proposes them to the operator (one click
+plays, unplayed ones expire), `off` logs the incident and says nothing."""
+
+
 class GridOverride(BaseModel):
-    """Louder, quieter or fewer repeats in one grid cell (e.g. next to a hospital)."""
+    """Louder, quieter, fewer repeats or another warning mode in one grid cell (e.g. next to a hospital)."""
 
     model_config = ConfigDict(extra="forbid")
 
     volume: int | None = Field(None, ge=0, le=200, title="Volume", description="espeak-ng amplitude in this grid.")
     max_repeats: int | None = Field(None, ge=0, title="Max repeats", description="Repeats in this grid; 0 = mute.")
+    warning_mode: WarningMode | None = Field(
+        None, title="Warning mode", description="`auto`, `confirm` or `off` in this grid (default: `warning_mode`)."
+    )
 
 
 class SpeakerConfig(BaseModel):
@@ -127,8 +135,36 @@ class SpeakerConfig(BaseModel):
     lang: str = Field("zh", title="Warning language", description="Language code of incident warnings.")
     sink: SinkConfig = Field(default_factory=SinkConfig, title="Sink", description="Where audio goes.")
     grids: dict[str, GridOverride] = Field(
-        default_factory=dict, title="Per-grid overrides", description="Grid id to volume/repeats for that grid."
+        default_factory=dict,
+        title="Per-grid overrides",
+        description="Grid id to volume, repeats or warning mode for that grid.",
     )
+    warning_mode: WarningMode = Field(
+        "confirm",
+        title="Warning mode",
+        description="`confirm`: an incident's warning is proposed to the operator (console or `play ID`), who plays "
+        "it with one click before it expires; `auto`: played at once; `off`: logged only. Per grid: "
+        "`[speaker.grids.ID] warning_mode`.",
+    )
+    proposal_ttl_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        title="Proposal lifetime",
+        description="Seconds a proposed warning (`confirm` mode) may be played before it expires unplayed.",
+    )
+
+    def mode_for(self, grid: str | None) -> WarningMode:
+        """The warning mode in ``grid`` (its override, else ``warning_mode``; outside the grids: ``warning_mode``).
+
+        Example:
+            >>> SpeakerConfig(grids={"7": GridOverride(warning_mode="off")}).mode_for("7")
+            'off'
+        """
+        override = self.grids.get(grid or "")
+        if override is not None and override.warning_mode is not None:
+            return override.warning_mode
+        return self.warning_mode
 
     @model_validator(mode="after")
     def _check(self) -> SpeakerConfig:

@@ -48,6 +48,15 @@ class PrerenderReport:
     seconds: float
 
 
+@dataclass(frozen=True)
+class PreparedWarning:
+    """A warning decided and worded by :meth:`Speaker.prepare`, not yet queued: :meth:`Speaker.play` queues it."""
+
+    broadcast: Broadcast
+    voice: VoiceConfig
+    fragments: list[str] | None
+
+
 @dataclass(order=True)
 class _Job:
     priority: int
@@ -195,6 +204,20 @@ class Speaker:
         Raises:
             SynthesisError: The phrasebook has no entry for the incident's type in the warning language.
         """
+        prepared = self.prepare(incident)
+        return None if prepared is None else self.play(prepared)
+
+    def prepare(self, incident: Incident) -> PreparedWarning | None:
+        """Decide and word the warning for ``incident`` (the policy counts it as given) without queueing it.
+
+        The station uses it to *propose* a warning to the operator, who plays it later with :meth:`play`.
+
+        Returns:
+            The warning, ready to play, or ``None`` when a cooldown or the repeat limit holds it back.
+
+        Raises:
+            SynthesisError: The phrasebook has no entry for the incident's type in the warning language.
+        """
         kind = incident.type
         template = self.templates.get(kind, {}).get(self.lang)
         if template is None:
@@ -223,7 +246,12 @@ class Speaker:
             repeat=repeat,
         )
         fragments = template.fragments(count=incident.people, grid=grid) if template.has_placeholders else None
-        return self._queue(broadcast, self._voice(self.lang, grid), fragments)
+        return PreparedWarning(broadcast, self._voice(self.lang, grid), fragments)
+
+    def play(self, prepared: PreparedWarning) -> Broadcast:
+        """Queue a warning from :meth:`prepare` (its ``at`` becomes now); returns the queued :class:`Broadcast`."""
+        broadcast = prepared.broadcast.model_copy(update={"at": now_utc()})
+        return self._queue(broadcast, prepared.voice, prepared.fragments)
 
     def announce(self, text: str, lang: str | None = None) -> Broadcast:
         """Queue an operator message (free text, synthesised unless cached); it cuts off a warning being played."""
