@@ -94,6 +94,13 @@ class RunConfig(_Section):
     )
     sortie: int = Field(1, ge=1, le=99, title="Sortie", description="Which sortie of each drone to fly (1: first).")
     fps: float = Field(2.0, gt=0, le=30, title="Analysis rate (fps)", description="Frames analysed per drone/s.")
+    video_fps: float = Field(
+        0.0,
+        ge=0,
+        le=30,
+        title="Live video rate (fps)",
+        description="Camera frames per drone/s sent to the operator console as live video (0: none).",
+    )
     scene: Path | None = Field(
         None, title="Ground scene", description='People for the simulated camera (`video = "sim"`).'
     )

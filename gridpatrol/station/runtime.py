@@ -170,6 +170,7 @@ class Station:
             data_dir=s.station.data_dir,
             cache_dir=Path(s.station.state_dir).resolve() / "sprites",
             fps=self.run.fps,
+            video_fps=self.run.video_fps,
         )
 
     def flights_done(self) -> bool:
