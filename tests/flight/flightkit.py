@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flight.fly_config import FlyConfig, SafetyConfig
 from flight.link import MavLink
@@ -22,6 +23,7 @@ from mission_planner.planner import PlanRequest, plan_patrol
 from mission_planner.qgc_plan import digest, read_qgc_plan
 from sim import Simulator
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
 #: The vehicle's lost-link timeout for flights at high speed-ups (FS_GCS_TIMEOUT, in its time): at speed-up 50 the
 #: default 5 s is a tenth of a wall second, which a loaded machine can keep a heartbeat waiting; 30 s is 0.6 s.
@@ -126,6 +128,34 @@ def hold_when(sim: Simulator, what: str, done: Callable[[], bool], timeout: floa
             mark = sim.sim_time + step_s
             sim.hold_at(mark)
         time.sleep(0.005)
+
+
+def act_held(sim: Simulator, what: str, action: Callable[[], T], taken: Callable[[], bool], timeout: float = 60.0) -> T:
+    """Run ``action`` (a command that waits for telemetry to confirm it) while the clock stands where
+    :func:`hold_when` left it, let the clock run once ``taken()`` (the simulator's ground truth shows the command
+    arrived) or ``action`` returned, and give back what ``action`` returned (or raise what it raised).
+
+    The vehicle is exactly where the ground station saw it when the command lands, however slow the machine.
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = action()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"held: {what}", daemon=True)
+    worker.start()
+    try:
+        wait_until(what, lambda: taken() or not worker.is_alive(), timeout)
+    finally:
+        sim.hold_at(None)
+    worker.join(timeout)
+    assert not worker.is_alive(), f"{what}: still waiting after {timeout:g} s"
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def fly_config(**safety: Any) -> FlyConfig:

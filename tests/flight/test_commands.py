@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import SPEEDUP, connected, sim_at, wait_until, write_plans
+from flightkit import SPEEDUP, act_held, connected, hold_when, sim_at, wait_until, write_plans
 
 from flight.commands import ArmRefused, Commander, distance_m
 from flight.errors import CommandRejected
@@ -144,9 +144,10 @@ def test_pause_and_resume_at_the_current_item(tmp_path: Path) -> None:
         _airborne(cmd, 40.0)
         cmd.start_mission()
         truth = sim.vehicle(0)
-        wait_until("the first waypoint", lambda: len(truth.reached) >= 2, timeout=30)
-        wait_until("cruising", lambda: math.hypot(*truth.velocity[:2]) > 4.0, timeout=10)
-        cmd.pause()
+        # held from cruising past the first waypoint until the pause has landed: the next waypoint cannot come
+        # first, however slow the machine
+        hold_when(sim, "cruising", lambda: len(truth.reached) >= 2 and math.hypot(*truth.velocity[:2]) > 4.0, 40)
+        act_held(sim, "the pause", cmd.pause, lambda: truth.mode == "BRAKE")
         assert truth.mode == "BRAKE" and math.hypot(*truth.velocity[:2]) < 0.5
         item = truth.runner.current
         where = truth.position

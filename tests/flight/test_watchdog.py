@@ -76,10 +76,15 @@ def test_lost_link_raises_an_alarm_and_leaves_the_vehicle_to_its_failsafe(sim: S
     cmd = _hover(vehicle)
     alarms: list[WatchEvent] = []
     with Watchdog(vehicle, cmd, reserve_pct=20, on_event=alarms.append):
-        sim.vehicle(0).cut_link(
-            2.5 * SPEEDUP
-        )  # simulated seconds: about 2.5 s of wall time; the link times out after 1 s
-        wait_until("the lost-link alarm", lambda: "link_lost" in _kinds(alarms), timeout=5)
+        # simulated seconds: about 2.5 s of wall time; the link times out after 1 s. The clock stands still
+        # until the alarm (the cut cannot end first, however slow the machine); the vehicle's own lost-link
+        # failsafe counts its time, so it waits too
+        sim.vehicle(0).cut_link(2.5 * SPEEDUP)
+        sim.hold_at(sim.sim_time)
+        try:
+            wait_until("the lost-link alarm", lambda: "link_lost" in _kinds(alarms), timeout=30)
+        finally:
+            sim.hold_at(None)
         assert "lost-link failsafe takes over" in alarms[0].text
         assert sim.vehicle(0).mode == "GUIDED"  # the watchdog sent nothing: no commands into a dead link
         wait_until("the link coming back", lambda: "link_back" in _kinds(alarms), timeout=10)

@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "flight"))
 
-from flightkit import fly_config, hold_when, sim_at, small_plan, wait_until, write_plans
+from flightkit import act_held, fly_config, hold_when, sim_at, small_plan, write_plans
 
 from flight.errors import FlightError
 from flight.fly import FlightStatus, MissionFlight
@@ -112,11 +112,9 @@ def fly(plan_file: Path, before: list[str], at: dict[int, str]) -> Flown:
             # is where the station saw it when it decides
             hold_when(sim, f"item {item} reported", lambda k=item: k in flight.status.reached or flight.status.done)
             current = sim.vehicle(0).runner.current
-            asked = threading.Thread(target=ask, args=(skips, item, grid, said), daemon=True)
-            asked.start()
-            wait_until(f"the skip at item {item}", lambda k=item, c=current: k in said or jumped(sim, c), 60)
-            sim.hold_at(None)  # a jump is confirmed by MISSION_CURRENT, which needs the clock to run
-            asked.join(60)
+            said[item] = act_held(  # a jump is confirmed by MISSION_CURRENT: the clock runs again once it landed
+                sim, f"the skip at item {item}", lambda g=grid: ask(skips, g), lambda c=current: jumped(sim, c)
+            )
         thread.join(120)
         skips.close()
     assert flight.status.done, flight.status
@@ -128,12 +126,12 @@ def jumped(sim: Simulator, current: int) -> bool:
     return bool(sim.vehicle(0).runner.current != current)
 
 
-def ask(skips: GridSkips, item: int, grid: str, said: dict[int, str]) -> None:
-    """The operator's skip of ``grid`` at item ``item``: what the station said, or why it refused."""
+def ask(skips: GridSkips, grid: str) -> str:
+    """The operator's skip of ``grid``: what the station said, or why it refused."""
     try:
-        said[item] = skips.skip(grid)
+        return skips.skip(grid)
     except (FlightError, ValueError) as exc:
-        said[item] = f"refused: {exc}"
+        return f"refused: {exc}"
 
 
 def planned_xy(plan_file: Path) -> dict[int, tuple[float, float]]:
