@@ -39,6 +39,8 @@ from api.security import LoginLimiter
 from gridpatrol.console.accounts import AccountError, Accounts, Session
 from gridpatrol.console.actions import ActionError, Actions
 from gridpatrol.console.config import ConsoleConfig
+from gridpatrol.console.video import VideoHub
+from gridpatrol.console.video_routes import add_video_routes
 from gridpatrol.console.view import Watch, district_geojson, incident_view
 from mission_planner.district_io import load_district
 
@@ -243,6 +245,8 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
+    app.state.video = VideoHub(station, config.stall_s)
+    add_video_routes(app, app.state.video, Who, accounts, COOKIE)
     _mount_page(app)
     app.add_middleware(BodyLimit, max_body=MAX_BODY, max_upload=MAX_BODY, max_batch=MAX_BODY)
     app.add_middleware(SecurityHeaders, tile_url=config.tile_url)
