@@ -28,11 +28,12 @@ sys.path.insert(0, str(ROOT))  # before benchmarks/, whose api.py would shadow t
 
 from gridpatrol.config import Settings  # noqa: E402
 from gridpatrol.station import demo  # noqa: E402
+from speaker.config import SpeakerConfig  # noqa: E402
 
 
 def run(drones: int, speedup: float, out: Path) -> dict[str, Any]:
     """One patrol; returns latencies, CPU seconds and peak memory of the station."""
-    settings = Settings()
+    settings = Settings(speaker=SpeakerConfig(warning_mode="auto"))  # the warning is played, not proposed
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall0 = time.monotonic()

@@ -1,16 +1,17 @@
 """Operator commands typed while the patrol flies: ``pause drone-1``, ``skip drone-1 8``, ``say 请戴口罩``,
-``investigate 3f2a``."""
+``investigate 3f2a``, ``play 9c1e`` (a proposed warning, ``confirm`` mode)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from flight.errors import FlightError
+from gridpatrol.station.proposals import ProposalError
 
 if TYPE_CHECKING:
     from gridpatrol.station.runtime import Station
 
-HELP = "pause D | resume D | rtl D | skip D GRID | say [D:]TEXT | investigate ID | quit"
+HELP = "pause D | resume D | rtl D | skip D GRID | say [D:]TEXT | investigate ID | play ID | quit"
 
 
 def run_command(station: Station, line: str) -> str:
@@ -46,9 +47,11 @@ def run_command(station: Station, line: str) -> str:
             return f"speaking on {drone or 'every drone'}: {text.strip()}"
         if verb in {"investigate", "inv"}:
             return _investigate(station, rest)
+        if verb == "play":
+            return _play(station, rest)
         if verb in {"help", "?"}:
             return HELP
-    except (FlightError, KeyError, ValueError) as exc:
+    except (FlightError, KeyError, ValueError, ProposalError) as exc:
         return f"could not {verb}: {exc}"
     return f'unknown command "{verb}"; commands: {HELP}'
 
@@ -78,3 +81,11 @@ def _investigate(station: Station, prefix: str) -> str:
         return f"{len(ids)} incidents start with {prefix!r}; give more characters"
     job = station.investigate(ids[0])
     return f"investigating {ids[0][:8]} with {job.rig.link.id}"
+
+
+def _play(station: Station, prefix: str) -> str:
+    if not prefix:
+        waiting = ", ".join(f"{p.id} ({p.drone_id} {p.kind})" for p in station.proposals.open()) or "none"
+        return f"play which proposed warning? waiting: {waiting}"
+    proposal = station.play_proposal(station.proposals.find(prefix).id, "terminal")
+    return f"playing {proposal.id} on {proposal.drone_id}: {proposal.text}"

@@ -190,12 +190,19 @@ def demo_scene(spots: list[tuple[float, float]], seed: int) -> Any:
 
 def demo_settings(settings: Settings) -> Settings:
     """The demo's settings: a crowd is 5 people each within 1.5 m of another (the 1 m rule of the warning
-    plus 0.5 m for the error of ground positions seen obliquely from 15 m), and 320 px detector tiles."""
+    plus 0.5 m for the error of ground positions seen obliquely from 15 m), and 320 px detector tiles.
+
+    Warnings play automatically (``[speaker] warning_mode = "auto"``): nobody need be at the console in a demo.
+    A ``warning_mode`` the given settings set themselves is kept (a demo operator in the browser: ``confirm``).
+    """
     vision = settings.vision.model_copy(deep=True)
     vision.crowd.max_spacing_m = max(vision.crowd.max_spacing_m, 1.5)
     # seen 60 degrees from above people look half their height: 320 px tiles (twice enlarged) find them
     vision.detector.tiling, vision.detector.tile_px = "on", 320
-    return settings.model_copy(update={"vision": vision})
+    speaker = settings.speaker
+    if "warning_mode" not in speaker.model_fields_set:
+        speaker = speaker.model_copy(update={"warning_mode": "auto"})
+    return settings.model_copy(update={"vision": vision, "speaker": speaker})
 
 
 def with_run(settings: Settings, run: RunConfig, camera: CameraProfile) -> Settings:

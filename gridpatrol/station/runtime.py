@@ -38,6 +38,7 @@ from gridpatrol.station.config import NO_VIDEO, DroneLink
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.lockstep import Lockstep
 from gridpatrol.station.poses import PoseTracker
+from gridpatrol.station.proposals import Proposal, ProposalError, Proposals
 from gridpatrol.station.rig import DroneRig, IncidentRecord
 from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.summary import IncidentTiming, Latencies, patrol_summary
@@ -49,7 +50,7 @@ from vision.camera_model import CameraPose
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DroneRig", "IncidentRecord", "Station"]
+__all__ = ["DroneRig", "IncidentRecord", "ProposalError", "Station"]
 
 
 class Station:
@@ -100,6 +101,7 @@ class Station:
         self.broadcasts: list[Broadcast] = []
         self.messages: deque[str] = deque(maxlen=8)
         self.investigations: dict[str, Investigation] = {}
+        self.proposals = Proposals(settings.speaker.proposal_ttl_s, self.note)
         self._by_incident: dict[str, IncidentRecord] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -259,6 +261,7 @@ class Station:
             try:
                 event = self.events.get(timeout=0.2)
             except queue.Empty:
+                self.proposals.sweep()  # unplayed proposals expire (and are logged) even when nothing happens
                 continue
             self._handle(event)
 
@@ -320,12 +323,20 @@ class Station:
             self._by_incident[inc.id] = record
         self.latencies.found(inc.id, timing)
         self.outbox.put_incident(inc, inc.snapshot)  # durable before anything else happens
+        mode = self.settings.speaker.mode_for(None if inc.grid_id is None else str(inc.grid_id))
+        said = "no warning (warning mode off)"
         try:
-            record.broadcast = rig.speaker.warn(inc)
+            if mode == "auto":
+                record.broadcast = rig.speaker.warn(inc)
+                said = "warning queued" if record.broadcast else "no warning (cooldown)"
+            elif mode == "confirm":
+                prepared = rig.speaker.prepare(inc)
+                said = "no warning (cooldown)"
+                if prepared is not None:
+                    said = f"warning proposed ({self.proposals.add(rig.link.id, inc.id, prepared).id})"
         except Exception as exc:  # a phrasebook gap must not lose the incident
             self.note(f"{rig.link.id}: could not warn for {inc.type}: {exc}")
         where = f"grid {inc.grid_id}" if inc.grid_id else "outside the grids"
-        said = "warning queued" if record.broadcast else "no warning (cooldown)"
         self.note(f"{rig.link.id}: {inc.type} x{inc.people} in {where}; {said}")
 
     def _on_broadcast(self, broadcast: Broadcast) -> None:
@@ -395,6 +406,27 @@ class Station:
         """Say free text through one drone's loudspeaker (or all); it goes before any queued warning."""
         rigs = [self.rig(drone_id)] if drone_id else list(self.rigs.values())
         return [r.speaker.announce(text, lang=lang) for r in rigs]
+
+    def play_proposal(self, proposal_id: str, who: str) -> Proposal:
+        """Play a proposed warning (``confirm`` mode) through its drone's loudspeaker, as ``auto`` would have.
+
+        Raises:
+            ProposalError: 404 no such proposal; 409 it expired or was played or dismissed already.
+        """
+        proposal = self.proposals.close(proposal_id, who, "played")
+        broadcast = self.rig(proposal.drone_id).speaker.play(proposal.warning)
+        with self._lock:
+            record = self._by_incident.get(proposal.incident_id)
+        if record is not None:
+            record.broadcast = broadcast
+        self.note(f"{proposal.drone_id}: proposed warning {proposal.id} played, confirmed by {who}")
+        return proposal
+
+    def dismiss_proposal(self, proposal_id: str, who: str) -> Proposal:
+        """Drop a proposed warning unplayed (same errors as :meth:`play_proposal`)."""
+        proposal = self.proposals.close(proposal_id, who, "dismissed")
+        self.note(f"{proposal.drone_id}: proposed warning {proposal.id} dismissed by {who}")
+        return proposal
 
     def investigate(self, incident_id: str) -> Investigation:
         """Fly to an incident, hover at a safe height, point the camera, repeat the warning, then resume.

@@ -18,6 +18,7 @@ import pytest
 
 from gridpatrol.config import Settings
 from gridpatrol.station import demo
+from speaker.config import SpeakerConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 SPEEDUP = 4.0
@@ -30,7 +31,7 @@ MAX_CROWD_ERROR_M = 6.0
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     out = tmp_path_factory.mktemp("station") / "demo"
-    settings = Settings()
+    settings = Settings(speaker=SpeakerConfig(warning_mode="auto"))  # warnings played, nobody confirms
     with demo.demo_patrol(out, settings, drones=2, speedup=SPEEDUP, lockstep=True) as patrol:
         station = patrol.station
         station.start(grids=demo.DEMO_GRIDS)

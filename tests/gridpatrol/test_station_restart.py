@@ -101,7 +101,8 @@ class FrameLockstep:
 
 
 def station_toml(out: Path, connect: str, api: demo.DemoApi) -> Path:
-    """The station's settings: the demo's camera, crowd rule and tiles, one drone, the outbox in ``out``."""
+    """The station's settings: the demo's camera, crowd rule and tiles, warnings played (``auto``), one drone,
+    the outbox in ``out``."""
     cam = demo.DEMO_CAMERA
     path = out / "station.toml"
     path.write_text(
@@ -114,6 +115,9 @@ name = "{cam.name}"
 image_width_px = {cam.image_width_px}
 image_height_px = {cam.image_height_px}
 gimbal_pitch_deg = {cam.gimbal_pitch_deg}
+
+[speaker]
+warning_mode = "auto"  # the warning is played (queued in the outbox), nobody confirms it
 
 [vision.crowd]
 max_spacing_m = 1.5
