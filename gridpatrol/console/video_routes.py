@@ -35,7 +35,8 @@ def add_video_routes(app: FastAPI, hub: VideoHub, who: Any, accounts: Accounts, 
     def video(user: who) -> dict[str, Any]:
         """The drones with live video, the newest frame of each and whether its video or analysis stalled."""
         hub.start()
-        return {"drones": hub.status(), "stall_s": hub.stall_s, "video_fps": hub.station.run.video_fps}
+        run = hub.station.run
+        return {"drones": hub.status(), "stall_s": hub.stall_s, "video_fps": run.video_fps, "analysis_fps": run.fps}
 
     @app.get("/api/video/{drone_id}.mjpg")
     async def stream(drone_id: str, request: Request, user: who) -> StreamingResponse:

@@ -2,6 +2,7 @@
 'use strict';
 GP.showLogin = function (message) {
   if (GP.stream) { GP.stream.close(); GP.stream = null; }
+  if (GP.video) GP.video.stop();
   GP.me = null;
   GP.$('#app').hidden = true;
   GP.$('#logout').hidden = true;
@@ -74,6 +75,7 @@ GP.start = async function () {
   GP.controls.init(phrases.data);
   incidents.data.incidents.forEach((inc) => GP.incident(inc, false));
   GP.listen();
+  if (GP.video) GP.video.start();
 };
 
 document.addEventListener('DOMContentLoaded', async () => {
