@@ -39,6 +39,7 @@ from api.security import LoginLimiter
 from gridpatrol.console.accounts import AccountError, Accounts, Session
 from gridpatrol.console.actions import ActionError, Actions
 from gridpatrol.console.config import ConsoleConfig
+from gridpatrol.console.proposals import proposals_router
 from gridpatrol.console.video import VideoHub
 from gridpatrol.console.video_routes import add_video_routes
 from gridpatrol.console.view import Watch, district_geojson, incident_view
@@ -247,6 +248,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
 
     app.state.video = VideoHub(station, config.stall_s)
     add_video_routes(app, app.state.video, Who, accounts, COOKIE)
+    app.include_router(proposals_router(station, accounts, session, changing))
     _mount_page(app)
     app.add_middleware(BodyLimit, max_body=MAX_BODY, max_upload=MAX_BODY, max_batch=MAX_BODY)
     app.add_middleware(SecurityHeaders, tile_url=config.tile_url)
