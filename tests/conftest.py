@@ -49,9 +49,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     ``make test`` runs ``--dist loadfile``: each module goes whole to one worker, in collection order. A long module
     (a simulated patrol) that a worker picks up last keeps the run going while the other worker idles, so modules
-    with a test marked ``slow`` go first. A serial run (no xdist worker) keeps the usual order.
+    with a test marked ``slow`` or ``sitl`` (real autopilot flights) go first. A serial run (no xdist worker) keeps
+    the usual order.
     """
     if not hasattr(config, "workerinput"):  # only the workers collect for xdist's scheduler
         return
-    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("sitl")}
     items.sort(key=lambda item: item.path not in slow_modules)  # stable: each module keeps its own order
