@@ -224,18 +224,19 @@ class Watch:
 
 
 def incident_view(record: Any) -> dict[str, Any]:
-    """An incident as the side list shows it; ``snapshot`` says whether its image can be fetched."""
+    """An incident as the side list shows it, under the incident contract's names (:class:`incidents.Incident`:
+    ``people``, ``grid_id``, ``ts`` as on the wire, UTC; the page shows it in local time); ``snapshot`` says
+    whether its image can be fetched."""
     inc = record.incident
-    ts = getattr(inc, "ts", None) or getattr(inc, "at", None)
     return {
         "id": inc.id,
         "type": inc.type,
-        "count": getattr(inc, "count", None) or getattr(inc, "people", 1),
-        "grid": getattr(inc, "grid_id", None) or getattr(inc, "grid", None),
+        "people": inc.people,
+        "grid_id": inc.grid_id,
         "drone": record.drone_id,
         "lat": inc.lat,
         "lon": inc.lon,
-        "at": ts.astimezone().strftime("%H:%M:%S") if ts is not None else "",
+        "ts": inc.wire()["ts"],
         "warned": record.broadcast is not None,
         "snapshot": bool(getattr(inc, "snapshot", None)),
     }

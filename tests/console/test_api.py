@@ -226,7 +226,8 @@ def test_incidents_list_their_snapshots_and_colour_their_grids(setup: tuple[Any,
         station.incidents.extend(IncidentRecord(s, "drone-1") for s in found)
         listed = client.get("/api/incidents").json()["incidents"]
         assert [i["id"] for i in listed] == [s.id for s in reversed(found)]
-        assert [i["snapshot"] for i in listed] == [False, False, True] and listed[2]["count"] == 6
+        assert [i["snapshot"] for i in listed] == [False, False, True] and listed[2]["people"] == 6
+        assert (listed[2]["grid_id"], listed[2]["ts"]) == ("1", found[0].wire()["ts"])  # the contract's names
         image = client.get(f"/api/incidents/{found[0].id}/snapshot")
         assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
         assert image.content == jpeg

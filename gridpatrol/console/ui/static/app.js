@@ -13,9 +13,9 @@ GP.showLogin = function (message) {
 
 GP.incident = function (inc, top) {
   const li = GP.el('li');
-  const where = inc.grid ? GP.t('grid {0}', inc.grid) : GP.t('outside the grids');
-  const what = GP.t(inc.type) + ' ×' + inc.count + ' · ' + where;
-  li.appendChild(GP.el('strong', null, inc.at + ' '));
+  const where = inc.grid_id ? GP.t('grid {0}', inc.grid_id) : GP.t('outside the grids');
+  const what = GP.t(inc.type) + ' ×' + inc.people + ' · ' + where;
+  li.appendChild(GP.el('strong', null, new Date(inc.ts).toLocaleTimeString('en-GB') + ' '));
   li.appendChild(document.createTextNode(what + ' · ' + inc.drone + (inc.warned ? ' · ' + GP.t('warned') : '')));
   li.dataset.incident = inc.id;
   if (inc.snapshot) {
