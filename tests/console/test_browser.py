@@ -12,6 +12,7 @@ Waits are on conditions and simulated time; their limits only stop a hang.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,6 +350,7 @@ def test_an_incident_arrives_in_the_side_list_with_its_snapshot(operator: Watche
     try:
         item = page.locator(f"#incidents li[data-incident='{crowd.id}']")
         expect(item).to_contain_text("crowd ×7 · grid 1 · drone-1")
+        expect(item).to_contain_text(re.compile(r"^\d\d:\d\d:\d\d crowd"))  # its ts, in local time
         page.wait_for_function(
             "id => { const i = document.querySelector(`#incidents li[data-incident='${id}'] img.thumb`);"
             " return i && i.complete && i.naturalWidth === 64; }",
