@@ -132,7 +132,7 @@ class Proposals:
         """Every proposal of this patrol, newest first (expired ones swept first)."""
         self.sweep()
         with self._lock:
-            return sorted(self._items.values(), key=lambda p: p.created, reverse=True)
+            return list(reversed(self._items.values()))  # added in order: newest last
 
     def open(self) -> list[Proposal]:
         """The proposals that may still be played, newest first."""
