@@ -3,6 +3,7 @@
 GP.showLogin = function (message) {
   if (GP.stream) { GP.stream.close(); GP.stream = null; }
   if (GP.video) GP.video.stop();
+  if (GP.proposals) GP.proposals.stop();
   GP.me = null;
   GP.$('#app').hidden = true;
   GP.$('#logout').hidden = true;
@@ -76,6 +77,7 @@ GP.start = async function () {
   incidents.data.incidents.forEach((inc) => GP.incident(inc, false));
   GP.listen();
   if (GP.video) GP.video.start();
+  if (GP.proposals) GP.proposals.start();
 };
 
 document.addEventListener('DOMContentLoaded', async () => {
