@@ -1,5 +1,7 @@
 """Console benchmark (issue 15, first part): a click in the browser to the vehicle's change of mode, against the same
-station call made from Python in the same run; and the console's CPU while a page watches two drones.
+station call made from Python in the same run; a proposed warning's Play click to its audio at the sink, against
+``Station.play_proposal`` from Python (:mod:`benchmarks.console_warnings`); and the console's CPU while a page
+watches two drones.
 
 A real station flies two drones (no cameras) on the built-in simulator; the console is served beside it and
 Debian's Chromium (headless) is logged in as an operator. Each sample pauses a drone (BRAKE), then resumes it
@@ -33,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # before benchmarks/, whose api.py would shadow the api package
 
+from benchmarks.console_warnings import browser_warning_samples, python_warning_samples  # noqa: E402
 from flight.fly_config import FlyConfig, SafetyConfig  # noqa: E402
 from flight.safety import check_plan_file  # noqa: E402
 from gridpatrol.config import Settings  # noqa: E402
@@ -191,6 +194,7 @@ def main() -> None:
             vehicle = sims[0].vehicle(0)
             acks = Acks(station.rigs["drone-1"].flight.vehicle)
             browser_s, browser_ack = browser_samples(page, vehicle, acks, args.samples)
+            warn_browser = browser_warning_samples(page, station, 2 * args.samples)
             browser.close()
         server.stop()
         accounts.close()
@@ -199,6 +203,7 @@ def main() -> None:
             getattr(station, action)("drone-1")
 
         python_s, python_ack = measure(direct, vehicle, acks, args.samples)
+        warn_python = python_warning_samples(station, 2 * args.samples)
     rows = [
         ("browser click -> mode", browser_s),
         ("browser click -> ACK", browser_ack),
@@ -210,6 +215,10 @@ def main() -> None:
     for name, values in rows:
         print(f"  {name:24s} p50 {pct(values, 0.5) * 1000:6.0f} ms  p95 {pct(values, 0.95) * 1000:6.0f} ms")
     print(f"  ratio p95 browser / Python (ACK): {pct(browser_ack, 0.95) / pct(python_ack, 0.95):.2f}")
+    print(f"proposed warning: Play -> its WAV at drone-1's sink, {n} samples each")
+    for name, values in (("browser click", warn_browser), ("Python play_proposal", warn_python)):
+        print(f"  {name:24s} p50 {pct(values, 0.5) * 1000:6.0f} ms  p95 {pct(values, 0.95) * 1000:6.0f} ms")
+    print(f"  ratio p95 browser / Python: {pct(warn_browser, 0.95) / pct(warn_python, 0.95):.2f}")
     print(f"CPU of the station process: {idle:.3f} s/s without the console, {watching:.3f} s/s with a page streaming")
     print(f"  the console's part: {(watching - idle) * 100:.1f} % of one core (two drones, telemetry only, no video)")
 
