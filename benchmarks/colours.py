@@ -17,13 +17,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import cv2
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vision.garment_colour import COLOURS, name_colour  # noqa: E402
-from vision.garment_crops import LABELS_CSV, cut, read_labels  # noqa: E402
-from vision.mask_data import mask_dataset_dir  # noqa: E402
+from vision.garment_colour import COLOURS, name_colour
+from vision.garment_crops import LABELS_CSV, cut, read_image, read_labels
+from vision.mask_data import mask_dataset_dir
 
 
 def score(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -33,7 +31,7 @@ def score(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     named = [(t, p) for t, p in pairs if p != "unknown"]
     confusion: dict[str, dict[str, int]] = {}
     for t, p in pairs:
-        confusion.setdefault(t, Counter())[p] += 1  # type: ignore[arg-type]
+        confusion.setdefault(t, Counter())[p] += 1
     return {
         "crops": n,
         "accuracy": round(right / n, 3) if n else None,
@@ -46,12 +44,11 @@ def score(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 def real_pairs(labels: Path = LABELS_CSV) -> list[tuple[str, str]]:
     """(label, answer) for every labelled real crop that is not ``unclear``."""
     root = mask_dataset_dir() / "images"
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for lab in read_labels(labels):
         if lab.upper not in COLOURS:
             continue
-        image = cv2.imread(str(root / lab.image))
-        pairs.append((lab.upper, name_colour(cut(image, lab.box)).colour))
+        pairs.append((lab.upper, name_colour(cut(read_image(root / lab.image), lab.box)).colour))
     return pairs
 
 

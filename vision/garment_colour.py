@@ -113,7 +113,7 @@ def name_colour(crop: np.ndarray, min_share: float = MIN_SHARE) -> GarmentColour
     """
     if crop.size == 0:
         return GarmentColour("unknown", 0.0, (0.0, 0.0, 0.0))
-    h, w = crop.shape[:2]
+    w = crop.shape[1]
     core = crop[:, round(0.15 * w) : max(round(0.85 * w), round(0.15 * w) + 1)]
     scale = min(1.0, _SIDE / max(core.shape[:2]))
     if scale < 1:
@@ -209,3 +209,20 @@ def is_skin(lightness: float, a: float, b: float) -> bool:
 
 def _tuple(v: np.ndarray) -> tuple[float, float, float]:
     return round(float(v[0]), 1), round(float(v[1]), 1), round(float(v[2]), 1)
+
+
+def upper_colour(
+    image: np.ndarray, person: Sequence[float] | None, face: Sequence[float] | None = None
+) -> ColourWord | None:
+    """The upper-garment colour word of a person in a BGR frame, or ``None`` when unknown or no box is given.
+
+    This is what vision puts in a no_mask incident's ``details["upper_colour"]`` for the loudspeaker.
+    """
+    if person is None and face is None:
+        return None
+    h, w = image.shape[:2]
+    box = torso_region(person if person is not None else face, face, w, h)  # type: ignore[arg-type]
+    if box is None:
+        return None
+    named = name_colour(image[box[1] : box[3], box[0] : box[2]])
+    return named.colour if named.known else None

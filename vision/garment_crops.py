@@ -96,6 +96,14 @@ def _inside(face: Sequence[int], box: Box) -> bool:
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
+def read_image(path: Path) -> np.ndarray:
+    """A photo as BGR; ``FileNotFoundError`` when it cannot be read."""
+    image = cv2.imread(str(path))
+    if image is None:
+        raise FileNotFoundError(f"cannot read image {path}")
+    return image
+
+
 def cut(image: np.ndarray, box: Box) -> np.ndarray:
     """The pixels of ``box`` (BGR)."""
     x1, y1, x2, y2 = box
@@ -118,7 +126,7 @@ def contact_sheets(crops: Sequence[tuple[str, Box]], root: Path, out_dir: Path, 
     for start in range(0, len(crops), per_sheet):
         tiles = []
         for i, (name, box) in enumerate(crops[start : start + per_sheet], start):
-            image = cv2.imread(str(root / "images" / name))
+            image = read_image(root / "images" / name)
             tile = cv2.resize(cut(image, box), (160, 160), interpolation=cv2.INTER_AREA)
             tile = cv2.copyMakeBorder(tile, 22, 2, 2, 2, cv2.BORDER_CONSTANT, value=(255, 255, 255))
             cv2.putText(tile, str(i), (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2)

@@ -55,7 +55,7 @@ class SimCrop:
 def plan(per_colour: int = 12, seed: int = 16) -> list[SimCrop]:
     """``per_colour`` crops for each colour word: its shades in turn, gains drawn in 0.75..1.15."""
     rng = np.random.default_rng(seed)
-    rows = []
+    rows: list[SimCrop] = []
     for colour, shades in SHADES.items():
         for i in range(per_colour):
             rows.append(SimCrop(len(rows), colour, shades[i % len(shades)], round(float(rng.uniform(0.75, 1.15)), 3)))
@@ -80,8 +80,10 @@ def render_crop(spec: SimCrop, size: tuple[int, int] = (80, 96)) -> np.ndarray:
     image[hand > 0] = np.array(_SKIN[::-1], np.float32) * spec.gain
     image += rng.normal(0, 4, image.shape)
     ok, buf = cv2.imencode(".jpg", np.clip(image, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 70])
-    assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise RuntimeError("OpenCV could not round-trip a JPEG")
+    return decoded
 
 
 def write_plan(path: Path = SIM_CSV, rows: list[SimCrop] | None = None) -> Path:

@@ -36,6 +36,7 @@ from vision.crowd_count import GroupCounter
 from vision.crowds import Crowd, CrowdEvent, CrowdMonitor
 from vision.detections import GridIndex, attach_ground, track_ids
 from vision.detector import PersonDetector, choose_tile
+from vision.garment_colour import upper_colour
 from vision.geolocate import CameraModel, Pose
 from vision.incidents import Sighting, annotate, encode_jpeg
 from vision.masks import FACE_HEIGHT_M, FaceCheck
@@ -326,6 +327,7 @@ class Pipeline:
 
         lat, lon, grid, err = value("lat"), value("lon"), value("grid_id"), value("error_m")
         finite = err is not None and math.isfinite(float(err))
+        colour = upper_colour(image, people.xyxy[i] if i >= 0 else None, face.xyxy if face.verifiable else None)
         return Sighting(
             type="no_mask",
             ts=self.timestamp(t),
@@ -341,5 +343,6 @@ class Pipeline:
                 "label": face.label,
                 "face_px": round(float(face.face_px), 1),
                 "error_m": round(float(err), 2) if finite else None,
+                **({"upper_colour": colour} if colour else {}),
             },
         )
