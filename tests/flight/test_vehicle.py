@@ -26,7 +26,9 @@ def test_state_follows_the_simulator(sim: Simulator, vehicle: Vehicle) -> None:
     st = vehicle.wait_state(lambda st: st.gps_fix is not None and st.battery_pct is not None, timeout=5)
     assert st.gps_fix == 3 and st.satellites == 14 and 90 <= st.battery_pct <= 100 and st.voltage_v > 12  # 3S, as SITL
     assert st.home is not None and abs(st.home[2] - 20.0) < 0.01
-    assert vehicle.link_ok and time.monotonic() - st.last_heartbeat < 1.5
+    assert vehicle.link_ok
+    # Heartbeats keep coming (a fresh one is seen), whatever the machine's speed: no wall-clock bound.
+    assert vehicle.wait_state(lambda s: s.last_heartbeat > st.last_heartbeat, timeout=30).last_heartbeat
 
 
 def test_command_long_accepted_and_state_changes(vehicle: Vehicle) -> None:
@@ -66,11 +68,9 @@ def test_command_retries_through_loss_and_confirmation_counts(sim: Simulator, ve
 
     vehicle.mav.command_long_send = spy  # type: ignore[method-assign]
     sim.vehicle(0).set_packet_loss(100)
-    t0 = time.monotonic()
     with pytest.raises(FlightTimeout) as info:
         vehicle.command_long(mavlink.MAV_CMD_REQUEST_MESSAGE, 148, timeout=0.2, retries=2)
-    assert time.monotonic() - t0 < 3.0  # 3 x 0.2 s, with room for a loaded machine
-    assert sent == [0, 1, 2]
+    assert sent == [0, 1, 2]  # one send per try, the confirmation counting up
     text = str(info.value)
     assert "REQUEST_MESSAGE (512)" in text and "3 tries" in text and "0.6 s" in text
 
@@ -78,20 +78,32 @@ def test_command_retries_through_loss_and_confirmation_counts(sim: Simulator, ve
 def test_in_progress_waits_for_the_final_ack(sim: Simulator, vehicle: Vehicle) -> None:
     # The simulator never sends IN_PROGRESS: cut it off and hand the vehicle object the ACKs a slow command
     # (a compass calibration) gets from ArduPilot, IN_PROGRESS then ACCEPTED, as the receive thread would.
+    # IN_PROGRESS is handed over as the command is sent (no race with the timeout); ACCEPTED comes later than the
+    # command's own timeout, so the call only succeeds if IN_PROGRESS made it wait for the final result.
     sim.vehicle(0).set_packet_loss(100)
+    timeout = 0.5
+    final_given = threading.Event()
 
-    def answer() -> None:
-        time.sleep(0.1)
-        for result in (mavlink.MAV_RESULT_IN_PROGRESS, mavlink.MAV_RESULT_ACCEPTED):
-            ack = mavlink.MAVLink_command_ack_message(42006, result, 50, 0, 255, 190)
-            ack._header = mavlink.MAVLink_header(ack.id, srcSystem=1, srcComponent=1)
-            vehicle._handle(ack)
-            time.sleep(0.3)
+    def ack(result: int) -> Any:
+        msg = mavlink.MAVLink_command_ack_message(42006, result, 50, 0, 255, 190)
+        msg._header = mavlink.MAVLink_header(msg.id, srcSystem=1, srcComponent=1)
+        return msg
 
-    threading.Thread(target=answer, daemon=True).start()
-    t0 = time.monotonic()
-    assert vehicle.command_long(42006, timeout=0.25, retries=0) == 0  # would time out at 0.25 s without the wait
-    assert time.monotonic() - t0 > 0.35
+    def later() -> None:
+        time.sleep(3 * timeout)
+        final_given.set()
+        vehicle._handle(ack(mavlink.MAV_RESULT_ACCEPTED))
+
+    original = vehicle.mav.command_long_send
+
+    def send_and_answer(*args: Any) -> None:
+        original(*args)
+        vehicle._handle(ack(mavlink.MAV_RESULT_IN_PROGRESS))
+        threading.Thread(target=later, daemon=True).start()
+
+    vehicle.mav.command_long_send = send_and_answer  # type: ignore[method-assign]
+    assert vehicle.command_long(42006, timeout=timeout, retries=0) == mavlink.MAV_RESULT_ACCEPTED
+    assert final_given.is_set()  # it returned with the final ACK, not before
 
 
 def test_params_get_set_read_back(sim: Simulator, vehicle: Vehicle) -> None:
