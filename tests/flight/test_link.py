@@ -128,7 +128,7 @@ def test_vehicle_that_never_answers_times_out_clearly() -> None:
             t0 = time.monotonic()
             with pytest.raises(FlightTimeout) as info:
                 link.wait_vehicle(timeout=0.8)
-            assert 0.75 < time.monotonic() - t0 < 3.0
+            assert time.monotonic() - t0 > 0.75  # it waited its timeout (no upper bound: a loaded machine is slow)
             text = str(info.value)
             assert f"udpout:127.0.0.1:{port}" in text and "0.8 s" in text and "autopilot is powered" in text
             assert silent.recv(1024)  # our heartbeat did go out
