@@ -259,11 +259,12 @@ class Station:
     def _handle_events(self) -> None:
         while not self._stop.is_set():
             try:
-                event = self.events.get(timeout=0.2)
+                event: StreamEvent | None = self.events.get(timeout=0.2)
             except queue.Empty:
-                self.proposals.sweep()  # unplayed proposals expire (and are logged) even when nothing happens
-                continue
-            self._handle(event)
+                event = None
+            if event is not None:
+                self._handle(event)
+            self.proposals.sweep()  # unplayed proposals expire (and are logged) whether or not events come
 
     def _drain_events(self) -> None:
         while True:
