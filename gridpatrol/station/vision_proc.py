@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gridpatrol.station.video_feed import Overlay, VideoFrame, overlay_record
 from mission_planner.profiles import CameraProfile
 from vision.config import VisionConfig
 from vision.geolocate import Pose
@@ -50,7 +49,7 @@ class StreamSpec:
         data_dir: Models and sample data.
         cache_dir: Where the simulated camera keeps its person sprites.
         fps: Frames analysed per second of wall time at most.
-        video_fps: Camera frames per second sent to the station as live video (:mod:`.video_feed`); 0: none.
+        video_fps: Camera frames per second sent to the station as live video (:mod:`.live_camera`); 0: none.
         video_quality: JPEG quality of the live video.
     """
 
@@ -136,39 +135,7 @@ def _pipeline(spec: StreamSpec) -> Any:
     return pipeline
 
 
-class _Video:
-    """Numbers the camera's frames, keeps the newest overlay, and sends each frame JPEG-encoded (newest wins)."""
-
-    def __init__(self, spec: StreamSpec, queue_: Any) -> None:
-        self.spec = spec
-        self.queue = queue_ if spec.video_fps > 0 else None
-        self.number = 0
-        self.overlay: Overlay | None = None
-        self.next_due = 0.0
-
-    def due(self, now: float) -> bool:
-        """Whether the frame taken at ``now`` (monotonic) is analysed: all without live video, else at ``fps``."""
-        if self.queue is None or now >= self.next_due:
-            self.next_due = max(self.next_due + 1.0 / self.spec.fps, now + 0.5 / self.spec.fps)
-            return True
-        return False
-
-    def analysed(self, result: Any) -> None:
-        """The frame just sent was analysed: its overlay goes with the frames from now on."""
-        if self.queue is not None:
-            self.overlay = overlay_record(result, self.number)
-
-    def send(self, image: Any, captured: float) -> None:
-        """Count the frame and hand it to the station as live video."""
-        self.number += 1
-        if self.queue is not None:
-            frame = VideoFrame.encode(
-                self.spec.drone_id, self.number, captured, image, self.overlay, self.spec.video_quality
-            )
-            put_latest(self.queue, frame)
-
-
-def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose: Pose) -> None:
+def emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose: Pose) -> None:
     """Send the frame's figures and its new incidents; ``captured`` is the frame's wall-clock capture time."""
     out.put(
         StreamEvent(
@@ -196,7 +163,8 @@ def _emit_result(out: Any, spec: StreamSpec, result: Any, captured: float, pose:
         )
 
 
-def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any, video: _Video) -> None:
+def sim_renderer(spec: StreamSpec) -> Any:
+    """The simulated camera (:class:`sim.camera.CameraRenderer`) over the spec's ground scene."""
     from sim.camera import CameraRenderer
     from sim.scene import GroundScene
     from sim.sprites import SpriteBank
@@ -204,59 +172,47 @@ def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any, video: _V
     if spec.scene_path is None:
         raise ValueError("the sim camera needs a ground scene (scene_path)")
     scene = GroundScene.load(spec.scene_path)
-    renderer = CameraRenderer(spec.camera, scene, sprites=SpriteBank.load(spec.data_dir, cache_dir=spec.cache_dir))
+    return CameraRenderer(spec.camera, scene, sprites=SpriteBank.load(spec.data_dir, cache_dir=spec.cache_dir))
+
+
+def _run_sim(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
+    renderer = sim_renderer(spec)
     out.put(StreamEvent("ready", spec.drone_id))
-    period = 1.0 / max(spec.fps, spec.video_fps)
-    pose: Pose | None = None
-    fresh = False
+    period = 1.0 / spec.fps
     while not poses.stopped:
         started = time.monotonic()
-        # without live video every frame waits for a new pose; with it, frames between poses reuse the last one
-        newest = poses.drain(wait_s=1.0 if video.queue is None or pose is None else 0.0)
-        fresh = fresh or newest is not None
-        pose = newest or pose
-        if video.queue is None and newest is None:
-            continue
+        pose = poses.drain(wait_s=1.0)
         if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
-            pose, fresh = None, False
             continue
         frame = renderer.render(pose)  # the simulator renders with the same CameraPose and camera model
         # the frame reaches the station now: the render stands for the camera and its video link (a real link adds
         # its own 0.1-0.3 s), so latencies count from here, as they would from a frame's arrival
         captured = time.time()
-        video.send(frame, captured)
-        if fresh and video.due(started):
-            fresh = False
-            result = pipeline.process(frame, pose.time, pose)
-            video.analysed(result)
-            _emit_result(out, spec, result, captured, pose)
+        emit_result(out, spec, pipeline.process(frame, pose.time, pose), captured, pose)
         time.sleep(max(0.0, period - (time.monotonic() - started)))
 
 
-def _run_video(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any, video: _Video) -> None:
+def _run_video(spec: StreamSpec, pipeline: Any, poses: _Poses, out: Any) -> None:
     from vision.sources import open_source
 
     v = spec.vision
-    fps = max(spec.fps, spec.video_fps)
-    with open_source(spec.source, fps=fps, timeout_s=v.open_timeout_s, reconnect_s=v.reconnect_s) as frames:
+    with open_source(spec.source, fps=spec.fps, timeout_s=v.open_timeout_s, reconnect_s=v.reconnect_s) as frames:
         out.put(StreamEvent("ready", spec.drone_id))
         for frame in frames:
             if poses.stopped:
                 break
             captured = frame.t if frame.t > 1e9 else time.time()
             pose = poses.near(captured)
-            video.send(frame.image, captured)
-            if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M or not video.due(time.monotonic()):
+            if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
                 continue
-            result = pipeline.process(frame.image, frame.t, pose)
-            video.analysed(result)
-            _emit_result(out, spec, result, captured, pose)
+            emit_result(out, spec, pipeline.process(frame.image, frame.t, pose), captured, pose)
 
 
 def run_stream(spec: StreamSpec, poses: Any, out: Any, video: Any = None) -> None:
     """Analyse one drone's video until the station sends ``None`` on ``poses`` (the process's main).
 
-    With ``spec.video_fps``, every camera frame also goes to ``video`` (a one-slot queue) as a :class:`VideoFrame`.
+    With ``spec.video_fps``, a camera thread also sends every frame to ``video`` (a one-slot queue) as live video
+    (:mod:`gridpatrol.station.live_camera`), and the analysis takes the newest frame at its own rate.
     """
     import os
 
@@ -270,11 +226,14 @@ def run_stream(spec: StreamSpec, poses: Any, out: Any, video: Any = None) -> Non
     feed = _Poses(poses)
     try:
         pipeline = _pipeline(spec)
-        live = _Video(spec, video)
-        if spec.source == "sim":
-            _run_sim(spec, pipeline, feed, out, live)
+        if spec.video_fps > 0 and video is not None:
+            from gridpatrol.station.live_camera import run_live
+
+            run_live(spec, pipeline, feed, out, video)
+        elif spec.source == "sim":
+            _run_sim(spec, pipeline, feed, out)
         else:
-            _run_video(spec, pipeline, feed, out, live)
+            _run_video(spec, pipeline, feed, out)
     except Exception as exc:  # reported to the station, which shows it to the operator
         log.debug("stream %s failed:\n%s", spec.drone_id, traceback.format_exc())
         out.put(StreamEvent("error", spec.drone_id, error=f"{type(exc).__name__}: {exc}"))
@@ -289,7 +248,7 @@ class StreamProcess:
         self.spec = spec
         self.ctx = ctx or mp.get_context("spawn")
         self.poses = self.ctx.Queue(maxsize=1)
-        #: The newest live video frame (:class:`VideoFrame`), when ``spec.video_fps`` asks for live video.
+        #: The newest live video frame (:class:`~.video_feed.VideoFrame`) when ``spec.video_fps`` asks for it.
         self.video = self.ctx.Queue(maxsize=1)
         self.process = self.ctx.Process(
             target=run_stream, args=(spec, self.poses, out, self.video), name=f"vision-{spec.drone_id}", daemon=True
