@@ -41,11 +41,20 @@ GP.proposals.stop = function () {
   GP.proposals.items = {};
 };
 
+/* A plain fetch, not GP.call: when the login ends, the live stream's `end` event says why (disabled, logged out)
+ * and shows the login; a poll must not get there first with a vaguer message. */
 GP.proposals.poll = async function () {
-  const r = await GP.call('GET', '/api/proposals');
-  if (!r.ok) return;
+  let data;
+  try {
+    const response = await fetch('/api/proposals', {credentials: 'same-origin', cache: 'no-store'});
+    if (!response.ok) return;
+    data = await response.json();
+  } catch (err) {
+    return;  // the station does not answer: the page's banner says so
+  }
+  if (!GP.proposals.timer) return;  // stopped (logged out) while the request was out
   const list = GP.$('#proposals');
-  const open = r.data.proposals.filter((p) => p.state === 'proposed');
+  const open = data.proposals.filter((p) => p.state === 'proposed');
   const ids = new Set(open.map((p) => p.id));
   Object.keys(GP.proposals.items).forEach((id) => {
     if (!ids.has(id)) { GP.proposals.items[id].li.remove(); delete GP.proposals.items[id]; }
