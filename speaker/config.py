@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from speaker.address import COLOUR_WORDS, DEFAULT_ADDRESS
 from speaker.phrases import Template, TemplateError
 
 
@@ -72,6 +73,11 @@ class GridOverride(BaseModel):
 
     volume: int | None = Field(None, ge=0, le=200, title="Volume", description="espeak-ng amplitude in this grid.")
     max_repeats: int | None = Field(None, ge=0, title="Max repeats", description="Repeats in this grid; 0 = mute.")
+    addressed: bool = Field(
+        True,
+        title="Addressed warnings",
+        description='Name the person by their garment\'s colour here ("穿红色上衣的行人，…"); false: plain warning.',
+    )
     warning_mode: WarningMode | None = Field(
         None, title="Warning mode", description="`auto`, `confirm` or `off` in this grid (default: `warning_mode`)."
     )
@@ -109,6 +115,12 @@ class SpeakerConfig(BaseModel):
         default_factory=_default_announcements,
         title="Operator announcements",
         description="Name to language to text of the street team's canned announcements (pre-rendered).",
+    )
+    address: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_ADDRESS),
+        title="Address",
+        description="Language to the words said before a no_mask warning for one person; `{colour}` is the colour "
+        "of their upper garment (pre-rendered for all eleven colour words). A language left out is not addressed.",
     )
     prerender_counts: tuple[int, int] = Field(
         (2, 30),
@@ -177,6 +189,13 @@ class SpeakerConfig(BaseModel):
                     Template.parse(text)
                 except TemplateError as exc:
                     raise ValueError(f"[speaker.phrasebook.{kind}] {lang}: {exc}") from None
+        for lang, text in self.address.items():
+            if "{colour}" not in text or text.replace("{colour}", "").count("{"):
+                raise ValueError(f"[speaker.address] {lang}: write the colour as {{colour}}, once, e.g. {text!r}")
+            if lang not in COLOUR_WORDS:
+                raise ValueError(f"[speaker.address] {lang}: no colour words in this language (known: zh, en)")
+            if lang not in self.voices:
+                raise ValueError(f"[speaker.address] {lang}: no [speaker.voices.{lang}]; add it")
         for section in ("phrasebook", "announcements"):
             for name, texts in getattr(self, section).items():
                 for lang in texts:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from speaker.address import ADDRESSED_KINDS, DETAIL_KEY, address_text, all_addresses, join_text
 from speaker.broadcast import Broadcast, now_utc
 from speaker.cache import cache_key
 from speaker.config import SpeakerConfig, VoiceConfig
@@ -129,13 +130,25 @@ class Speaker:
             voice = voice.model_copy(update={"volume": override.volume})
         return voice
 
+    def _addressed(self, grid: str | None) -> bool:
+        override = self.config.grids.get(grid or "")
+        return override is None or override.addressed
+
+    def _address(self, incident: Incident, grid: str | None) -> str | None:
+        """The address said before ``incident``'s warning ("穿红色上衣的行人，"), or ``None``."""
+        template = self.config.address.get(self.lang)
+        if incident.type not in ADDRESSED_KINDS or template is None or not self._addressed(grid):
+            return None
+        return address_text(template, self.lang, incident.details.get(DETAIL_KEY))
+
     def prerender_plan(self, grids: Iterable[str] = ()) -> list[tuple[str, VoiceConfig]]:
         """Every (text, voice) the phrasebook and announcements can need at run time, without duplicates.
 
         Templates without placeholders are one text. Templates with ``{count}``/``{grid}`` are split into
         fragments (see :mod:`speaker.phrases`): their literal parts, each count in ``prerender_counts`` and
         each grid id (``grids``, ``prerender_grids`` and the keys of ``[speaker.grids]``), for every voice a
-        grid can have (per-grid volume overrides).
+        grid can have (per-grid volume overrides). Types said to one person (no_mask) add the address of every
+        colour word (``[speaker.address]``, see :mod:`speaker.address`) for the grids where it is not switched off.
         """
         all_grids = list(dict.fromkeys([*grids, *self.config.prerender_grids, *self.config.grids]))
         low, high = self.config.prerender_counts
@@ -145,11 +158,14 @@ class Speaker:
         def add(text: str, voice: VoiceConfig) -> None:
             plan.setdefault(cache_key(text, voice, self.config.engine), (text, voice))
 
-        for by_lang in self.templates.values():
+        for kind, by_lang in self.templates.items():
             for lang, template in by_lang.items():
                 uses = {name for _, name in template.parts if name is not None}
                 for grid in [None, *all_grids]:
                     voice = self._voice(lang, grid)
+                    if kind in ADDRESSED_KINDS and lang in self.config.address and self._addressed(grid):
+                        for text in all_addresses(self.config.address[lang], lang):
+                            add(text, voice)
                     for text in template.literals():
                         add(text, voice)
                     for text in counts if "count" in uses else []:
@@ -233,9 +249,11 @@ class Speaker:
             repeat = self.policy.allow(kind, grid or "", limit, tracks)
         if repeat is None:
             return None
+        address = self._address(incident, grid)
+        line = template.text(count=incident.people, grid=grid)
         broadcast = Broadcast(
             kind=kind,
-            text=template.text(count=incident.people, grid=grid),
+            text=line if address is None else join_text(address, line),
             language=self.lang,
             grid_id=grid,
             lat=incident.lat,
@@ -246,6 +264,8 @@ class Speaker:
             repeat=repeat,
         )
         fragments = template.fragments(count=incident.people, grid=grid) if template.has_placeholders else None
+        if address is not None:  # said first, from its own pre-rendered fragment
+            fragments = [address, *(fragments or [template.source])]
         return PreparedWarning(broadcast, self._voice(self.lang, grid), fragments)
 
     def play(self, prepared: PreparedWarning) -> Broadcast:

@@ -1,0 +1,66 @@
+"""Addressed warnings: "穿红色上衣的行人，请佩戴口罩" names the person by the colour of their upper garment.
+
+Why: a loudspeaker warning over a street is heard by everyone; naming what the person wears ("the person in the
+red top") tells the one it is meant for, without anything about gender, age or identity. Vision puts the colour word
+in the incident's ``details["upper_colour"]`` (one of :data:`COLOUR_WORDS`' keys, from
+``vision.garment_colour``); the speaker says the address before the phrasebook line.
+
+The address is one fragment per colour and language ("穿红色上衣的行人，"), pre-rendered with the phrasebook for
+every colour (eleven per voice), so an addressed warning is joined from cached audio like any other and warning
+latency does not change. A colour the speaker has no word for, or a grid where addressing is switched off
+(``[speaker.grids.<id>] addressed = false``), gives the plain warning.
+
+Example:
+    >>> address_text("穿{colour}上衣的行人，", "zh", "red")
+    '穿红色上衣的行人，'
+    >>> address_text("Person in the {colour} top.", "en", "navy") is None
+    True
+"""
+
+from __future__ import annotations
+
+ADDRESSED_KINDS = ("no_mask",)
+"""Incident types said to one person, and so addressed (a crowd is many people)."""
+DETAIL_KEY = "upper_colour"
+"""The incident detail that holds the colour word."""
+
+COLOUR_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "black": "黑色",
+        "white": "白色",
+        "grey": "灰色",
+        "red": "红色",
+        "orange": "橙色",
+        "yellow": "黄色",
+        "green": "绿色",
+        "blue": "蓝色",
+        "purple": "紫色",
+        "pink": "粉色",
+        "brown": "棕色",
+    },
+    "en": {
+        c: c for c in ("black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")
+    },
+}
+"""The eleven basic colour words, per language, keyed by the English word vision writes."""
+
+DEFAULT_ADDRESS: dict[str, str] = {"zh": "穿{colour}上衣的行人，", "en": "Person in the {colour} top."}
+"""Address templates per language; ``{colour}`` is the colour word."""
+
+
+def address_text(template: str, lang: str, colour: object) -> str | None:
+    """The address for ``colour`` in ``lang`` by ``template``, or ``None`` when there is no word for it."""
+    if not isinstance(colour, str):
+        return None
+    word = COLOUR_WORDS.get(lang, {}).get(colour)
+    return None if word is None else template.replace("{colour}", word)
+
+
+def all_addresses(template: str, lang: str) -> list[str]:
+    """Every address text of ``lang`` (one per colour word): what is pre-rendered."""
+    return [template.replace("{colour}", word) for word in COLOUR_WORDS.get(lang, {}).values()]
+
+
+def join_text(address: str, line: str) -> str:
+    """The spoken sentence: address and phrasebook line, a space between them unless the address ends in '，'."""
+    return f"{address}{line}" if address.endswith("，") else f"{address} {line}"
