@@ -205,3 +205,13 @@ def test_terminal_play_command(setup: tuple[Any, Accounts, TestClient, Path, Fak
     assert said.startswith(f"playing {proposal.id} on drone-1") and proposal.by == "terminal"
     assert "could not play" in run_command(station, f"play {proposal.id}")  # played already
     assert len(wait_for_wav(sink, before + 1)) == before + 1
+
+
+def test_the_demo_warns_automatically_unless_its_settings_say_otherwise() -> None:
+    """Nobody need be at the demo's console: its settings say auto, unless the given settings chose a mode."""
+    from gridpatrol.config import Settings
+    from gridpatrol.station.demo import demo_settings
+
+    assert demo_settings(Settings()).speaker.warning_mode == "auto"
+    chosen = Settings(speaker=SpeakerConfig(warning_mode="confirm"))
+    assert demo_settings(chosen).speaker.warning_mode == "confirm"
