@@ -14,7 +14,7 @@ from vision.garment_sim import SHADES, SimCrop, read_plan, render_crop
 from vision.mask_data import mask_dataset_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.colours import real_pairs, score  # noqa: E402
+from benchmarks.colours import real_pairs, score
 
 PHOTOS = mask_dataset_dir() / "images"
 needs_photos = pytest.mark.skipif(not PHOTOS.is_dir(), reason="no ../shared/data/face_mask here")
