@@ -82,10 +82,11 @@ class ConsoleServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving (open streams end) and sampling."""
+        """Stop serving (open streams end), sampling and taking video frames."""
         self.server.should_exit = True
         self.thread.join(5.0)
         self.app.state.watch.stop()
+        self.app.state.video.stop()
 
 
 @contextlib.contextmanager
