@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from vision.garment_crops import LABELS_CSV, cut, read_image, read_labels
 from vision.mask_data import mask_dataset_dir
 
 
-def score(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+def score(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Accuracy, coverage and per-colour confusion of (label, answer) pairs."""
     n = len(pairs)
     right = sum(1 for t, p in pairs if t == p)

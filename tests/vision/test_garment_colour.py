@@ -22,7 +22,7 @@ needs_photos = pytest.mark.skipif(not PHOTOS.is_dir(), reason="no ../shared/data
 
 @pytest.mark.parametrize("colour", list(SHADES))
 def test_solid_prototype_shades_are_named_never_misnamed(colour: str) -> None:
-    answers = []
+    answers: list[str] = []
     for r, g, b in SHADES[colour]:
         patch = np.zeros((60, 50, 3), np.uint8)
         patch[:] = (b, g, r)
