@@ -14,6 +14,9 @@ console add; the rest is the MAVLink command and its acknowledgement (``flight.c
 CPU: the station process's CPU seconds per wall second over the same window, with the page open and streaming,
 and with the console not serving (this process holds the simulators too, so the difference is the console's part).
 
+Live video (camera frame to painted, the console's CPU for two drones' video) needs a station with cameras: it is
+:mod:`benchmarks.console_video`.
+
 Usage:
     python benchmarks/console.py [--samples 10] [--speedup 2]
 """
