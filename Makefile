@@ -54,8 +54,11 @@ $(STAMPS)/ui: api/ui/package.json $(wildcard api/ui/package-lock.json) | $(STAMP
 demo: setup
 	$(PY) -m gridpatrol demo --out out/demo
 
+# pytest-xdist: TEST_WORKERS processes, each test module whole on one of them (module-scoped fixtures such as a
+# simulated patrol run once); TEST_WORKERS=0 runs serially. See docs/development.md for the measured times.
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
