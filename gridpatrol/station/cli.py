@@ -36,10 +36,22 @@ def _ask_return(yes: bool) -> bool:
 
 
 def fly_patrol(
-    station: Station, *, timeout_s: float | None, yes: bool, live: bool = True, operator: tuple[str, str] | None = None
+    station: Station,
+    *,
+    grids: list[str] | None,
+    timeout_s: float | None,
+    yes: bool,
+    live: bool = True,
+    operator: tuple[str, str] | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """:func:`_fly_and_watch` with the operator console served beside it (``[console]``, docs/console.md);
-    ``operator``: (name, password) of a console operator to create first (the demo's)."""
+    """Start the patrol over ``grids`` and :func:`_fly_and_watch` it, with the operator console served beside it
+    (``[console]``, docs/console.md); ``operator``: (name, password) of a console operator to create first (the
+    demo's).
+
+    The console is up before the drones start: its start-up (imports, accounts, the web server) would otherwise
+    compete with the take-off for the CPU, and on a busy machine delay the heartbeats the vehicles' link failsafe
+    listens for.
+    """
     from gridpatrol.cli import console
     from gridpatrol.console.server import serve_console
 
@@ -47,6 +59,10 @@ def fly_patrol(
         if web is not None:
             login = f" (operator {operator[0]}, password {operator[1]})" if operator else ""
             console.print(f"operator console: {web.url}{login}", highlight=False, markup=False)
+        station.start(grids=grids)
+        console.print(
+            f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False, markup=False
+        )
         return _fly_and_watch(station, timeout_s=timeout_s, yes=yes, live=live)
 
 
@@ -138,7 +154,7 @@ def run_command(
     Example: gridpatrol --config station.toml run
     """
     from flight.errors import FlightError
-    from gridpatrol.cli import console, fail, state
+    from gridpatrol.cli import fail, state
     from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
 
     settings = state.settings
@@ -160,11 +176,7 @@ def run_command(
     except (ValueError, OSError) as exc:  # an empty [outbox] station_key, an unwritable state folder
         fail(str(exc))
         return
-    station.start(grids=run.grids)
-    console.print(
-        f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False, markup=False
-    )
-    summary, _ = fly_patrol(station, timeout_s=timeout, yes=yes)
+    summary, _ = fly_patrol(station, grids=run.grids, timeout_s=timeout, yes=yes)
     print_summary(summary)
     failed = failed_flights(summary)
     if failed:
@@ -223,8 +235,9 @@ def demo_command(
             console.print(
                 f"[bold]review UI:[/] {api.url}/  (user {demo.ADMIN[0]}, password {demo.ADMIN[1]})", highlight=False
             )
-            patrol.station.start(grids=demo.DEMO_GRIDS)
-            summary, finished = fly_patrol(patrol.station, timeout_s=timeout, yes=True, live=live, operator=demo.ADMIN)
+            summary, finished = fly_patrol(
+                patrol.station, grids=demo.DEMO_GRIDS, timeout_s=timeout, yes=True, live=live, operator=demo.ADMIN
+            )
             summary["finished"] = finished
             summary = demo.demo_report(patrol, summary)
             print_summary(summary)

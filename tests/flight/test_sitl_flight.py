@@ -34,6 +34,10 @@ pytestmark = pytest.mark.sitl
 
 #: Bounds only a hang: a flight of the perimeter of grid 1 takes about 30 s of wall time at speed-up 10.
 CLI_TIMEOUT_S = 300
+#: The vehicles' lost-link failsafe in these tests (FS_GCS_TIMEOUT, simulated seconds): at speed-up 10 the 5 s default
+#: is half a second of wall time, which a busy 2-core machine can hold the station's heartbeat thread for; the
+#: failsafe itself is the subject of the lost-link test only, which keeps the default.
+GCS_TIMEOUT_S = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +49,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def _cli(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200", YOLO_OFFLINE="1")
+    env["GRIDPATROL_FLY__SAFETY__GCS_TIMEOUT_S"] = str(GCS_TIMEOUT_S)
     return subprocess.run(
         [sys.executable, "-m", "gridpatrol", *args], cwd=REPO, env=env, capture_output=True, text=True,
         timeout=CLI_TIMEOUT_S, **kw,
@@ -82,7 +87,8 @@ def _fly_with_fault(plan: Path, instance: int, fault: dict[str, float], after_it
     navigation items are behind it; returns the flight's status (the flight must end by itself)."""
     checked = check_plan_file(plan, SafetyConfig())
     with sitl_at(plan, instance=instance) as sitl:
-        flight = MissionFlight(checked, sitl.endpoint, FlyConfig(safety=SafetyConfig(reserve_pct=0)))
+        safety = SafetyConfig(reserve_pct=0, gcs_timeout_s=GCS_TIMEOUT_S)
+        flight = MissionFlight(checked, sitl.endpoint, FlyConfig(safety=safety))
         runner = threading.Thread(target=flight.run)
         runner.start()
         try:
