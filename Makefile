@@ -20,7 +20,7 @@ help:
 	@echo "make demo   - run the demo on embedded defaults (installs what it needs first)"
 	@echo "make test   - run the whole test suite (installs what it needs first)"
 	@echo "make bench  - run every benchmark and print its figures"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the import layers (lint-imports)"
 
 # The review UI's front-end libraries (Leaflet) come from npm, never from the repository.
 UI_STAMP := $(if $(wildcard api/ui/package.json),$(STAMPS)/ui)
