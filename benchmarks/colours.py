@@ -20,7 +20,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vision.garment_colour import COLOURS, name_colour
+from incidents.colours import COLOURS
+from vision.garment_colour import name_colour
 from vision.garment_crops import LABELS_CSV, cut, read_image, read_labels
 from vision.mask_data import mask_dataset_dir
 

@@ -2,7 +2,7 @@
 
 Why: a loudspeaker warning over a street is heard by everyone; naming what the person wears ("the person in the
 red top") tells the one it is meant for, without anything about gender, age or identity. Vision puts the colour word
-in the incident's ``details["upper_colour"]`` (one of :data:`COLOUR_WORDS`' keys, from
+in the incident's ``details["upper_colour"]`` (one of ``incidents.colours.COLOURS``, from
 ``vision.garment_colour``); the speaker says the address before the phrasebook line.
 
 The address is one fragment per colour and language ("穿红色上衣的行人，"), pre-rendered with the phrasebook for
@@ -19,30 +19,13 @@ Example:
 
 from __future__ import annotations
 
+from incidents.colours import COLOUR_WORDS
+
 ADDRESSED_KINDS = ("no_mask",)
 """Incident types said to one person, and so addressed (a crowd is many people)."""
 DETAIL_KEY = "upper_colour"
 """The incident detail that holds the colour word."""
 
-COLOUR_WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "black": "黑色",
-        "white": "白色",
-        "grey": "灰色",
-        "red": "红色",
-        "orange": "橙色",
-        "yellow": "黄色",
-        "green": "绿色",
-        "blue": "蓝色",
-        "purple": "紫色",
-        "pink": "粉色",
-        "brown": "棕色",
-    },
-    "en": {
-        c: c for c in ("black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")
-    },
-}
-"""The eleven basic colour words, per language, keyed by the English word vision writes."""
 
 DEFAULT_ADDRESS: dict[str, str] = {"zh": "穿{colour}上衣的行人，", "en": "Person in the {colour} top."}
 """Address templates per language; ``{colour}`` is the colour word."""

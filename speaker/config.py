@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from speaker.address import COLOUR_WORDS, DEFAULT_ADDRESS
+from incidents.colours import COLOUR_WORDS
+from speaker.address import DEFAULT_ADDRESS
 from speaker.phrases import Template, TemplateError
 
 

@@ -1,7 +1,7 @@
 """Name the colour of a person's upper garment with one of eleven basic colour words, or ``unknown``.
 
 Why words and not RGB: the loudspeaker says "穿红色上衣的行人" so the person knows the warning is for them, and it
-can only say what was pre-rendered: one of :data:`COLOURS` (Berlin and Kay's eleven basic colour terms, which
+can only say what was pre-rendered: one of ``incidents.colours.COLOURS`` (Berlin and Kay's eleven basic colour terms, which
 people name alike). Nothing else about the person is described.
 
 How: the torso (below the face when a face box is known, else 20-55 % down the person box, the middle 60 % of its
@@ -25,42 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import cv2
 import numpy as np
 from sklearn.cluster import KMeans
 
-ColourWord = Literal[
-    "black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "unknown"
-]
-COLOURS: tuple[ColourWord, ...] = (
-    "black",
-    "white",
-    "grey",
-    "red",
-    "orange",
-    "yellow",
-    "green",
-    "blue",
-    "purple",
-    "pink",
-    "brown",
-)
-ZH: dict[str, str] = {
-    "black": "黑色",
-    "white": "白色",
-    "grey": "灰色",
-    "red": "红色",
-    "orange": "橙色",
-    "yellow": "黄色",
-    "green": "绿色",
-    "blue": "蓝色",
-    "purple": "紫色",
-    "pink": "粉色",
-    "brown": "棕色",
-}
-"""The colour words in Chinese, as the loudspeaker says them."""
+from incidents.colours import ColourWord
+
 MIN_SHARE = 0.4
 """Least share of the torso's non-skin pixels the garment cluster must hold to be named."""
 MARGIN_L = 7.0

@@ -106,6 +106,26 @@ class FrameResult:
         }
 
 
+class StageTimes:
+    """Milliseconds per pipeline stage of one frame: call it with a stage's name as that stage ends.
+
+    Example:
+        >>> lap = StageTimes()
+        >>> lap("detect")
+        >>> list(lap.ms)
+        ['detect']
+    """
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.ms[stage] = (now - self._clock) * 1000.0
+        self._clock = now
+
+
 class Pipeline:
     """Detect, track, geolocate, group and check masks, frame by frame, for one camera (see the module doc)."""
 
@@ -184,14 +204,8 @@ class Pipeline:
     def process(self, image: np.ndarray, t: float, pose: Pose) -> FrameResult:
         """Analyse one BGR frame taken at ``t`` from ``pose``; returns people, faces and new incidents."""
         p = Pose.of(pose)
-        timings: dict[str, float] = {}
-        clock = time.perf_counter()
-
-        def lap(stage: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[stage] = (now - clock) * 1000.0
-            clock = now
+        lap = StageTimes()
+        timings = lap.ms
 
         h, w = image.shape[:2]
         cam = self.camera_model(w, h)
@@ -234,14 +248,8 @@ class Pipeline:
         photos are not one video. Faces are searched over each person's head crop (``vision.stills``). Without a
         ``pose`` (close-ups) the detector runs untiled unless tiling is on, and people get no ground position.
         """
-        timings: dict[str, float] = {}
-        clock = time.perf_counter()
-
-        def lap(stage: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[stage] = (now - clock) * 1000.0
-            clock = now
+        lap = StageTimes()
+        timings = lap.ms
 
         h, w = image.shape[:2]
         cam = self.camera_model(w, h)

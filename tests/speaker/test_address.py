@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from incidents import Incident
-from speaker.address import COLOUR_WORDS, address_text
+from incidents.colours import COLOUR_WORDS
+from speaker.address import address_text
 from speaker.config import GridOverride, SpeakerConfig
 from speaker.sinks import FileSink
 from speaker.speaker import Speaker

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vision.garment_colour import COLOURS, lab_to_word, name_colour, stable, torso_region, upper_colour
+from incidents.colours import COLOURS
+from vision.garment_colour import lab_to_word, name_colour, stable, torso_region, upper_colour
 from vision.garment_crops import LABELS_CSV, cut, read_image, read_labels
 from vision.garment_sim import SHADES, SimCrop, read_plan, render_crop
 from vision.mask_data import mask_dataset_dir
