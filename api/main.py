@@ -199,13 +199,21 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _mount_ui(app: FastAPI) -> None:
+    mount_page(app, UI_DIR)
+
+
+def mount_page(app: FastAPI, ui_dir: Path) -> None:
+    """Serve a browser page: ``ui_dir/index.html`` at ``/``, ``ui_dir/static`` at ``/static`` and Leaflet (installed
+    from npm under ``api/ui``, never a CDN) at ``/static/vendor/leaflet``; the review UI and the operator console
+    both use it, so both pages load the same map library the same way.
+    """
     if LEAFLET_DIR.is_dir():
         app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     else:
-        log.warning("Leaflet is not installed (%s); run `npm ci` in api/ui for the map", LEAFLET_DIR)
-    app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
+        log.warning("Leaflet is not installed (%s); run `make setup` (npm ci in api/ui) for the map", LEAFLET_DIR)
+    app.mount("/static", StaticFiles(directory=ui_dir / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
-        """The review UI's page."""
-        return FileResponse(UI_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        """The page."""
+        return FileResponse(ui_dir / "index.html", headers={"Cache-Control": "no-cache"})

@@ -27,14 +27,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, StreamingResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-import api
 from api.clock import Clock
 from api.headers import SecurityHeaders
-from api.main import BodyLimit
+from api.main import BodyLimit, mount_page
 from api.security import LoginLimiter
 from gridpatrol.console.accounts import AccountError, Accounts, Session
 from gridpatrol.console.actions import ActionError, Actions
@@ -47,7 +45,6 @@ from mission_planner.district_io import load_district
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).resolve().parent / "ui"
-LEAFLET_DIR = Path(api.__file__).resolve().parent / "ui" / "node_modules" / "leaflet" / "dist"
 COOKIE = "gp_console"
 #: How often an open event stream looks its login up again (s).
 RECHECK_S = 1.0
@@ -256,16 +253,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
 
 
 def _mount_page(app: FastAPI) -> None:
-    if LEAFLET_DIR.is_dir():
-        app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
-    else:
-        log.warning("Leaflet is not installed (%s); run `make setup` (npm ci in api/ui) for the map", LEAFLET_DIR)
-    app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
-
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        """The console page."""
-        return FileResponse(UI_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+    mount_page(app, UI_DIR)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
