@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gridpatrol.station.stream_analysis import MIN_ANALYSIS_ALT_M, StreamEvent, StreamSpec, emit_result, put_latest
 from gridpatrol.station.video_feed import Overlay, VideoFrame, overlay_record
-from gridpatrol.station.vision_proc import MIN_ANALYSIS_ALT_M, StreamEvent, StreamSpec, emit_result, put_latest
 from vision.geolocate import Pose
 
 
@@ -78,7 +78,7 @@ class LiveCamera:
 
 
 def _sim_camera(spec: StreamSpec, poses: Any, live: LiveCamera, out: Any) -> None:
-    from gridpatrol.station.vision_proc import sim_renderer
+    from gridpatrol.station.stream_analysis import sim_renderer
 
     renderer = sim_renderer(spec)
     out.put(StreamEvent("ready", spec.drone_id))
