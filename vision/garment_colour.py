@@ -1,8 +1,8 @@
 """Name the colour of a person's upper garment with one of eleven basic colour words, or ``unknown``.
 
 Why words and not RGB: the loudspeaker says "穿红色上衣的行人" so the person knows the warning is for them, and it
-can only say what was pre-rendered: one of ``incidents.colours.COLOURS`` (Berlin and Kay's eleven basic colour terms, which
-people name alike). Nothing else about the person is described.
+can only say what was pre-rendered: one of ``incidents.colours.COLOURS`` (Berlin and Kay's eleven basic colour
+terms, which people name alike). Nothing else about the person is described.
 
 How: the torso (below the face when a face box is known, else 20-55 % down the person box, the middle 60 % of its
 width) is shrunk to at most 40x40 px and its pixels clustered in CIE Lab by k-means (k=3, scikit-learn). Skin-
