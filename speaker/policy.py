@@ -38,12 +38,23 @@ class Policy:
     _count: dict[tuple[str, str], int] = field(default_factory=dict)
     _track_last: dict[tuple[str, str], float] = field(default_factory=dict)
 
-    def allow(self, kind: str, place: str, max_repeats: int | None = None, tracks: Iterable[str] = ()) -> int | None:
-        """The repeat number if the warning may speak now, else ``None``; records the use when allowed."""
+    def allow(
+        self,
+        kind: str,
+        place: str,
+        max_repeats: int | None = None,
+        tracks: Iterable[str] = (),
+        at: float | None = None,
+    ) -> int | None:
+        """The repeat number if the warning may speak now, else ``None``; records the use when allowed.
+
+        ``at``: when the incident happened (seconds, on the clock of the frames: the vehicle's in a simulation,
+        where a busy machine stretches wall time), so cooldowns mean the same at any speed; default: ``clock``.
+        """
         if kind == "operator":
             return 1
         key = (kind, place)
-        now = self.clock()
+        now = self.clock() if at is None else at
         last = self._last.get(key)
         if last is not None and now - last < self.cooldown_s:
             return None

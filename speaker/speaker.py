@@ -246,7 +246,8 @@ class Speaker:
         override = self.config.grids.get(grid or "")
         limit = override.max_repeats if override is not None else None
         with self._policy_lock:  # warn may be called from several vision threads
-            repeat = self.policy.allow(kind, grid or "", limit, tracks)
+            # cooldowns run on the incident's own time (the frames' clock), not the station's wall clock
+            repeat = self.policy.allow(kind, grid or "", limit, tracks, at=incident.ts.timestamp())
         if repeat is None:
             return None
         address = self._address(incident, grid)

@@ -56,14 +56,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             accounts.close()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def patient_expectations() -> Iterator[None]:
-    """Playwright's expectations wait up to the hang bound here, not 5 s (a loaded machine is slow, not wrong)."""
-    expect.set_options(timeout=HANG_MS)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     import shutil

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import wave
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Accou
             accounts.close()
 
 
+#: The incidents' clock starts here; each sighting is stamped on the station's simulated clock after it.
+START = datetime.now(UTC)
+
+
 def login(client: TestClient, user: str) -> dict[str, str]:
     client.cookies.clear()
     r = client.post("/api/login", json={"username": user, "password": PASSWORDS[user]})
@@ -69,11 +73,11 @@ def login(client: TestClient, user: str) -> dict[str, str]:
 
 def found(station: Any, grid: str, kind: str = "crowd", people: int = 6, track: int = 1) -> Sighting:
     """A sighting handed to the station as its events thread hands one over, after the speaker's cooldown has
-    passed in simulated time (so the policy does not hold it back)."""
+    passed in simulated time (so the policy does not hold it back: cooldowns run on the incidents' own times)."""
     station.proposals.clock.now += station.settings.speaker.cooldown_s + 1
     sighting = Sighting(
         type=kind,
-        ts=datetime.now(UTC),
+        ts=START + timedelta(seconds=station.proposals.clock.now),
         confidence=0.9,
         people=people,
         grid_id=grid,
