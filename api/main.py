@@ -61,15 +61,23 @@ class BodyLimit:
     Bodies without a Content-Length (chunked) are refused with 411 so the limit cannot be side-stepped.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int, max_batch: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int,
+        max_upload: int,
+        max_batch: int,
+        upload_paths: tuple[str, ...] = ("/api/snapshots",),
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
         self.max_batch = max_batch
+        self.upload_paths = upload_paths
 
     def limit(self, path: str) -> int:
-        """The body limit for a request path."""
-        if path.startswith("/api/snapshots"):
+        """The body limit for a request path (uploads: the paths starting with one of ``upload_paths``)."""
+        if path.startswith(self.upload_paths):
             return self.max_upload + 65536
         if path.startswith("/api/incidents/batch"):
             return self.max_batch

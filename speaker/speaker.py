@@ -65,6 +65,7 @@ class _Job:
     broadcast: Broadcast = field(compare=False)
     voice: VoiceConfig = field(compare=False)
     fragments: list[str] | None = field(compare=False, default=None)
+    audio: Path | None = field(compare=False, default=None)  # a recording to play as it is (push-to-talk)
 
 
 def _duration_s(path: Path) -> float:
@@ -293,8 +294,19 @@ class Speaker:
             )
         return self.announce(texts[lang], lang)
 
-    def _queue(self, broadcast: Broadcast, voice: VoiceConfig, fragments: list[str] | None) -> Broadcast:
-        job = _Job(PRIORITY.get(broadcast.kind, len(PRIORITY)), next(self._seq), broadcast, voice, fragments)
+    def talk(self, recording: Path, seconds: float, lang: str | None = None) -> Broadcast:
+        """Queue the operator's own recorded voice (push-to-talk, checked by :mod:`speaker.recording`); like an
+        announcement it goes first and cuts off a warning being played. ``lang``: what the operator spoke."""
+        lang = lang or self.lang
+        text = f"(operator's voice, {seconds:.1f} s)"
+        broadcast = Broadcast(kind="operator", text=text, language=lang, drone_id=self.drone_id)
+        return self._queue(broadcast, self._voice(lang, None), None, audio=recording)
+
+    def _queue(
+        self, broadcast: Broadcast, voice: VoiceConfig, fragments: list[str] | None, audio: Path | None = None
+    ) -> Broadcast:
+        priority = PRIORITY.get(broadcast.kind, len(PRIORITY))
+        job = _Job(priority, next(self._seq), broadcast, voice, fragments, audio)
         with self._cv:
             heapq.heappush(self._heap, job)
             if broadcast.kind == "operator" and self._busy_kind != "operator" and time.monotonic() < self._busy_until:
@@ -311,7 +323,9 @@ class Speaker:
     # --- playback ---
 
     def _audio(self, job: _Job) -> tuple[Path, bool]:
-        """The WAV for ``job`` and whether it needed no synthesis (whole text or all fragments cached)."""
+        """The WAV for ``job`` and whether it needed no synthesis (a recording, whole text or all fragments cached)."""
+        if job.audio is not None:
+            return job.audio, True
         text = job.broadcast.text
         whole = self.cache.lookup(text, job.voice)
         if whole is not None:

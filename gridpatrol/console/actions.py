@@ -9,6 +9,7 @@ to a point, investigate an incident) are refused unless the request says the ope
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from flight.errors import FlightError
 from gridpatrol.console.accounts import Accounts, Session
 from gridpatrol.console.goto import GotoRefused, check_goto
 from mission_planner.district import District
+from speaker.recording import RecordingError
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,18 @@ class Actions:
         self.district = district
         self.max_text_chars = max_text_chars
 
-    def do(self, who: Session, drone_id: str, action: str, args: dict[str, Any], confirmed: bool) -> str:
+    def do(
+        self,
+        who: Session,
+        drone_id: str,
+        action: str,
+        args: dict[str, Any],
+        confirmed: bool,
+        run: Callable[[], str] | None = None,
+    ) -> str:
         """Carry out ``action`` on ``drone_id`` for ``who``; returns what was done, in words.
+
+        ``run`` does an action that is not one of the named ones (with its own arguments), under the same checks.
 
         Raises:
             ActionError: refused (403 observer, 404 unknown drone or grid, 422 bad input, 428 not confirmed,
@@ -66,13 +78,34 @@ class Actions:
                 raise ActionError(404, f"no drone {drone_id!r}; the drones are {known}")
             if action in DANGEROUS and not confirmed:
                 raise ActionError(428, f"{action} on {drone_id} needs confirmation")
-            done = self._dispatch(drone_id, action, args)
+            done = run() if run is not None else self._dispatch(drone_id, action, args)
         except ActionError as exc:
             self.accounts.audit(who.username, action, drone_id, detail, f"refused: {exc.message}")
             raise
         self.accounts.audit(who.username, action, drone_id, detail, f"ok: {done}")
         self.station.note(f"{drone_id}: {action} by {who.username} (console)")
         return done
+
+    def talk(self, who: Session, drone_id: str, wav: bytes, lang: str | None) -> str:
+        """Play ``who``'s recorded voice (push-to-talk) through ``drone_id``'s loudspeaker; audited as ``talk``.
+
+        Raises:
+            ActionError: as :meth:`do`; 422 when the recording is not one to play (the message says why).
+        """
+        config = self.station.settings.speaker
+        lang = lang or config.lang
+        args = {"lang": lang, "bytes": len(wav)}
+        return self.do(who, drone_id, "talk", args, confirmed=True, run=lambda: self._talk(drone_id, wav, lang))
+
+    def _talk(self, drone_id: str, wav: bytes, lang: str) -> str:
+        voices = self.station.settings.speaker.voices
+        if lang not in voices:
+            raise ActionError(422, f"no language {lang!r}; use one of {', '.join(voices)}")
+        try:
+            broadcast = self.station.talk(drone_id, wav, lang)
+        except RecordingError as exc:
+            raise ActionError(422, str(exc)) from None
+        return f"{drone_id} will play your voice: {broadcast.text}"
 
     def _dispatch(self, drone_id: str, action: str, args: dict[str, Any]) -> str:
         st = self.station

@@ -42,6 +42,7 @@ from gridpatrol.console.video import VideoHub
 from gridpatrol.console.video_routes import add_video_routes
 from gridpatrol.console.view import Watch, district_geojson, incident_view
 from mission_planner.district_io import load_district
+from speaker.recording import max_bytes
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).resolve().parent / "ui"
@@ -214,6 +215,19 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
             raise HTTPException(exc.status, exc.message) from None
         return {"result": done}
 
+    @app.post("/api/talk/{drone_id}")
+    async def talk(drone_id: str, request: Request, who: Changing, lang: str | None = None) -> dict[str, str]:
+        """Push-to-talk: play the WAV in the body (the operator's voice, 16-bit PCM, at most 30 s) through the
+        drone's loudspeaker; refused with a message and nothing played."""
+        if request.headers.get("content-type", "").split(";")[0].strip() != "audio/wav":
+            raise HTTPException(415, "send the recording as audio/wav")
+        wav = await request.body()
+        try:
+            done = await run_in_threadpool(actions.talk, who, drone_id, wav, lang)
+        except ActionError as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        return {"result": done}
+
     @app.get("/api/events")
     async def events(request: Request, who: Who) -> StreamingResponse:
         """Live: ``drones`` four times a second, each new ``incident``, and ``end`` when the login ends."""
@@ -247,7 +261,9 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
     add_video_routes(app, app.state.video, Who, accounts, COOKIE)
     app.include_router(proposals_router(station, accounts, session, changing))
     _mount_page(app)
-    app.add_middleware(BodyLimit, max_body=MAX_BODY, max_upload=MAX_BODY, max_batch=MAX_BODY)
+    app.add_middleware(
+        BodyLimit, max_body=MAX_BODY, max_upload=max_bytes(), max_batch=MAX_BODY, upload_paths=("/api/talk/",)
+    )
     app.add_middleware(SecurityHeaders, tile_url=config.tile_url)
     return app
 

@@ -24,6 +24,7 @@ import multiprocessing as mp
 import queue
 import threading
 import time
+import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.summary import IncidentTiming, Latencies, patrol_summary
 from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
 from speaker.broadcast import Broadcast
+from speaker.recording import store_recording
 from speaker.sinks import FileSink, Sink
 from speaker.speaker import Speaker
 from vision.camera_model import CameraPose
@@ -407,6 +409,16 @@ class Station:
         """Say free text through one drone's loudspeaker (or all); it goes before any queued warning."""
         rigs = [self.rig(drone_id)] if drone_id else list(self.rigs.values())
         return [r.speaker.announce(text, lang=lang) for r in rigs]
+
+    def talk(self, drone_id: str, wav: bytes, lang: str | None = None) -> Broadcast:
+        """Play the operator's recorded voice (push-to-talk) through one drone's loudspeaker, before any warning.
+
+        Raises:
+            KeyError: No such drone. speaker.recording.RecordingError: the clip is not one to play (says why).
+        """
+        rig = self.rig(drone_id)
+        clip = store_recording(wav, self.out_dir / "talk" / drone_id / f"{uuid.uuid4().hex}.wav")
+        return rig.speaker.talk(clip.path, clip.seconds, lang)
 
     def play_proposal(self, proposal_id: str, who: str) -> Proposal:
         """Play a proposed warning (``confirm`` mode) through its drone's loudspeaker, as ``auto`` would have.

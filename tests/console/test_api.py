@@ -238,3 +238,48 @@ def test_incidents_list_their_snapshots_and_colour_their_grids(setup: tuple[Any,
         del station.incidents[-len(found) :]
     client.cookies.clear()
     assert client.get(f"/api/incidents/{found[0].id}/snapshot").status_code == 401
+
+
+def test_push_to_talk_refuses_what_cannot_be_played_and_plays_nothing(setup: tuple[Any, Accounts, TestClient]) -> None:
+    import io
+    import wave
+
+    station, accounts, client = setup
+
+    def wav(seconds: float, level: int = 3000) -> bytes:
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(
+                b"".join(
+                    (level * (1 - 2 * (i // 20 % 2))).to_bytes(2, "little", signed=True)
+                    for i in range(int(16000 * seconds))
+                )
+            )
+        return buf.getvalue()
+
+    def talk(drone: str, body: bytes, headers: dict[str, str], kind: str = "audio/wav", q: str = "") -> Any:
+        return client.post(f"/api/talk/{drone}{q}", content=body, headers={**headers, "Content-Type": kind})
+
+    obs = login(client, "obs")
+    assert talk("drone-1", wav(1.0), obs).status_code == 403
+    headers = login(client, "op")
+    assert talk("drone-1", wav(1.0), {"Origin": BASE}).status_code == 403  # no CSRF token
+    cases: list[tuple[str, bytes, str, str, int, str]] = [
+        ("drone-9", wav(1.0), "audio/wav", "", 404, "no drone 'drone-9'"),
+        ("drone-1", b"<script>alert(1)</script>", "audio/wav", "", 422, "not a WAV file"),
+        ("drone-1", wav(1.0, level=0), "audio/wav", "", 422, "silent"),
+        ("drone-1", wav(0.1), "audio/wav", "", 422, "hold the talk button"),
+        ("drone-1", wav(1.0), "audio/wav", "?lang=fr", 422, "no language 'fr'"),
+        ("drone-1", wav(1.0), "text/plain", "", 415, "audio/wav"),
+        ("drone-1", b"\0" * 6_000_000, "audio/wav", "", 413, "larger than"),
+    ]
+    for drone, body, kind, q, code, words in cases:
+        r = talk(drone, body, headers, kind, q)
+        assert r.status_code == code, (drone, words, r.text)
+        assert words in r.json()["detail"], (words, r.json())
+    assert not station.broadcasts and not any(r.speaker.pending() for r in station.rigs.values())
+    refused = [e for e in accounts.audit_log() if e.action == "talk" and e.outcome.startswith("refused")]
+    assert len(refused) >= 5

@@ -200,3 +200,33 @@ def test_bad_requests_fail_clearly(speaker: Speaker) -> None:
         speaker.announce("   ")
     with pytest.raises(SynthesisError, match=r"\[speaker.voices.fr\]"):
         speaker.announce("Bonjour", "fr")
+
+
+def test_operator_voice_goes_before_queued_warnings_and_plays_as_recorded(speaker: Speaker, tmp_path: Path) -> None:
+    import math
+    import wave
+
+    from speaker.recording import store_recording
+
+    assert isinstance(speaker.sink, GateSink)
+    raw = tmp_path / "raw.wav"
+    with wave.open(str(raw), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"".join(int(8000 * math.sin(i / 5)).to_bytes(2, "little", signed=True) for i in range(16000)))
+    clip = store_recording(raw.read_bytes(), tmp_path / "talk" / "clip.wav")
+    speaker.warn(incident("no_mask", grid_id="A1"))
+    deadline = time.monotonic() + 10
+    while speaker.pending() and time.monotonic() < deadline:  # the loop takes it and waits in the sink
+        time.sleep(0.01)
+    speaker.warn(incident("crowd", people=9, grid_id="A3"))
+    voice = speaker.talk(clip.path, clip.seconds, "en")
+    assert voice.kind == "operator" and voice.text == "(operator's voice, 1.0 s)"
+    BroadcastCreate.model_validate(voice.to_api())  # the incident log takes it as it is
+    speaker.sink.gate.set()
+    _wait_played(speaker, 3)
+    assert [b.kind for b in speaker.played] == ["no_mask", "operator", "crowd"]
+    assert speaker.played[1].outcome == "played" and speaker.played[1].cached
+    assert speaker.sink.paths[1] == clip.path
+    assert (speaker.sink.directory / "000002.wav").read_bytes() == clip.path.read_bytes()

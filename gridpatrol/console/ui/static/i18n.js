@@ -26,6 +26,10 @@ GP.ZH = {
   'Your login ended; log in again.': '登录已失效，请重新登录。',
   'no_mask': '未戴口罩', 'crowd': '人群聚集', 'fence': '电子围栏', 'grid': '网格', 'no-fly zone': '禁飞区',
   'launch site': '起飞点',
+  'Hold to talk (t)': '按住讲话（t）', 'Talking to {0}: release to send': '正在对 {0} 讲话：松开即发送',
+  'Sending your voice to {0} …': '正在把语音发送到 {0} …', 'No microphone: {0}': '没有麦克风：{0}',
+  'Push-to-talk needs the console on https or on this computer (localhost).':
+    '按住讲话需要通过 https 或在本机（localhost）打开操作台。',
 };
 GP.lang = (localStorage.getItem('gp-console-lang') || navigator.language || 'en').startsWith('zh') ? 'zh' : 'en';
 
