@@ -105,38 +105,77 @@ class CrowdMonitor:
         too_few = len(xy) < smallest  # no crowd possible: skip the clustering cost
         labels = np.full(len(xy), -1, dtype=int) if too_few else cluster(xy, self.cfg.max_spacing_m)
         events: list[CrowdEvent] = []
-        matched: set[int] = set()
+        before = {c.id: (set(c.members), c.centroid, c.radius_m) for c in self.active}
+        parts: dict[int, list[tuple[np.ndarray, int]]] = {}  # crowd id -> its groups this frame (selection, count)
+        candidates: list[tuple[np.ndarray, int]] = []
         for label in set(labels.tolist()) - {-1}:
             sel = labels == label
             count = int(sel.sum())
             if recount is not None and count >= self.cfg.recount_min_people:
                 count = max(count, recount(np.flatnonzero(sel)))
-            if count < self.cfg.min_people:
-                continue
-            pts = xy[sel]
-            centre = pts.mean(axis=0)
+            if count >= self.cfg.min_people:
+                candidates.append((sel, count))
+        candidates.sort(key=lambda c: (-c[1], float(xy[c[0]].mean(axis=0)[0])))  # biggest first: it keeps the id
+        for sel, count in candidates:
             members = set(ids[sel].tolist())
-            crowd = self._match(members, centre, matched)
+            centre = xy[sel].mean(axis=0)
+            crowd = self._match(members, centre, set(parts)) or self._part_of(members, centre, parts, before)
             if crowd is None:
                 crowd = Crowd(id=next(self._ids), first_seen=t, last_seen=t)
                 self.active.append(crowd)
-            matched.add(crowd.id)
-            crowd.last_seen = t
-            crowd.members = members
-            crowd.count = count
-            crowd.max_count = max(crowd.max_count, crowd.count)
-            crowd.centroid = (float(centre[0]), float(centre[1]))
-            crowd.radius_m = float(np.hypot(*(pts - centre).T).max())
-            crowd.confidence = float(conf[sel].mean())
-            if not crowd.reported and crowd.duration_s >= self.cfg.min_duration_s:
-                crowd.reported = True
-                events.append(CrowdEvent("opened", crowd, t))
+            parts.setdefault(crowd.id, []).append((sel, count))
+        for crowd in self.active:
+            if crowd.id in parts:
+                self._see(crowd, t, parts[crowd.id], ids, xy, conf)
+                if not crowd.reported and crowd.duration_s >= self.cfg.min_duration_s:
+                    crowd.reported = True
+                    events.append(CrowdEvent("opened", crowd, t))
+        matched = set(parts)
         for crowd in list(self.active):
             if crowd.id not in matched and t - crowd.last_seen >= self.cfg.dispersed_s:
                 self.active.remove(crowd)
                 if crowd.reported:
                     events.append(CrowdEvent("closed", crowd, t))
         return events
+
+    def _see(
+        self,
+        crowd: Crowd,
+        t: float,
+        groups: list[tuple[np.ndarray, int]],
+        ids: np.ndarray,
+        xy: np.ndarray,
+        conf: np.ndarray,
+    ) -> None:
+        """Update ``crowd`` from the groups it was seen as in this frame (one, or the parts of a split group)."""
+        sel = np.logical_or.reduce([g for g, _ in groups])
+        pts = xy[sel]
+        centre = pts.mean(axis=0)
+        crowd.last_seen = t
+        crowd.members = set(ids[sel].tolist())
+        crowd.count = sum(n for _, n in groups)
+        crowd.max_count = max(crowd.max_count, crowd.count)
+        crowd.centroid = (float(centre[0]), float(centre[1]))
+        crowd.radius_m = float(np.hypot(*(pts - centre).T).max())
+        crowd.confidence = float(conf[sel].mean())
+
+    def _part_of(
+        self,
+        members: set[int],
+        centre: np.ndarray,
+        parts: dict[int, list[tuple[np.ndarray, int]]],
+        before: dict[int, tuple[set[int], tuple[float, float], float]],
+    ) -> Crowd | None:
+        """The crowd, already matched in this frame, that this group was part of a frame before: it shares its
+        tracks, or lies in the area the crowd covered (a gap opened inside one gathering, not a new one)."""
+        for crowd in self.active:
+            if crowd.id not in parts or crowd.id not in before:
+                continue
+            was_members, was_centre, was_radius = before[crowd.id]
+            inside = math.dist(was_centre, (float(centre[0]), float(centre[1]))) <= was_radius + self.cfg.max_spacing_m
+            if members & was_members or inside:
+                return crowd
+        return None
 
     def _match(self, members: set[int], centre: np.ndarray, taken: set[int]) -> Crowd | None:
         best: Crowd | None = None

@@ -53,6 +53,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         summary["pending_while_down"] = pending_while_down
         summary["station_incidents"] = [r.incident.id for r in station.incidents]
         summary["station_broadcasts"] = [(b.incident_id, b.kind, b.outcome) for b in station.broadcasts]
+        summary["incident_seen"] = {
+            r.incident.id: (r.incident.drone_id, r.incident.grid_id, r.incident.ts.isoformat(), r.incident.details)
+            for r in station.incidents
+        }
         summary["sim_s_per_frame"] = station.lockstep.sim_s_per_frame
         summary["lockstep_waits"] = dict(station.lockstep.waits)
         result = demo.demo_report(patrol, summary)
@@ -97,7 +101,8 @@ def test_each_group_warned_once(report: dict) -> None:
         if inc in crowd_ids:
             per_group[crowd_ids[inc]] = per_group.get(crowd_ids[inc], 0) + 1
     assert per_group, "no crowd warning was played"
-    assert all(n == 1 for n in per_group.values()), per_group
+    seen = {inc: report["incident_seen"].get(inc) for inc in played}
+    assert all(n == 1 for n in per_group.values()), (per_group, seen)
     assert report["wav_files"], "no warning reached the file sink"
 
 
