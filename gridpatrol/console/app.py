@@ -27,16 +27,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.clock import Clock
-from api.headers import SecurityHeaders
+from api.headers import SecurityHeaders, validation_error
 from api.main import BodyLimit, mount_page
 from api.security import LoginLimiter
 from gridpatrol.console.accounts import AccountError, Accounts, Session
 from gridpatrol.console.actions import ActionError, Actions
 from gridpatrol.console.config import ConsoleConfig
+from gridpatrol.console.launch import Launcher, launch_router
 from gridpatrol.console.proposals import proposals_router
 from gridpatrol.console.video import VideoHub
 from gridpatrol.console.video_routes import add_video_routes
@@ -260,7 +262,9 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
     app.state.video = VideoHub(station, config.stall_s)
     add_video_routes(app, app.state.video, Who, accounts, COOKIE)
     app.include_router(proposals_router(station, accounts, session, changing))
+    app.include_router(launch_router(Launcher(station, district), accounts, session, changing))
     _mount_page(app)
+    app.add_exception_handler(RequestValidationError, validation_error)  # a NaN in a body is answered, not a 500
     app.add_middleware(
         BodyLimit, max_body=MAX_BODY, max_upload=max_bytes(), max_batch=MAX_BODY, upload_paths=("/api/talk/",)
     )

@@ -43,6 +43,7 @@ def fly_patrol(
     yes: bool,
     live: bool = True,
     operator: tuple[str, str] | None = None,
+    wait_for_launch: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Start the patrol over ``grids`` and :func:`_fly_and_watch` it, with the operator console served beside it
     (``[console]``, docs/console.md); ``operator``: (name, password) of a console operator to create first (the
@@ -51,6 +52,8 @@ def fly_patrol(
     The console is up before the drones start: its start-up (imports, accounts, the web server) would otherwise
     compete with the take-off for the CPU, and on a busy machine delay the heartbeats the vehicles' link failsafe
     listens for.
+
+    ``wait_for_launch``: start nothing; an operator plans and launches in the console (Ctrl-C ends the wait).
     """
     from gridpatrol.cli import console
     from gridpatrol.console.server import serve_console
@@ -59,11 +62,28 @@ def fly_patrol(
         if web is not None:
             login = f" (operator {operator[0]}, password {operator[1]})" if operator else ""
             console.print(f"operator console: {web.url}{login}", highlight=False, markup=False)
-        station.start(grids=grids)
+        if not wait_for_launch:
+            station.start(grids=grids)
+        elif web is None or not _launched_in_console(station):
+            station.outbox.close()  # nothing started: no flight, stream or speaker to stop
+            return {}, False
         console.print(
             f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False, markup=False
         )
         return _fly_and_watch(station, timeout_s=timeout_s, yes=yes, live=live)
+
+
+def _launched_in_console(station: Station) -> bool:
+    """Wait until an operator launches the patrol in the console; False on Ctrl-C."""
+    from gridpatrol.cli import console
+
+    console.print("plan and launch the patrol in the console; Ctrl-C ends the wait", highlight=False, markup=False)
+    try:
+        while not station.started_wall:
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        return False
+    return True
 
 
 def _fly_and_watch(
@@ -148,6 +168,10 @@ def print_summary(summary: dict[str, Any]) -> None:
 def run_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes: on Ctrl-C, return the drones home.")] = False,
     timeout: Annotated[float | None, typer.Option(help="Call the drones back after this many seconds.")] = None,
+    launch_from_console: Annotated[
+        bool,
+        typer.Option(help="Serve the console and wait: an operator plans and launches the patrol in the browser."),
+    ] = False,
 ) -> None:
     """Fly a patrol: plan (or load plans), connect, upload and verify, fly, detect, warn and log.
 
@@ -176,7 +200,11 @@ def run_command(
     except (ValueError, OSError) as exc:  # an empty [outbox] station_key, an unwritable state folder
         fail(str(exc))
         return
-    summary, _ = fly_patrol(station, grids=run.grids, timeout_s=timeout, yes=yes)
+    if launch_from_console and not settings.console.enabled:
+        fail("--launch-from-console needs the console: set [console] enabled = true")
+    summary, _ = fly_patrol(station, grids=run.grids, timeout_s=timeout, yes=yes, wait_for_launch=launch_from_console)
+    if launch_from_console and not station.started_wall:
+        fail("no patrol was launched from the console; nothing flew", code=1)
     print_summary(summary)
     failed = failed_flights(summary)
     if failed:

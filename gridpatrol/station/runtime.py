@@ -110,9 +110,19 @@ class Station:
         self._threads: list[threading.Thread] = []
         self.started_wall = 0.0
         self._frames_log: Any = None
+        self._sinks = sinks or {}
         self.rigs: dict[str, DroneRig] = {}
-        for link, checked in missions:
-            self.rigs[link.id] = self._rig(link, checked, (sinks or {}).get(link.id))
+        self.replan(missions)
+
+    def replan(self, missions: list[tuple[DroneLink, CheckedMission]]) -> None:
+        """Fly these missions (before :meth:`start`: a plan made in the console); drones left out stay down.
+
+        Raises:
+            RuntimeError: The patrol has started; its missions are fixed.
+        """
+        if self.started_wall:
+            raise RuntimeError("the patrol has started; its missions cannot change")
+        self.rigs = {link.id: self._rig(link, checked, self._sinks.get(link.id)) for link, checked in missions}
 
     def _rig(self, link: DroneLink, checked: CheckedMission, sink: Sink | None) -> DroneRig:
         """One drone's flight (``[fly]`` and ``[flight]``), loudspeaker (``[speaker]``), poses and grid skips."""

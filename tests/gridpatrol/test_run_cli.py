@@ -45,3 +45,16 @@ def test_failed_flights_name_each_drone_and_why() -> None:
         "drone-2 failed: vehicle refused arm: Arm: GCS failsafe on",
         "drone-3 failed: ended landed with 5 of 8 items flown",
     ]
+
+
+def test_launch_from_console_needs_the_console(tmp_path: Path) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text(
+        f'[station]\nstate_dir = "{tmp_path / "state"}"\n\n[outbox]\npath = "{tmp_path / "outbox.sqlite"}"\n'
+        f'station_key = "gps_test-key"\n\n[console]\nenabled = false\n\n'
+        f'[run]\ndistrict = "{REPO / "examples" / "district.geojson"}"\ngrids = ["1"]\n'
+        'patterns = ["perimeter"]\n\n[[run.drones]]\nid = "drone-1"\nconnect = "tcp:127.0.0.1:9"\nvideo = "none"\n'
+    )
+    result = CliRunner().invoke(app, ["--config", str(config), "run", "--launch-from-console"])
+    assert result.exit_code == 2, result.output
+    assert "--launch-from-console needs the console: set [console] enabled = true" in result.output

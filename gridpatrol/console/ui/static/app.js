@@ -75,6 +75,7 @@ GP.start = async function () {
   GP.map.district(district.data);
   GP.controls.init(phrases.data);
   if (GP.me.can_command) GP.talk.init();
+  GP.plan.init();
   incidents.data.incidents.forEach((inc) => GP.incident(inc, false));
   GP.listen();
   if (GP.video) GP.video.start();

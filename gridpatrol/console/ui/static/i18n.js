@@ -30,6 +30,14 @@ GP.ZH = {
   'Sending your voice to {0} …': '正在把语音发送到 {0} …', 'No microphone: {0}': '没有麦克风：{0}',
   'Push-to-talk needs the console on https or on this computer (localhost).':
     '按住讲话需要通过 https 或在本机（localhost）打开操作台。',
+  'Plan and launch': '规划并起飞', 'Grids': '网格', 'Drones': '无人机', 'Pattern': '航线样式',
+  "each grid's own": '按网格设定', 'Preview': '预览', 'Launch': '起飞', 'Planning …': '正在规划 …',
+  '{0} km in all, {1} min of flight, {2} sortie(s)': '共 {0} 公里，飞行 {1} 分钟，{2} 架次',
+  '{0} sortie {1} from {2}: grids {3}, {4} km, {5} min, {6} % battery':
+    '{0} 第 {1} 架次，自 {2} 起飞：网格 {3}，{4} 公里，{5} 分钟，耗电 {6}%',
+  'Only the first sortie of each drone flies now.': '现在每架无人机只飞第一个架次。',
+  'Planned; check the routes, then launch.': '已规划；请检查航线后起飞。',
+  'Launch {0} over grid(s) {1}?': '让 {0} 起飞巡逻网格 {1}？',
 };
 GP.lang = (localStorage.getItem('gp-console-lang') || navigator.language || 'en').startsWith('zh') ? 'zh' : 'en';
 
