@@ -139,6 +139,11 @@ class District:
         """The lowest ceiling among the fences (a route must respect all of them)."""
         return min(f.max_alt_m for f in self.fences)
 
+    def place_names(self) -> list[str]:
+        """The names of the hotspots and streets, as a warning may say where ("民生路广场附近，")."""
+        names = [h.name for h in self.hotspots] + [s.name for s in self.streets]
+        return list(dict.fromkeys(n for n in names if n.strip()))
+
     def hotspots_in(self, grid: Grid) -> list[Hotspot]:
         """Hotspots that belong to a grid: named by ``grid_id``, or lying inside it when unnamed."""
         return [h for h in self.hotspots if h.grid_id == grid.id or (h.grid_id is None and grid.local.covers(h.local))]

@@ -1,4 +1,5 @@
-"""Addressed warnings: "穿红色上衣的行人，请佩戴口罩" names the person by the colour of their upper garment.
+"""Addressed warnings: "民生路广场附近，穿红色上衣的行人，请佩戴口罩" says where, and names the person by the colour of
+their upper garment.
 
 Why: a loudspeaker warning over a street is heard by everyone; naming what the person wears ("the person in the
 red top") tells the one it is meant for, without anything about gender, age or identity. Vision puts the colour word
@@ -7,8 +8,10 @@ in the incident's ``details["upper_colour"]`` (one of ``incidents.colours.COLOUR
 
 The address is one fragment per colour and language ("穿红色上衣的行人，"), pre-rendered with the phrasebook for
 every colour (eleven per voice), so an addressed warning is joined from cached audio like any other and warning
-latency does not change. A colour the speaker has no word for, or a grid where addressing is switched off
-(``[speaker.grids.<id>] addressed = false``), gives the plain warning.
+latency does not change. The place ("民生路广场附近，") is one fragment per named street or place of the district
+(``details["place"]``, from ``vision.places``), pre-rendered the same way. A colour the speaker has no word for
+and no place give the plain warning; a grid where addressing is switched off (``[speaker.grids.<id>] addressed =
+false``) says neither.
 
 Example:
     >>> address_text("穿{colour}上衣的行人，", "zh", "red")
@@ -20,6 +23,7 @@ Example:
 from __future__ import annotations
 
 from incidents.colours import COLOUR_WORDS
+from incidents.places import PLACE_KEY, place_name
 
 ADDRESSED_KINDS = ("no_mask",)
 """Incident types said to one person, and so addressed (a crowd is many people)."""
@@ -29,6 +33,23 @@ DETAIL_KEY = "upper_colour"
 
 DEFAULT_ADDRESS: dict[str, str] = {"zh": "穿{colour}上衣的行人，", "en": "Person in the {colour} top."}
 """Address templates per language; ``{colour}`` is the colour word."""
+
+
+DEFAULT_PLACE: dict[str, str] = {"zh": "{place}附近，", "en": "Near {place}."}
+"""Place templates per language; ``{place}`` is the name of the nearest street or place (``incidents.places``)."""
+PLACE_DETAIL_KEY = PLACE_KEY
+"""The incident detail that holds the place's name."""
+
+
+def place_text(template: str, lang: str, name: object) -> str | None:
+    """The place words ("民生路广场附近，") for district name ``name`` in ``lang``, or ``None`` without a usable name.
+
+    Example:
+        >>> place_text("{place}附近，", "zh", "民生路广场 Minsheng square")
+        '民生路广场附近，'
+    """
+    words = place_name(name, lang)
+    return None if words is None else template.replace("{place}", words)
 
 
 def address_text(template: str, lang: str, colour: object) -> str | None:
@@ -44,6 +65,15 @@ def all_addresses(template: str, lang: str) -> list[str]:
     return [template.replace("{colour}", word) for word in COLOUR_WORDS.get(lang, {}).values()]
 
 
-def join_text(address: str, line: str) -> str:
-    """The spoken sentence: address and phrasebook line, a space between them unless the address ends in '，'."""
-    return f"{address}{line}" if address.endswith("，") else f"{address} {line}"
+def join_text(*parts: str) -> str:
+    """The spoken sentence from its parts (place, address, phrasebook line): a space between two parts unless the
+    first ends in '，'.
+
+    Example:
+        >>> join_text("民生路广场附近，", "穿红色上衣的行人，", "请佩戴口罩"), join_text("Near Dazhi Road.", "Mask on.")
+        ('民生路广场附近，穿红色上衣的行人，请佩戴口罩', 'Near Dazhi Road. Mask on.')
+    """
+    text = ""
+    for part in parts:
+        text = part if not text else (f"{text}{part}" if text.endswith("，") else f"{text} {part}")
+    return text

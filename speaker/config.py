@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from incidents.colours import COLOUR_WORDS
-from speaker.address import DEFAULT_ADDRESS
+from speaker.address import DEFAULT_ADDRESS, DEFAULT_PLACE
 from speaker.phrases import Template, TemplateError
 
 
@@ -123,6 +123,12 @@ class SpeakerConfig(BaseModel):
         description="Language to the words said before a no_mask warning for one person; `{colour}` is the colour "
         "of their upper garment (pre-rendered for all eleven colour words). A language left out is not addressed.",
     )
+    place: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_PLACE),
+        title="Place",
+        description="Language to the words said first in a no_mask warning: `{place}` is the nearest named street or "
+        "place of the district file (pre-rendered for each). A language left out says no place.",
+    )
     prerender_counts: tuple[int, int] = Field(
         (2, 30),
         title="Pre-rendered counts",
@@ -197,6 +203,11 @@ class SpeakerConfig(BaseModel):
                 raise ValueError(f"[speaker.address] {lang}: no colour words in this language (known: zh, en)")
             if lang not in self.voices:
                 raise ValueError(f"[speaker.address] {lang}: no [speaker.voices.{lang}]; add it")
+        for lang, text in self.place.items():
+            if text.count("{place}") != 1 or text.replace("{place}", "").count("{"):
+                raise ValueError(f"[speaker.place] {lang}: write the place as {{place}}, once, e.g. {text!r}")
+            if lang not in self.voices:
+                raise ValueError(f"[speaker.place] {lang}: no [speaker.voices.{lang}]; add it")
         for section in ("phrasebook", "announcements"):
             for name, texts in getattr(self, section).items():
                 for lang in texts:

@@ -23,7 +23,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from speaker.address import ADDRESSED_KINDS, DETAIL_KEY, address_text, all_addresses, join_text
+from speaker.address import (
+    ADDRESSED_KINDS,
+    DETAIL_KEY,
+    PLACE_DETAIL_KEY,
+    address_text,
+    all_addresses,
+    join_text,
+    place_text,
+)
 from speaker.broadcast import Broadcast, now_utc
 from speaker.cache import cache_key
 from speaker.config import SpeakerConfig, VoiceConfig
@@ -135,22 +143,29 @@ class Speaker:
         override = self.config.grids.get(grid or "")
         return override is None or override.addressed
 
-    def _address(self, incident: Incident, grid: str | None) -> str | None:
-        """The address said before ``incident``'s warning ("穿红色上衣的行人，"), or ``None``."""
-        template = self.config.address.get(self.lang)
-        if incident.type not in ADDRESSED_KINDS or template is None or not self._addressed(grid):
-            return None
-        return address_text(template, self.lang, incident.details.get(DETAIL_KEY))
+    def _address(self, incident: Incident, grid: str | None) -> list[str]:
+        """What is said before ``incident``'s warning: where ("民生路广场附近，") and who ("穿红色上衣的行人，"), each
+        when known; nothing for a crowd or in a grid where addressing is off."""
+        if incident.type not in ADDRESSED_KINDS or not self._addressed(grid):
+            return []
+        place, who = self.config.place.get(self.lang), self.config.address.get(self.lang)
+        parts = [
+            None if place is None else place_text(place, self.lang, incident.details.get(PLACE_DETAIL_KEY)),
+            None if who is None else address_text(who, self.lang, incident.details.get(DETAIL_KEY)),
+        ]
+        return [p for p in parts if p is not None]
 
-    def prerender_plan(self, grids: Iterable[str] = ()) -> list[tuple[str, VoiceConfig]]:
+    def prerender_plan(self, grids: Iterable[str] = (), places: Iterable[str] = ()) -> list[tuple[str, VoiceConfig]]:
         """Every (text, voice) the phrasebook and announcements can need at run time, without duplicates.
 
         Templates without placeholders are one text. Templates with ``{count}``/``{grid}`` are split into
         fragments (see :mod:`speaker.phrases`): their literal parts, each count in ``prerender_counts`` and
         each grid id (``grids``, ``prerender_grids`` and the keys of ``[speaker.grids]``), for every voice a
         grid can have (per-grid volume overrides). Types said to one person (no_mask) add the address of every
-        colour word (``[speaker.address]``, see :mod:`speaker.address`) for the grids where it is not switched off.
+        colour word (``[speaker.address]``, see :mod:`speaker.address`) and of every place name in ``places``
+        (``[speaker.place]``: the district's named streets and places) for the grids where it is not switched off.
         """
+        places = list(dict.fromkeys(places))
         all_grids = list(dict.fromkeys([*grids, *self.config.prerender_grids, *self.config.grids]))
         low, high = self.config.prerender_counts
         counts = [str(n) for n in range(low, high + 1)]
@@ -167,6 +182,11 @@ class Speaker:
                     if kind in ADDRESSED_KINDS and lang in self.config.address and self._addressed(grid):
                         for text in all_addresses(self.config.address[lang], lang):
                             add(text, voice)
+                    if kind in ADDRESSED_KINDS and lang in self.config.place and self._addressed(grid):
+                        for name in places:
+                            said = place_text(self.config.place[lang], lang, name)
+                            if said is not None:
+                                add(said, voice)
                     for text in template.literals():
                         add(text, voice)
                     for text in counts if "count" in uses else []:
@@ -178,10 +198,12 @@ class Speaker:
                 add(announcement, self._voice(lang, None))
         return list(plan.values())
 
-    def prerender(self, grids: Iterable[str] = (), progress: Progress | None = None) -> PrerenderReport:
+    def prerender(
+        self, grids: Iterable[str] = (), progress: Progress | None = None, places: Iterable[str] = ()
+    ) -> PrerenderReport:
         """Render everything in :meth:`prerender_plan` into the cache through the worker (hits are skipped)."""
         start = time.monotonic()
-        plan = self.prerender_plan(grids)
+        plan = self.prerender_plan(grids, places)
         if self.worker.process is None:
             self.worker.start()
         rendered = 0
@@ -195,17 +217,24 @@ class Speaker:
         log.info("speaker: %d phrases ready (%d rendered now) in %.1f s", report.total, rendered, report.seconds)
         return report
 
-    def start(self, grids: Iterable[str] = (), progress: Progress | None = None, prerender: bool = True) -> None:
+    def start(
+        self,
+        grids: Iterable[str] = (),
+        progress: Progress | None = None,
+        prerender: bool = True,
+        places: Iterable[str] = (),
+    ) -> None:
         """Start the synthesis worker, pre-render the phrasebook (unless ``prerender=False``), start playback.
 
         Args:
             grids: Grid ids of the district, pre-rendered for ``{grid}``.
+            places: Names of the district's streets and places, pre-rendered for addressed warnings.
             progress: Called after each pre-rendered phrase.
             prerender: ``False`` skips it (warnings are then synthesised on demand: benchmarks only).
         """
         self.worker.start()
         if prerender:
-            self.prerender(grids, progress)
+            self.prerender(grids, progress, places)
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="speaker", daemon=True)
         self._thread.start()
@@ -255,7 +284,7 @@ class Speaker:
         line = template.text(count=incident.people, grid=grid)
         broadcast = Broadcast(
             kind=kind,
-            text=line if address is None else join_text(address, line),
+            text=join_text(*address, line),
             language=self.lang,
             grid_id=grid,
             lat=incident.lat,
@@ -266,8 +295,8 @@ class Speaker:
             repeat=repeat,
         )
         fragments = template.fragments(count=incident.people, grid=grid) if template.has_placeholders else None
-        if address is not None:  # said first, from its own pre-rendered fragment
-            fragments = [address, *(fragments or [template.source])]
+        if address:  # said first, each from its own pre-rendered fragment
+            fragments = [*address, *(fragments or [template.source])]
         return PreparedWarning(broadcast, self._voice(self.lang, grid), fragments)
 
     def play(self, prepared: PreparedWarning) -> Broadcast:

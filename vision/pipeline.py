@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import supervision as sv
 
+from incidents.places import PLACE_KEY
 from mission_planner.district import District
 from mission_planner.geo import LocalFrame
 from mission_planner.profiles import CameraProfile
@@ -41,6 +42,7 @@ from vision.geolocate import CameraModel, Pose
 from vision.incidents import Sighting, annotate, encode_jpeg
 from vision.masks import FACE_HEIGHT_M, FaceCheck
 from vision.masks_stage import MaskStage
+from vision.places import NamedPlaces
 from vision.records import FaceRecord, FrameRecord, PersonRecord
 from vision.tracking import PersonTracker
 
@@ -151,6 +153,7 @@ class Pipeline:
         self.masks = MaskStage(config.masks)
         self.frame: LocalFrame | None = district.frame if district is not None else None
         self.grids = GridIndex(district) if district is not None and district.grids else None
+        self.places = NamedPlaces(district) if district is not None else None
         self._models: dict[tuple[int, int], CameraModel] = {}
         self._no_mask_done: set[int] = set()
         self._t0 = time.time()
@@ -336,6 +339,8 @@ class Pipeline:
         lat, lon, grid, err = value("lat"), value("lon"), value("grid_id"), value("error_m")
         finite = err is not None and math.isfinite(float(err))
         colour = upper_colour(image, people.xyxy[i] if i >= 0 else None, face.xyxy if face.verifiable else None)
+        x, y = value("x_m"), value("y_m")
+        place = None if self.places is None or x is None else self.places.nearest(float(x), float(y))
         return Sighting(
             type="no_mask",
             ts=self.timestamp(t),
@@ -352,5 +357,6 @@ class Pipeline:
                 "face_px": round(float(face.face_px), 1),
                 "error_m": round(float(err), 2) if finite else None,
                 **({"upper_colour": colour} if colour else {}),
+                **({PLACE_KEY: place} if place else {}),
             },
         )

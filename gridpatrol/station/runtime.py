@@ -44,6 +44,7 @@ from gridpatrol.station.rig import DroneRig, IncidentRecord
 from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.summary import IncidentTiming, Latencies, patrol_summary
 from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
+from mission_planner.district_io import load_district
 from speaker.broadcast import Broadcast
 from speaker.recording import store_recording
 from speaker.sinks import FileSink, Sink
@@ -156,8 +157,9 @@ class Station:
                 continue
             rig.stream = StreamProcess(self._spec(rig), self.events)
             rig.stream.start()
+        places = load_district(self.run.district).place_names()
         for rig in self.rigs.values():
-            rig.speaker.start(grids=grids or [])
+            rig.speaker.start(grids=grids or [], places=places)
         for target, name in ((self._feed_poses, "poses"), (self._handle_events, "events")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()

@@ -124,3 +124,24 @@ def test_no_mask_incident_once_per_track(detector: PersonDetector, bus: np.ndarr
     assert inc.confidence > 0.5 and inc.details["label"] == "without_mask"
     body = IncidentCreate.model_validate(inc.wire())
     assert body.type == "no_mask" and body.people == 1 and body.drone_id == "d-2"
+
+
+def test_a_no_mask_incident_says_the_nearest_named_place(detector: PersonDetector, bus: np.ndarray) -> None:
+    """The same two bare faces, the drone over the example district's square: each incident names the square (the
+    district file's name), which the speaker says first ("民生路广场附近，…")."""
+    from pathlib import Path
+
+    from mission_planner.district_io import load_district
+
+    district = load_district(Path(__file__).resolve().parents[2] / "examples" / "district.geojson")
+    square = next(h for h in district.hotspots if h.id == "square")
+    lon, lat = district.frame.to_lonlat(square.local.x, square.local.y)
+    pose = Pose(lat=float(lat), lon=float(lon), alt_rel=6.0, gimbal_pitch=-30.0)
+    pipe = Pipeline(VisionConfig(), BUS_CAMERA, district, detector=detector, drone_id="d-2")
+    incidents = [i for t in range(8) for i in pipe.process(bus, float(t), pose).incidents]
+    assert [i.type for i in incidents] == ["no_mask", "no_mask"]
+    assert [i.details.get("place") for i in incidents] == ["民生路广场 Minsheng square"] * 2
+    far = Pose(lat=float(lat) + 0.05, lon=float(lon), alt_rel=6.0, gimbal_pitch=-30.0)  # 5.5 km north: no place
+    pipe = Pipeline(VisionConfig(), BUS_CAMERA, district, detector=detector, drone_id="d-2")
+    incidents = [i for t in range(8) for i in pipe.process(bus, float(t), far).incidents]
+    assert incidents and all("place" not in i.details for i in incidents)
