@@ -9,6 +9,7 @@ above the fence) come back in its words; unknown grids or drones are named with 
 No ``from __future__ import annotations``: FastAPI must see the routes' dependency types as objects.
 """
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from mission_planner.altitude import PatrolAltitude
 from mission_planner.district import PATTERNS, District
 from mission_planner.geo_export import plan_to_geojson
 from mission_planner.plan import Plan
+
+log = logging.getLogger(__name__)
 
 
 class LaunchBody(BaseModel):
@@ -100,10 +103,18 @@ class Launcher:
                 missions = checked_missions(run, paths, self.station.settings.fly)
             except (FlightError, ValueError, OSError) as exc:
                 raise ActionError(422, str(exc)) from None
-            self.station.replan(missions)
+            self.station.replan(missions, run)
             self._launched = True
-            threading.Thread(target=self.station.start, kwargs={"grids": body.grids}, daemon=True).start()
+            threading.Thread(target=self._start, args=(run.grids,), name="console-launch", daemon=True).start()
         return f"launched {', '.join(body.drones)} over grid(s) {', '.join(body.grids)}"
+
+    def _start(self, grids: list[str]) -> None:
+        """Start the station (in a thread of its own: it waits for the video analyses); a failure is said."""
+        try:
+            self.station.start(grids=grids)
+        except Exception as exc:  # the operator must hear of any failure to start
+            log.exception("console launch: the station did not start")
+            self.station.note(f"launch failed: the station did not start: {type(exc).__name__}: {exc}")
 
     def _plan(self, body: LaunchBody) -> tuple[Any, Plan]:
         known = {g.id for g in self.district.grids}

@@ -18,6 +18,7 @@ from gridpatrol.station.skips import GridSkips
 from gridpatrol.station.vision_proc import StreamProcess
 from speaker.broadcast import Broadcast
 from speaker.speaker import Speaker
+from vision.camera_model import CameraPose
 
 # Imported here, not on first use: incidents arrive pickled from the analysis processes, and unpickling the first
 # one would otherwise import vision.incidents (OpenCV, supervision) in the events thread, delaying that incident's
@@ -39,11 +40,34 @@ class DroneRig:
     thread: threading.Thread | None = None
     attached: bool = False
     stream_state: str = "starting"
+    analysis_ended: bool = False
     frames: int = 0
     people: int = 0
     frame_walls: deque[float] = field(default_factory=lambda: deque(maxlen=20))
     takeoff_t: float | None = None
     landing_t: float | None = None
+
+    def track_flight_time(self, latest: CameraPose | None) -> None:
+        """Note take-off and landing on the vehicle's clock from the newest pose."""
+        if latest is None:
+            return
+        airborne = latest.alt_rel > 1.0
+        if airborne and self.takeoff_t is None:
+            self.takeoff_t = latest.time
+        if self.takeoff_t is not None and not airborne and latest.time > self.takeoff_t + 5:
+            self.landing_t = latest.time
+
+    def analysis_died(self) -> str | None:
+        """Why the analysis process ended without a word (killed, crashed), the first time it is asked; else None.
+
+        A process that stops normally says "stopped" first, so only a silent end is reported."""
+        process = self.stream.process if self.stream is not None else None
+        if process is None or self.analysis_ended or self.stream_state not in ("starting", "ready", "analysing"):
+            return None
+        if process.exitcode is None:  # not started, or still running
+            return None
+        self.analysis_ended = True
+        return f"the video analysis process ended (exit code {process.exitcode}); this drone's video is unwatched"
 
     @property
     def fps(self) -> float:

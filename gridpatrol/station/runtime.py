@@ -35,7 +35,7 @@ from flight.safety import CheckedMission
 from gridpatrol.config import Settings
 from gridpatrol.deliverer import Deliverer
 from gridpatrol.outbox import Outbox
-from gridpatrol.station.config import NO_VIDEO, DroneLink
+from gridpatrol.station.config import NO_VIDEO, DroneLink, RunConfig
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.lockstep import Lockstep
 from gridpatrol.station.poses import PoseTracker
@@ -49,7 +49,6 @@ from speaker.broadcast import Broadcast
 from speaker.recording import store_recording
 from speaker.sinks import FileSink, Sink
 from speaker.speaker import Speaker
-from vision.camera_model import CameraPose
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +114,17 @@ class Station:
         self.rigs: dict[str, DroneRig] = {}
         self.replan(missions)
 
-    def replan(self, missions: list[tuple[DroneLink, CheckedMission]]) -> None:
+    def replan(self, missions: list[tuple[DroneLink, CheckedMission]], run: RunConfig | None = None) -> None:
         """Fly these missions (before :meth:`start`: a plan made in the console); drones left out stay down.
+        ``run``: the ``[run]`` they were planned from (its grids and drones), when it differs from the settings'.
 
         Raises:
             RuntimeError: The patrol has started; its missions are fixed.
         """
         if self.started_wall:
             raise RuntimeError("the patrol has started; its missions cannot change")
+        if run is not None:
+            self.run = run
         self.rigs = {link.id: self._rig(link, checked, self._sinks.get(link.id)) for link, checked in missions}
 
     def _rig(self, link: DroneLink, checked: CheckedMission, sink: Sink | None) -> DroneRig:
@@ -258,17 +260,17 @@ class Station:
                 if latest is not None and rig.stream is not None:
                     rig.stream.feed(latest)
                     self.lockstep.on_pose(rig.link.id, latest.alt_rel)
-                self._track_flight_time(rig, latest)
+                rig.track_flight_time(latest)
+            self.check_analyses()
             self._stop.wait(period)
 
-    def _track_flight_time(self, rig: DroneRig, latest: CameraPose | None) -> None:
-        if latest is None:
-            return
-        airborne = latest.alt_rel > 1.0
-        if airborne and rig.takeoff_t is None:
-            rig.takeoff_t = latest.time
-        if rig.takeoff_t is not None and not airborne and latest.time > rig.takeoff_t + 5:
-            rig.landing_t = latest.time
+    def check_analyses(self) -> None:
+        """Say when a drone's analysis process has ended without a word (killed, crashed): its video is then
+        unwatched, and in lockstep its drone must not wait for frames that will never come."""
+        for rig in self.rigs.values():
+            why = rig.analysis_died()
+            if why is not None:
+                self.events.put(StreamEvent("error", rig.link.id, error=why))
 
     def _handle_events(self) -> None:
         while not self._stop.is_set():
