@@ -40,6 +40,7 @@ from gridpatrol.console.actions import ActionError, Actions
 from gridpatrol.console.config import ConsoleConfig
 from gridpatrol.console.launch import Launcher, launch_router
 from gridpatrol.console.proposals import proposals_router
+from gridpatrol.console.replies import Replies
 from gridpatrol.console.video import VideoHub
 from gridpatrol.console.video_routes import add_video_routes
 from gridpatrol.console.view import Watch, district_geojson, incident_view
@@ -268,6 +269,7 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
     app.add_middleware(
         BodyLimit, max_body=MAX_BODY, max_upload=max_bytes(), max_batch=MAX_BODY, upload_paths=("/api/talk/",)
     )
+    app.add_middleware(Replies)  # answers to the page in its operator's language (replies.py)
     app.add_middleware(SecurityHeaders, tile_url=config.tile_url)
     return app
 

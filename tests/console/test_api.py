@@ -283,3 +283,19 @@ def test_push_to_talk_refuses_what_cannot_be_played_and_plays_nothing(setup: tup
     assert not station.broadcasts and not any(r.speaker.pending() for r in station.rigs.values())
     refused = [e for e in accounts.audit_log() if e.action == "talk" and e.outcome.startswith("refused")]
     assert len(refused) >= 5
+
+
+def test_answers_come_in_the_language_the_page_asks_for(setup: tuple[Any, Accounts, TestClient]) -> None:
+    _, _, client = setup
+    headers = {**login(client, "op"), "X-Console-Lang": "zh"}
+    r = client.post("/api/drones/drone-9/pause", json={}, headers=headers)
+    assert r.status_code == 404 and r.json()["detail"] == "没有无人机 'drone-9'；现有无人机：drone-1, drone-2"
+    r = client.post("/api/drones/drone-1/goto", json={"lat": 0.0, "lon": 0.0, "confirm": True}, headers=headers)
+    assert r.status_code == 422 and r.json()["detail"].startswith("飞往被拒绝：该点（0.000000, 0.000000）在电子围栏外")
+    r = client.post("/api/drones/drone-1/land", json={}, headers=headers)
+    assert r.status_code == 428 and r.json()["detail"] == "drone-1 的 land 操作需要确认"
+    r = client.post("/api/drones/drone-1/speak", json={"text": "请戴口罩"}, headers=headers)
+    assert r.status_code == 200 and r.json()["result"] == "drone-1 将喊话：请戴口罩"
+    assert int(r.headers["content-length"]) == len(r.content)
+    english = client.post("/api/drones/drone-9/pause", json={}, headers={**headers, "X-Console-Lang": "en"})
+    assert english.json()["detail"].startswith("no drone 'drone-9'")

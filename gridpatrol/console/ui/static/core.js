@@ -24,7 +24,7 @@ GP.say = function (ok, text) {
 
 /* A JSON call; state-changing calls carry the login's CSRF token. Resolves to {ok, status, data}. */
 GP.call = async function (method, path, body) {
-  const headers = {Accept: 'application/json'};
+  const headers = {Accept: 'application/json', 'X-Console-Lang': GP.lang};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && GP.me) headers['X-CSRF-Token'] = GP.me.csrf;
   let response;

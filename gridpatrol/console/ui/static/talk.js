@@ -74,7 +74,8 @@ GP.talk = {
     try {
       response = await fetch('/api/talk/' + encodeURIComponent(id) + '?lang=' + encodeURIComponent(lang), {
         method: 'POST', body: wav, credentials: 'same-origin', cache: 'no-store',
-        headers: {'Content-Type': 'audio/wav', 'X-CSRF-Token': GP.me.csrf, Accept: 'application/json'}});
+        headers: {'Content-Type': 'audio/wav', 'X-CSRF-Token': GP.me.csrf, Accept: 'application/json',
+          'X-Console-Lang': GP.lang}});
     } catch (err) {
       GP.say(false, 'the station does not answer: ' + err);
       return;
