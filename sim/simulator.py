@@ -25,6 +25,8 @@ import time
 from types import TracebackType
 from typing import Any
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from mission_planner.geo import LocalFrame
 from sim.link import Link, VehiclePorts
 from sim.vehicle import SimVehicle
@@ -40,6 +42,8 @@ MAX_WALL_STEP = 0.25
 #: kept from running: a stall slows the simulation down, it never opens a gap that trips the vehicle's GCS
 #: failsafe (``FS_GCS_TIMEOUT``) or a mission-protocol timeout the ground station could not have prevented.
 MAX_SIM_STEP_S = 1.0
+#: While the clock is held (lockstep), each vehicle's HEARTBEAT is sent this often in wall-clock seconds.
+HELD_HEARTBEAT_S = 1.0
 #: Vehicles spawn this far apart (m, east of home) so they do not share a spot.
 SPACING_M = 5.0
 
@@ -189,8 +193,11 @@ class Simulator:
 
         Something that must keep pace with the simulation however slow the machine, such as the analysis of a
         simulated camera, moves the mark on as its work gets done. While the clock waits, the sockets are still
-        served (commands are answered) but no telemetry comes due, as with SITL in lockstep: a ground station
-        that times the vehicle's heartbeat in wall-clock time may call the link lost meanwhile.
+        served (commands are answered) and each vehicle still sends its HEARTBEAT once a wall-clock second, with
+        its present mode, but no other telemetry comes due. SITL in lockstep sends nothing; here a hold is a test's
+        device, not a stalled autopilot, and a ground station times heartbeats (link lost, mode confirmed) in
+        wall-clock time: without them a slow analysis made the station call the link lost and a mode change
+        unanswered.
         """
         self._hold_at = sim_time
 
@@ -219,7 +226,7 @@ class Simulator:
         selector = self._selector
         assert selector is not None
         registered: dict[socket.socket, SimVehicle | None] = {}
-        last = time.monotonic()
+        last = held_beat = time.monotonic()
         while not self._stop.is_set():
             owner = self._watch()
             for sock in set(registered) - set(owner):
@@ -252,7 +259,13 @@ class Simulator:
                 if (hold := self._hold_at) is not None:
                     step = min(step, max(0.0, hold - self.sim_time))
                 self._advance(step)
+                held = step <= 0.0 and hold is not None
+                beat = held and now - held_beat >= HELD_HEARTBEAT_S
+                if beat or not held:
+                    held_beat = now
                 for vehicle in self.vehicles:
+                    if beat:
+                        vehicle.send_message(mavlink.MAVLINK_MSG_ID_HEARTBEAT)
                     vehicle.emit_telemetry()
                     if vehicle.ports is not None:
                         vehicle.ports.flush()

@@ -41,6 +41,8 @@ from mission_planner.profiles import SITL_QUAD, CameraProfile
 DEMO_CAMERA = CameraProfile(name="demo-720p", image_width_px=1280, image_height_px=720, gimbal_pitch_deg=-60.0)
 DEMO_GRIDS = ["5", "8"]
 DEMO_ALT_M = 15.0
+#: In lockstep, how long a vehicle may be silent before the station calls its link lost (s; the most [flight] allows).
+LOCKSTEP_LINK_TIMEOUT_S = 60.0
 ADMIN = ("demo", "demo-password-1")
 #: Distance between neighbours in the demo's groups (m).
 SPACING_M = 1.1
@@ -372,6 +374,12 @@ def demo_patrol(
     scene = demo_scene(crowd_spots(plan, district.frame, camera, DEMO_ALT_M), seed)
     scene.save(out / "scene.json")
     settings = demo_settings(settings)
+    if lockstep and not sitl:
+        # a held clock sends no telemetry, heartbeats included (as SITL in lockstep): the station must not call a
+        # vehicle lost while it waits for one frame's analysis, however slow the machine (a 3 s timeout did)
+        settings = settings.model_copy(
+            update={"flight": settings.flight.model_copy(update={"heartbeat_timeout_s": LOCKSTEP_LINK_TIMEOUT_S})}
+        )
     api = start_api(out, settings)
     try:
         homes = [d.home for d in plan.drones]

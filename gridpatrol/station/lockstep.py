@@ -8,8 +8,10 @@ its analysis finished. A fast machine never waits; a slow one flies slower, seei
 second as a fast one.
 
 The clock runs free while nothing is being analysed: below the analysis height
-(:data:`~gridpatrol.station.vision_proc.MIN_ANALYSIS_ALT_M`: on the ground, taking off, landing), once the
-drone's analysis has stopped or failed, and once the station stops.
+(:data:`~gridpatrol.station.vision_proc.MIN_ANALYSIS_ALT_M`: on the ground, taking off, landing), until the
+drone's analysis is ready (its models loaded: a held clock would wait for a frame that cannot come yet, and a
+ground station that times heartbeats in wall-clock time would call the link lost), once the drone's analysis
+has stopped or failed, and once the station stops.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ class Lockstep:
         ...     def hold_at(self, t): self.mark = t
         >>> clock = Clock()
         >>> step = Lockstep({"drone-1": clock}, sim_s_per_frame=2.0)
-        >>> step.on_pose("drone-1", alt_rel=15.0); clock.mark
+        >>> step.on_pose("drone-1", alt_rel=15.0); clock.mark is None  # its analysis is not ready yet
+        True
+        >>> step.on_event(StreamEvent("ready", "drone-1")); step.on_pose("drone-1", alt_rel=15.0); clock.mark
         12.0
         >>> step.on_event(StreamEvent("stopped", "drone-1")); clock.mark is None
         True
@@ -62,6 +66,7 @@ class Lockstep:
         self.waits = dict.fromkeys(self.clocks, 0)  # frames each clock was held for (how often lockstep mattered)
         self._marks: dict[str, float] = {}  # the held drones and where their clocks stop
         self._done: set[str] = set()  # analysis stopped or failed: never held again
+        self._ready: set[str] = set()  # analysis ready (models loaded): held from now on
         self._lock = threading.Lock()
 
     def mark(self, drone_id: str) -> float | None:
@@ -75,7 +80,7 @@ class Lockstep:
         if clock is None:
             return
         with self._lock:
-            if alt_rel < MIN_ANALYSIS_ALT_M or drone_id in self._done:
+            if alt_rel < MIN_ANALYSIS_ALT_M or drone_id in self._done or drone_id not in self._ready:
                 if self._marks.pop(drone_id, None) is not None:
                     clock.hold_at(None)
             elif drone_id not in self._marks:
@@ -87,6 +92,8 @@ class Lockstep:
         if clock is None:
             return
         with self._lock:
+            if ev.kind in ("ready", "frame"):
+                self._ready.add(ev.drone_id)
             if ev.kind == "frame" and ev.drone_id in self._marks:
                 if clock.sim_time >= self._marks[ev.drone_id] - 1e-6:
                     self.waits[ev.drone_id] += 1

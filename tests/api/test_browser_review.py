@@ -224,6 +224,10 @@ def test_total_export_select_all_resolve_and_undo(browser: Browser, district: Li
     page.select_option("#filters [name=status]", "confirmed")
     settled(page)
     page.locator("#incidents tbody tr[data-id=crowd-1]").click()
+    # the detail must show crowd-1 before its review button is clicked: under load the click landed on the
+    # detail being replaced, and nothing was marked (a clean-clone run failed here)
+    expect(page.locator("#detail")).to_have_attribute("data-id", "crowd-1")
+    expect(page.locator("#detail-title")).to_have_text("Crowd · Confirmed")
     page.click("#detail [data-review=dismissed]")
     expect(page.locator("#undo-bar")).to_be_visible()
     expect(page.locator("#undo-text")).to_have_text("1 marked “Dismissed”")

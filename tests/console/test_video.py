@@ -6,8 +6,10 @@ stream (JPEG frames, numbers rising, the overlay's boxes with track ids, a crowd
 without a login, and in Debian's Chromium the mosaic's canvases update with boxes drawn and a stalled video shows
 its banner per drone until frames come again.
 
-Waits are on conditions; their limits only stop a hang. No frame rate is asserted (benchmarks/console.py
-measures it).
+Each drone is paused (hovering, camera on) once it has reported its crowd: the tests that follow need frames to
+keep coming, and a patrol that ended first (a loaded machine, where two camera patrols ran side by side) left the
+browser waiting on a video that had stopped. Waits are on conditions; their limits only stop a hang. No frame rate
+is asserted (benchmarks/console.py measures it).
 """
 
 from __future__ import annotations
@@ -58,14 +60,31 @@ def watching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watching]:
         station = patrol.station
         station.run = station.run.model_copy(update={"video_fps": 5.0})
         accounts = accounts_with_users(out.parent / "console.db")
-        station.start(grids=demo.DEMO_GRIDS)
+        # every frame of the flight is wanted (lockstep): wait for the analyses however long a loaded machine takes
+        station.start(grids=demo.DEMO_GRIDS, ready_timeout_s=HANG_S)
         server = ConsoleServer(station, ConsoleConfig(port=demo.free_port()), accounts).start()
         try:
+            hover_over_their_crowds(station)
             yield Watching(station, server, accounts, out)
         finally:
             server.stop()
             station.stop(return_home=False, flush_timeout_s=0.5)
             accounts.close()
+
+
+def hover_over_their_crowds(station: Any) -> None:
+    """Pause each drone (BRAKE: it hovers, its camera on) as soon as it has reported a crowd."""
+    paused: set[str] = set()
+    deadline = time.monotonic() + HANG_S
+    while paused != set(DRONES):
+        for drone in set(DRONES) - paused:
+            if any(r.drone_id == drone and r.incident.type == "crowd" for r in list(station.incidents)):
+                station.pause(drone)
+                paused.add(drone)
+            else:
+                assert not station.rigs[drone].flight.status.done, f"{drone} ended its patrol without a crowd"
+        assert time.monotonic() < deadline, f"hung waiting for crowds; paused: {sorted(paused)}"
+        time.sleep(0.2)
 
 
 def read_until(client: httpx.Client, drone: str, done: Any) -> list[VideoPart]:

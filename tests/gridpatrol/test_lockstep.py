@@ -51,7 +51,10 @@ def test_lockstep_holds_only_while_frames_are_analysed(sim: Simulator) -> None:
     step.on_pose("d1", alt_rel=MIN_ANALYSIS_ALT_M - 1)  # on the ground: nothing to analyse, the clock runs
     assert step.mark("d1") is None
     sim.wait_sim_time(2.0, timeout=60)
-    step.on_pose("d1", alt_rel=15.0)  # airborne: it may run one frame's worth
+    step.on_pose("d1", alt_rel=15.0)  # airborne, but its analysis is still loading: nothing to wait for yet
+    assert step.mark("d1") is None
+    step.on_event(StreamEvent("ready", "d1"))
+    step.on_pose("d1", alt_rel=15.0)  # airborne and analysed: it may run one frame's worth
     mark = step.mark("d1")
     assert mark is not None and mark >= sim.sim_time - 1e-6
     wait_until_held(sim, mark)
@@ -71,6 +74,7 @@ def test_lockstep_holds_only_while_frames_are_analysed(sim: Simulator) -> None:
 
 def test_lockstep_frees_every_clock_when_the_station_stops(sim: Simulator) -> None:
     step = Lockstep({"d1": sim}, sim_s_per_frame=1.0)
+    step.on_event(StreamEvent("ready", "d1"))
     step.on_pose("d1", alt_rel=15.0)
     mark = step.mark("d1")
     assert mark is not None
@@ -86,3 +90,33 @@ def test_lockstep_frees_every_clock_when_the_station_stops(sim: Simulator) -> No
 def test_lockstep_needs_a_positive_step() -> None:
     with pytest.raises(ValueError, match="sim_s_per_frame"):
         Lockstep({}, sim_s_per_frame=0.0)
+
+
+def test_a_held_vehicle_still_sends_its_heartbeat_with_its_present_mode(sim: Simulator) -> None:
+    """A ground station times heartbeats in wall-clock time (link lost, mode changes confirmed): a clock held for a
+    slow analysis must not look like a dead vehicle, nor leave a mode change unconfirmed."""
+    from pymavlink import mavutil
+
+    mark = sim.sim_time + 1.0
+    sim.hold_at(mark)
+    wait_until_held(sim, mark)
+    gcs = mavutil.mavlink_connection(sim.endpoints[0], source_system=255, source_component=190)
+    try:
+        beats = []
+        deadline = time.monotonic() + 60  # only stops a hang
+        while len(beats) < 2:
+            assert time.monotonic() < deadline, "no heartbeat from the held vehicle"
+            msg = gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=1.0)
+            if msg is not None and msg.get_srcSystem() == 1:
+                beats.append(msg)
+        assert abs(sim.sim_time - mark) < 1e-6, "the clock stayed held"
+        gcs.mav.set_mode_send(1, mavutil.mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, 5)  # LOITER
+        while True:
+            assert time.monotonic() < deadline, "the mode change never showed in a heartbeat"
+            msg = gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=1.0)
+            if msg is not None and msg.get_srcSystem() == 1 and msg.custom_mode == 5:
+                break
+        assert abs(sim.sim_time - mark) < 1e-6
+    finally:
+        gcs.close()
+        sim.hold_at(None)

@@ -18,7 +18,7 @@ from console_kit import patrol
 
 from gridpatrol.config import default_data_dir
 from gridpatrol.station.lockstep import Lockstep
-from gridpatrol.station.vision_proc import StreamProcess, StreamSpec
+from gridpatrol.station.vision_proc import StreamEvent, StreamProcess, StreamSpec
 from mission_planner.profiles import CameraProfile
 from vision.config import VisionConfig
 
@@ -38,6 +38,7 @@ def test_a_killed_analysis_is_said_and_frees_its_drone(tmp_path: Path) -> None:
         rig = station.rigs["drone-1"]
         clock = Clock()
         station.lockstep = Lockstep({"drone-1": clock}, sim_s_per_frame=2.0)
+        station.lockstep.on_event(StreamEvent("ready", "drone-1"))
         station.lockstep.on_pose("drone-1", alt_rel=20.0)
         assert clock.mark == 102.0  # held: waiting for the analysis
         spec = StreamSpec(

@@ -34,7 +34,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     settings = Settings(speaker=SpeakerConfig(warning_mode="auto"))  # warnings played, nobody confirms
     with demo.demo_patrol(out, settings, drones=2, speedup=SPEEDUP, lockstep=True) as patrol:
         station = patrol.station
-        station.start(grids=demo.DEMO_GRIDS)
+        # every frame of the flight is wanted (lockstep): wait for the analyses however long a loaded machine takes
+        station.start(grids=demo.DEMO_GRIDS, ready_timeout_s=900.0)
         # take the incident log down for a while once the drones are out, then bring it back
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not any(
