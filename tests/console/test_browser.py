@@ -391,6 +391,10 @@ def test_the_page_switches_between_english_and_chinese(operator: Watched) -> Non
     expect(card(page, "drone-1").locator("dt").first).to_have_text("模式")
     expect(page.locator("#link-state")).to_have_text("在线")
     assert page.evaluate("document.documentElement.lang") == "zh"
+    page.select_option("#drone-select", "drone-1")
+    page.fill("#speak-form [name=text]", "请保持距离")
+    page.click("#speak-form button[type=submit]")
+    expect(page.locator("#status")).to_have_text("drone-1 将喊话：请保持距离")  # the station's answer, in Chinese
     page.click("#lang")
     expect(page.locator("h1")).to_have_text("Operator console")
     expect(card(page, "drone-1").locator("button[data-action=pause]")).to_have_text("Pause")
