@@ -259,7 +259,7 @@ class Simulator:
                 if (hold := self._hold_at) is not None:
                     step = min(step, max(0.0, hold - self.sim_time))
                 self._advance(step)
-                held = step <= 0.0 and hold is not None
+                held = hold is not None and hold - self.sim_time <= 1e-6  # at the mark (to rounding)
                 beat = held and now - held_beat >= HELD_HEARTBEAT_S
                 if beat or not held:
                     held_beat = now

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_kit import api_login
 from console_kit import PASSWORDS, accounts_with_users, patrol
 from fastapi.testclient import TestClient
 
@@ -32,10 +33,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Accou
 
 def login(client: TestClient, user: str) -> dict[str, str]:
     """Log ``user`` in on ``client``; returns the headers a state-changing request of the page carries."""
-    client.cookies.clear()
-    r = client.post("/api/login", json={"username": user, "password": PASSWORDS[user]})
-    assert r.status_code == 200, r.text
-    return {"X-CSRF-Token": r.json()["csrf"], "Origin": BASE}
+    return api_login(client, user, BASE)
 
 
 def test_nothing_without_login(setup: tuple[Any, Accounts, TestClient]) -> None:

@@ -13,10 +13,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from console_kit import PASSWORDS, accounts_with_users, patrol
+from browser_kit import chromium, console_page
+from console_kit import accounts_with_users, patrol
 from playwright.sync_api import Browser, Page, expect
 
 from gridpatrol.console.accounts import Accounts
@@ -25,8 +26,6 @@ from gridpatrol.console.server import ConsoleServer
 from gridpatrol.station.demo import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
-HANG_MS = 90_000  # only stops a hang
-CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
@@ -55,29 +54,12 @@ def waiting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Waiting]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    import shutil
-
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def logged_in(browser: Browser, url: str, user: str, errors: list[str]) -> Page:
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.set_default_timeout(HANG_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.fill("#login-form [name=username]", user)
-    page.fill("#login-form [name=password]", PASSWORDS[user])
-    page.click("#login-form button[type=submit]")
-    expect(page.locator("#app")).to_be_visible()
-    return page
+    return cast(Page, console_page(browser, url, user, errors, height=900))
 
 
 def test_an_observer_gets_no_planning_panel(browser: Browser, waiting: Waiting) -> None:

@@ -16,22 +16,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
-from console_kit import PASSWORDS, accounts_with_users, patrol
+from browser_kit import HANG_MS, chromium, console_page, station_on_the_ground
 from playwright.sync_api import Browser, Page, expect
 
-from gridpatrol.console.config import ConsoleConfig
-from gridpatrol.console.server import ConsoleServer
-from gridpatrol.station.demo import free_port
 from gridpatrol.station.vision_proc import StreamEvent
 from vision.incidents import Sighting, encode_jpeg
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
-HANG_MS = 90_000  # only stops a hang
-CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
@@ -44,40 +39,18 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     out = tmp_path_factory.mktemp("console-proposals-browser")
-    with patrol(out, fly=False) as (station, _):
-        accounts = accounts_with_users(out / "console.db")
-        station.rigs["drone-1"].speaker.start(prerender=False)
-        server = ConsoleServer(station, ConsoleConfig(port=free_port()), accounts).start()
-        try:
-            yield Served(station, server.url, out / "audio" / "drone-1")
-        finally:
-            server.stop()
-            station.rigs["drone-1"].speaker.stop()
-            accounts.close()
+    with station_on_the_ground(out) as (station, _, server):
+        yield Served(station, server.url, out / "audio" / "drone-1")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    import shutil
-
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def logged_in(browser: Browser, url: str, user: str, errors: list[str]) -> Page:
-    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    page.set_default_timeout(HANG_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.fill("#login-form [name=username]", user)
-    page.fill("#login-form [name=password]", PASSWORDS[user])
-    page.click("#login-form button[type=submit]")
+    page = cast(Page, console_page(browser, url, user, errors))
     expect(page.locator("#proposals-panel")).to_be_visible()
     return page
 

@@ -13,21 +13,16 @@ import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
-from console_kit import PASSWORDS, accounts_with_users, patrol
+from browser_kit import FAKE_MICROPHONE, HANG_MS, chromium, console_page, station_on_the_ground
 from playwright.sync_api import Browser, Page, expect
 
 from gridpatrol.console.accounts import Accounts
-from gridpatrol.console.config import ConsoleConfig
-from gridpatrol.console.server import ConsoleServer
-from gridpatrol.station.demo import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
-HANG_MS = 90_000  # only stops a hang
-CHROMIUM = "/usr/bin/chromium"
 #: How much the operator says (s of microphone samples captured in the page): over a second, so a beep is in it.
 SPOKEN_S = 1.5
 
@@ -43,51 +38,18 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     out = tmp_path_factory.mktemp("console-talk")
-    with patrol(out, fly=False) as (station, _):
-        accounts = accounts_with_users(out / "console.db")
-        station.rigs["drone-1"].speaker.start(prerender=False)
-        server = ConsoleServer(station, ConsoleConfig(port=free_port()), accounts).start()
-        try:
-            yield Served(station, accounts, server.url, out / "audio" / "drone-1")
-        finally:
-            server.stop()
-            station.rigs["drone-1"].speaker.stop()
-            accounts.close()
+    with station_on_the_ground(out) as (station, accounts, server):
+        yield Served(station, accounts, server.url, out / "audio" / "drone-1")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    import shutil
-
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    with chromium(*FAKE_MICROPHONE) as b:
         yield b
-        b.close()
 
 
 def logged_in(browser: Browser, url: str, user: str, errors: list[str]) -> Page:
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    context.grant_permissions(["microphone"], origin=url.rstrip("/"))
-    page = context.new_page()
-    page.set_default_timeout(HANG_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # the page asks /api/me before the login (a 401 Chromium logs as a failed load): only script errors count
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load" not in msg.text else None,
-    )
-    page.goto(url)
-    page.fill("#login-form [name=username]", user)
-    page.fill("#login-form [name=password]", PASSWORDS[user])
-    page.click("#login-form button[type=submit]")
-    expect(page.locator("#app")).to_be_visible()
-    return page
+    return cast(Page, console_page(browser, url, user, errors, microphone=True))
 
 
 def captured_s(page: Page) -> float:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from console_kit import PASSWORDS, accounts_with_users, patrol
+from browser_kit import api_login
+from console_kit import accounts_with_users, patrol
 from fastapi.testclient import TestClient
 
 from gridpatrol.console.accounts import Accounts
@@ -29,10 +30,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Accou
 
 
 def login(client: TestClient, user: str) -> dict[str, str]:
-    client.cookies.clear()
-    r = client.post("/api/login", json={"username": user, "password": PASSWORDS[user]})
-    assert r.status_code == 200, r.text
-    return {"X-CSRF-Token": r.json()["csrf"], "Origin": BASE}
+    return api_login(client, user, BASE)
 
 
 def test_choices_list_the_districts_grids_and_the_stations_drones(setup: tuple[Any, Accounts, TestClient]) -> None:
