@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import api_login
+from console_browser import api_login
 from console_kit import PASSWORDS, accounts_with_users, patrol
 from fastapi.testclient import TestClient
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from browser_kit import chromium, console_page
+from console_browser import chromium, console_page
 from console_kit import accounts_with_users, patrol
 from playwright.sync_api import Browser, Page, expect
 

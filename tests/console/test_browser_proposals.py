@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
-from browser_kit import HANG_MS, chromium, console_page, station_on_the_ground
+from console_browser import HANG_MS, chromium, console_page, station_on_the_ground
 from playwright.sync_api import Browser, Page, expect
 
 from gridpatrol.station.vision_proc import StreamEvent

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_kit import api_login
+from console_browser import api_login
 from console_kit import accounts_with_users, patrol
 from fastapi.testclient import TestClient
 
