@@ -80,20 +80,28 @@ class Link:
     parser: mavlink.MAVLink = field(default_factory=lambda: _new_parser())
     backlog: bytearray = field(default_factory=bytearray)
     closed: bool = False
+    #: The simulator thread and callers' threads (a test's STATUSTEXT, a fault) both send: one writer at a time,
+    #: or the output buffer is resized during a send and the sender dies (``BufferError``).
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def send(self, data: bytes) -> None:
         """Queue or send ``data``; a UDP datagram that cannot be sent is dropped, like on a radio."""
-        if self.closed:
-            return
-        if self.peer is not None:
-            with contextlib.suppress(OSError):
-                self.sock.sendto(data, self.peer)
-            return
-        self.backlog += data
-        self.flush()
+        with self.lock:
+            if self.closed:
+                return
+            if self.peer is not None:
+                with contextlib.suppress(OSError):
+                    self.sock.sendto(data, self.peer)
+                return
+            self.backlog += data
+            self._flush()
 
     def flush(self) -> None:
         """Write what the TCP socket accepts now; drop a client that stopped reading."""
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
         if self.closed or self.peer is not None or not self.backlog:
             return
         try:
@@ -102,11 +110,11 @@ class Link:
         except BlockingIOError:
             pass
         except OSError:
-            self.close()
+            self._close()
             return
         if len(self.backlog) > MAX_TCP_BACKLOG:
             log.warning("%s: client is not reading; dropping the connection", self.name)
-            self.close()
+            self._close()
 
     def parse(self, data: bytes) -> list[mavlink.MAVLink_message]:
         """Messages completed by ``data`` (bad CRCs and garbage are skipped)."""
@@ -119,6 +127,10 @@ class Link:
 
     def close(self) -> None:
         """Close a TCP client (a UDP link only forgets its peer)."""
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
         if self.closed:
             return
         self.closed = True

@@ -264,11 +264,14 @@ class Simulator:
                 if beat or not held:
                     held_beat = now
                 for vehicle in self.vehicles:
-                    if beat:
-                        vehicle.send_message(mavlink.MAVLINK_MSG_ID_HEARTBEAT)
-                    vehicle.emit_telemetry()
-                    if vehicle.ports is not None:
-                        vehicle.ports.flush()
+                    try:
+                        if beat:
+                            vehicle.send_message(mavlink.MAVLINK_MSG_ID_HEARTBEAT)
+                        vehicle.emit_telemetry()
+                        if vehicle.ports is not None:
+                            vehicle.ports.flush()
+                    except Exception:  # as for a bad message: one failed send must not silence the vehicle
+                        log.exception("vehicle %d: error sending telemetry", vehicle.sysid)
                 if self.shared is not None:
                     self.shared.flush()
             # Leave the lock free for a moment so that test threads can read state.
