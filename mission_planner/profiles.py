@@ -125,6 +125,29 @@ class CameraProfile(BaseModel):
         """Distance between adjacent sweep lines: footprint width x (1 - side overlap), as QGroundControl."""
         return self.footprint_m(alt_m)[0] * (1.0 - self.side_overlap)
 
+    def cropped(self, share: float) -> CameraProfile:
+        """The centre ``share`` of the image on each side (a digital crop): same lens and pixel size, so a person is
+        as many pixels tall as in the full frame, with ``share**2`` of the pixels to render and analyse.
+
+        Example:
+            >>> full = CameraProfile(image_width_px=1280, image_height_px=720)
+            >>> crop = full.cropped(0.5)
+            >>> crop.image_width_px, crop.image_height_px, round(crop.gsd_cm(40.0), 3) == round(full.gsd_cm(40.0), 3)
+            (640, 360, True)
+        """
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be above 0 and at most 1, got {share}")
+        width, height = round(self.image_width_px * share), round(self.image_height_px * share)
+        return self.model_copy(
+            update={
+                "name": f"{self.name} (centre {width}x{height})",
+                "image_width_px": width,
+                "image_height_px": height,
+                "sensor_width_mm": self.sensor_width_mm * width / self.image_width_px,
+                "sensor_height_mm": self.sensor_height_mm * height / self.image_height_px,
+            }
+        )
+
 
 #: ArduCopter SITL's quad (``--model +``, ``copter.parm``: 3S pack, BATT_CAPACITY 3300 mAh, about 30 A), measured
 #: with ``benchmarks/sitl_battery.py`` (speed-up 10, flown by ``flight.fly.MissionFlight``; docs/sim.md has the

@@ -343,13 +343,16 @@ def demo_patrol(
     sitl: bool = False,
     sitl_instance: int = 0,
     lockstep: bool = False,
+    camera: CameraProfile = DEMO_CAMERA,
 ) -> Iterator[DemoPatrol]:
     """Plan, lay out the scene, start the API and the simulators, and build the station; tear down after.
 
     Used by ``gridpatrol demo``, the end-to-end test and ``benchmarks/station.py`` alike. ``sitl``: fly ArduCopter
     SITL instances ``sitl_instance``, ``sitl_instance + 1``, ... instead of the built-in simulator. ``lockstep``
     (tests, built-in simulator only): each drone's clock waits for its camera's analysis, so a slow machine
-    analyses as many frames per simulated second as a fast one (:mod:`gridpatrol.station.lockstep`).
+    analyses as many frames per simulated second as a fast one (:mod:`gridpatrol.station.lockstep`). ``camera``:
+    the drones' camera (the tests fly the demo camera's centre, :meth:`CameraProfile.cropped`, a quarter of the
+    pixels to render and detect with people as many pixels tall).
 
     Raises:
         sim.sitl.SITLError: ``sitl`` without ``ARDUPILOT_SITL`` (before anything is started or wiped), or a SITL
@@ -368,7 +371,6 @@ def demo_patrol(
         settings = sitl_settings(settings)
     started = time.monotonic()
     out = fresh_dir(out)
-    camera = DEMO_CAMERA
     draft = demo_run_config(out, drones, [5760] * drones)
     district, plan = plan_for_run(draft, settings, camera)
     scene = demo_scene(crowd_spots(plan, district.frame, camera, DEMO_ALT_M), seed)

@@ -84,14 +84,17 @@ def _sim_camera(spec: StreamSpec, poses: Any, live: LiveCamera, out: Any) -> Non
     out.put(StreamEvent("ready", spec.drone_id))
     period = 1.0 / spec.video_fps
     pose: Pose | None = None
+    image: Any = None
     while not poses.stopped:
         started = time.monotonic()
         newest = poses.drain(wait_s=1.0 if pose is None else 0.0)
-        pose = newest or pose
+        if newest is not None or image is None:
+            pose, image = newest or pose, None
         if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
             pose = None  # on the ground: nothing to see; wait for the next pose
             continue
-        image = renderer.render(pose)
+        if image is None:  # the scene stands still: the same pose (a held simulated clock) shows the same image
+            image = renderer.render(pose)
         live.offer(image, pose.time, time.time(), newest)  # as in vision_proc: the frame "arrives" when rendered
         time.sleep(max(0.0, period - (time.monotonic() - started)))
 

@@ -45,6 +45,8 @@ GRID = "5"
 SPEEDUP = 4.0
 FPS = 2.0
 DRONE = "drone-1"
+#: The demo camera's centre: people as many pixels tall as in the demo, a quarter of the pixels to detect.
+CAMERA = demo.DEMO_CAMERA.cropped(0.5)
 
 
 class FrameLockstep:
@@ -103,7 +105,7 @@ class FrameLockstep:
 def station_toml(out: Path, connect: str, api: demo.DemoApi) -> Path:
     """The station's settings: the demo's camera, crowd rule and tiles, warnings played (``auto``), one drone,
     the outbox in ``out``."""
-    cam = demo.DEMO_CAMERA
+    cam = CAMERA
     path = out / "station.toml"
     path.write_text(
         f"""
@@ -114,6 +116,8 @@ state_dir = "{out / "state"}"
 name = "{cam.name}"
 image_width_px = {cam.image_width_px}
 image_height_px = {cam.image_height_px}
+sensor_width_mm = {cam.sensor_width_mm}
+sensor_height_mm = {cam.sensor_height_mm}
 gimbal_pitch_deg = {cam.gimbal_pitch_deg}
 
 [speaker]
@@ -167,8 +171,8 @@ def test_killed_station_resends_everything_once_after_restart(tmp_path: Path) ->
     out = tmp_path
     settings = demo.demo_settings(Settings())
     run = demo.demo_run_config(out, 1, [0]).model_copy(update={"grids": [GRID]})
-    district, plan = plan_for_run(run, settings, demo.DEMO_CAMERA)
-    scene = demo.demo_scene(demo.crowd_spots(plan, district.frame, demo.DEMO_CAMERA, demo.DEMO_ALT_M), seed=7)
+    district, plan = plan_for_run(run, settings, CAMERA)
+    scene = demo.demo_scene(demo.crowd_spots(plan, district.frame, CAMERA, demo.DEMO_ALT_M), seed=7)
     scene.save(out / "scene.json")
     api = demo.start_api(out, settings)
     demo.stop_api(api)  # the incident log is down from the start: every report waits in the outbox
