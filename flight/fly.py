@@ -40,6 +40,7 @@ from flight.config import FlightConfig
 from flight.errors import FlightError
 from flight.failsafes import arm_fence_and_failsafes
 from flight.fly_config import FlyConfig, SafetyConfig
+from flight.preflight import Checklist
 from flight.px4 import first_mission_item, plan_seq, role_mode, to_px4_mission
 from flight.safety import CheckedMission, check_plan_file, check_start
 from flight.state import VehicleState
@@ -77,6 +78,8 @@ class FlightStatus:
     landed_from_home_m: float | None = None
     #: Navigation items the operator chose to leave out (a skipped grid): not counted as missing.
     skipped: set[int] = field(default_factory=set)
+    #: The pre-flight checks, ticked as the flight prepares and launches.
+    checks: Checklist = field(default_factory=Checklist)
 
     @property
     def total(self) -> int:
@@ -158,8 +161,9 @@ class MissionFlight:
         if lc.tlog_dir is not None:
             lc.tlog_dir.mkdir(parents=True, exist_ok=True)
             tlog = lc.tlog_dir / f"{self.status.label}-{time.strftime('%Y%m%d-%H%M%S')}.tlog"
-        self.link = self.shared_link or MavLink(self.base_url, tlog=tlog, **lc.link_options())
-        vehicle = self.link.wait_vehicle(self.sysid, timeout=self.config.connect_timeout_s)
+        with self.status.checks.checking("link", self.url):
+            self.link = self.shared_link or MavLink(self.base_url, tlog=tlog, **lc.link_options())
+            vehicle = self.link.wait_vehicle(self.sysid, timeout=self.config.connect_timeout_s)
         self.vehicle = vehicle
         self.commander = Commander(vehicle, ack_timeout_s=lc.command_timeout_s, retries=lc.command_retries)
         vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
@@ -202,27 +206,32 @@ class MissionFlight:
                 f"{self.status.label}: vehicle {vehicle.sysid} is already armed ({vehicle.state.mode}); gridpatrol "
                 "only starts missions on the ground: land and disarm it first"
             )
+        checks = self.status.checks
         self._phase("waiting for GPS", "3-D fix and EKF")
-        state = commander.wait_for(
-            "a 3-D GPS fix and a healthy EKF",
-            lambda s: s.has_position and (s.gps_fix or 0) >= 3 and bool(s.ekf_ok),
-            self.config.ready_timeout_s,
-            "check the GPS antenna and wait for satellites",
-        )
+        with checks.checking("gps", "waiting for a 3-D fix and a healthy EKF"):
+            state = commander.wait_for(
+                "a 3-D GPS fix and a healthy EKF",
+                lambda s: s.has_position and (s.gps_fix or 0) >= 3 and bool(s.ekf_ok),
+                self.config.ready_timeout_s,
+                "check the GPS antenna and wait for satellites",
+            )
         assert state.lat is not None and state.lon is not None
-        offset = check_start(self.checked, state.lat, state.lon, self.config.safety)
+        with checks.checking("start"):
+            offset = check_start(self.checked, state.lat, state.lon, self.config.safety)
+        checks.set("start", "passed", f"{offset:.0f} m from the launch site")
         self._check_abort()
         self._phase("uploading fence", f"{len(self.checked.plan.fence)} items, {offset:.0f} m from launch site")
         lc = self.link_config
-        arm_fence_and_failsafes(
-            vehicle,
-            self.checked,
-            self.config.safety,
-            commander.autopilot,
-            report=lambda t: self._phase("preflight", t),
-            timeout=lc.mission_timeout_s,
-            retries=lc.mission_retries,
-        )
+        with checks.checking("fence", f"{len(self.checked.plan.fence)} fence items"):
+            arm_fence_and_failsafes(
+                vehicle,
+                self.checked,
+                self.config.safety,
+                commander.autopilot,
+                report=lambda t: self._phase("preflight", t),
+                timeout=lc.mission_timeout_s,
+                retries=lc.mission_retries,
+            )
         self._check_abort()
         from flight.mission_protocol import MISSION, upload_verified
 
@@ -230,7 +239,8 @@ class MissionFlight:
         if commander.autopilot == "px4":
             items = to_px4_mission(items)
         self._phase("uploading mission", f"{len(items)} items")
-        upload_verified(vehicle, items, MISSION, timeout=lc.mission_timeout_s, retries=lc.mission_retries)
+        with checks.checking("mission", f"{len(items)} items"):
+            upload_verified(vehicle, items, MISSION, timeout=lc.mission_timeout_s, retries=lc.mission_retries)
         self._phase("uploaded", "mission, fence and failsafes verified")
 
     def launch(self) -> None:
@@ -240,15 +250,19 @@ class MissionFlight:
         takeoff_alt = next((i.z for i in self.checked.plan.mission if i.command == TAKEOFF), self.checked.cruise_alt_m)
         need = self.config.safety.min_takeoff_battery_pct
         battery = commander.state.battery_pct
-        if need > 0 and (battery is None or battery < need):
-            have = "unknown" if battery is None else f"{battery:.0f} %"
-            raise FlightError(
-                f"{self.status.label}: battery {have}, below the {need:g} % needed to take off (the planner sizes "
-                "each sortie for a full battery); fit a charged battery"
-            )
+        checks = self.status.checks
+        with checks.checking("battery"):
+            if need > 0 and (battery is None or battery < need):
+                have = "unknown" if battery is None else f"{battery:.0f} %"
+                raise FlightError(
+                    f"{self.status.label}: battery {have}, below the {need:g} % needed to take off (the planner "
+                    "sizes each sortie for a full battery); fit a charged battery"
+                )
+        checks.set("battery", "passed", "unknown (no minimum set)" if battery is None else f"{battery:.0f} %")
         self._phase("arming")
-        commander.set_role("takeoff")
-        commander.arm()
+        with checks.checking("arm"):
+            commander.set_role("takeoff")
+            commander.arm()
         self._airborne = True
         if self.abort.is_set():  # Ctrl-C between arming and take-off: disarm on the ground
             commander.disarm()

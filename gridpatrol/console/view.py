@@ -178,6 +178,7 @@ class Watch:
             "id": drone_id,
             "phase": status.phase,
             "error": status.error,
+            "checks": status.checks.records(),
             "items": status.total,
             "reached": len(status.reached),
             "video": rig.stream_state,

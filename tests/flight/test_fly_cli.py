@@ -70,6 +70,12 @@ def test_patrol_flies_every_waypoint_in_order_and_lands_home(plans: list[Path]) 
         assert _landed_home(sim) < 2.0
         assert f"all {checked.waypoints} items reached" in status.detail
         assert sim.vehicle(0).params["FENCE_ENABLE"] == 1
+        checks = {c["key"]: c for c in status.checks.records()}  # the pre-flight checklist, every check ticked
+        assert list(checks) == ["link", "gps", "start", "fence", "mission", "battery", "arm"]
+        assert status.checks.passed, checks
+        assert checks["start"]["detail"].endswith("m from the launch site") and checks["battery"]["detail"].endswith(
+            " %"
+        )
 
 
 def test_low_battery_on_patrol_returns_home_early(plans: list[Path]) -> None:
@@ -152,6 +158,13 @@ def test_a_part_charged_battery_is_refused_before_arming(plans: list[Path]) -> N
         assert status.phase == "failed" and status.error is not None
         assert "below the 90 % needed to take off" in status.error
         assert not any("Arming" in t for _, _, t in sim.vehicle(0).statustext)  # it never tried to arm
+        states = {c["key"]: c["state"] for c in status.checks.records()}
+        assert states == {
+            **dict.fromkeys(["link", "gps", "start", "fence", "mission"], "passed"),
+            "battery": "failed",
+            "arm": "waiting",
+        }
+        assert "below the 90 % needed" in status.checks.get("battery").detail
 
 
 def test_arm_refusal_stops_the_flight_with_the_vehicles_reason(plans: list[Path]) -> None:
@@ -163,6 +176,8 @@ def test_arm_refusal_stops_the_flight_with_the_vehicles_reason(plans: list[Path]
         assert status.phase == "failed" and status.error is not None
         assert "Arm: Battery 1 low voltage failsafe" in status.error
         assert not sim.vehicle(0).armed and sim.vehicle(0).position[2] < 0.1
+        arm = status.checks.get("arm")  # the checklist names the vehicle's own pre-arm reason
+        assert arm.state == "failed" and "Arm: Battery 1 low voltage failsafe" in arm.detail
 
 
 def test_a_vehicle_already_armed_is_not_given_a_mission(plans: list[Path]) -> None:

@@ -26,9 +26,12 @@ GP.cards = {
       dl.appendChild(dd);
     });
     card.appendChild(dl);
+    const checks = GP.el('ol', 'checks');
+    checks.setAttribute('aria-label', GP.t('Pre-flight checks'));
+    card.appendChild(checks);
     if (GP.me && GP.me.can_command) card.appendChild(this.buttons(d));
     GP.$('#drones').appendChild(card);
-    const entry = {card, banner, values};
+    const entry = {card, banner, values, checks};
     this.cards[d.id] = entry;
     GP.controls.addDrone(d.id);
     return entry;
@@ -60,6 +63,20 @@ GP.cards = {
     return box;
   },
 
+  MARKS: {waiting: '○', checking: '…', passed: '✓', failed: '✗'},
+
+  /* The pre-flight checklist, shown until every check has passed (a failed one stays, with its reason). */
+  showChecks(list, checks) {
+    list.hidden = checks.length === 0 || checks.every((c) => c.state === 'passed');
+    if (list.hidden) return;
+    list.replaceChildren(...checks.map((c) => {
+      const li = GP.el('li', null, (this.MARKS[c.state] || '?') + ' ' + GP.t(c.title) + (c.detail ? ': ' + c.detail : ''));
+      li.dataset.check = c.key;
+      li.dataset.state = c.state;
+      return li;
+    }));
+  },
+
   update(d) {
     const entry = this.cards[d.id] || this.build(d);
     const v = entry.values;
@@ -80,6 +97,7 @@ GP.cards = {
     if (d.video_problem) problems.push(GP.t('Video: {0}', d.video_problem));
     entry.banner.hidden = problems.length === 0;
     entry.banner.textContent = problems.join(' · ');
+    this.showChecks(entry.checks, d.checks || []);
     entry.card.classList.toggle('is-stalled', Boolean(d.stalled));
     entry.card.dataset.mode = d.mode || '';
   },

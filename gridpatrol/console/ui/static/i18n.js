@@ -30,6 +30,11 @@ GP.ZH = {
   'Sending your voice to {0} …': '正在把语音发送到 {0} …', 'No microphone: {0}': '没有麦克风：{0}',
   'Push-to-talk needs the console on https or on this computer (localhost).':
     '按住讲话需要通过 https 或在本机（localhost）打开操作台。',
+  'Pre-flight checks': '起飞前检查', 'The vehicle answers on its link': '飞控链路已连通',
+  '3-D GPS fix and a healthy EKF': 'GPS 三维定位，EKF 正常', "Standing at the plan's launch site": '位于计划起飞点',
+  'Fence, rally points and failsafes set and read back': '电子围栏、集结点和失控保护已设置并回读',
+  'Mission uploaded and read back': '航线已上传并回读', 'Battery charged for take-off': '电量足够起飞',
+  "Armed: the autopilot's pre-arm checks passed": '已解锁：飞控起飞前自检通过',
   'Plan and launch': '规划并起飞', 'Grids': '网格', 'Drones': '无人机', 'Pattern': '航线样式',
   "each grid's own": '按网格设定', 'Preview': '预览', 'Launch': '起飞', 'Planning …': '正在规划 …',
   '{0} km in all, {1} min of flight, {2} sortie(s)': '共 {0} 公里，飞行 {1} 分钟，{2} 架次',
