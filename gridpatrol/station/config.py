@@ -94,6 +94,14 @@ class RunConfig(_Section):
     )
     sortie: int = Field(1, ge=1, le=99, title="Sortie", description="Which sortie of each drone to fly (1: first).")
     fps: float = Field(2.0, gt=0, le=30, title="Analysis rate (fps)", description="Frames analysed per drone/s.")
+    ready_timeout_s: float = Field(
+        180.0,
+        ge=0,
+        le=3600,
+        title="Wait for the video analyses (s)",
+        description="The drones take off once every video analysis has loaded its models, or after this long "
+        "(flying unwatched, said in the log); a slow or busy computer may need more.",
+    )
     video_fps: float = Field(
         0.0,
         ge=0,

@@ -145,12 +145,15 @@ class Station:
 
     # --- start and stop ---------------------------------------------------------------------------------------
 
-    def start(self, grids: list[str] | None = None, ready_timeout_s: float = 180.0) -> None:
+    def start(self, grids: list[str] | None = None, ready_timeout_s: float | None = None) -> None:
         """Start the outbox, loudspeakers (pre-rendered), analysis processes, then the flights.
 
         The drones take off only once every video analysis is ready (model loaded) or has failed, so no
-        part of the route goes unwatched while a model loads.
+        part of the route goes unwatched while a model loads; after ``ready_timeout_s`` (``[run]
+        ready_timeout_s`` when not given) they fly anyway.
         """
+        if ready_timeout_s is None:
+            ready_timeout_s = self.run.ready_timeout_s
         self.started_wall = time.time()
         self.deliverer.start()
         for rig in self.rigs.values():
