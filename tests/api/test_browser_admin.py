@@ -45,6 +45,13 @@ def set_lang(page: Page, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
+def show_tab(page: Page, tab: str) -> None:
+    """Open an admin tab and wait for its fresh rows: until they load, the pane shows the last ones (aria-busy),
+    and a click on one of those lands on a row about to be replaced (a loaded run lost an armed button so)."""
+    page.click(f"#admin-tabs [data-tab={tab}]")
+    expect(page.locator(f"#admin [data-pane={tab}]")).not_to_have_attribute("aria-busy", "true")
+
+
 def twice(page: Page, selector: str) -> None:
     """A destructive admin action: the first click arms the button, the second runs it."""
     button = page.locator(selector)
@@ -114,7 +121,7 @@ def test_admin_revokes_rotates_issues_keys_and_manages_users(browser: Browser, u
     issued = secret_shown(page)
     assert post_incident(url, issued) == 201
     expect(page.locator("#key-table tr[data-station=st-9]")).to_have_count(1)
-    page.click("#admin-tabs [data-tab=users]")
+    show_tab(page, "users")
     secret_gone(page, issued)
 
     # Disable the reviewer: their open page hears the stream's end and returns to the login form.
@@ -149,7 +156,7 @@ def test_admin_revokes_rotates_issues_keys_and_manages_users(browser: Browser, u
     page.click("#user-form button[type=submit]")
     expect(page.locator("#admin-status")).to_have_text("User carol created")
     expect(page.locator("#user-table tr[data-user=carol]")).to_contain_text("reviewer")
-    page.click("#admin-tabs [data-tab=audit]")
+    show_tab(page, "audit")
     actions = page.locator("#audit-table tbody tr td:nth-child(3)")
     expect(actions).to_have_text(
         ["user created", "password reset", "user enabled", "user disabled", "station key issued",
@@ -253,9 +260,9 @@ def test_payloads_in_names_keys_and_audit_stay_text(browser: Browser, payload_ad
     expect(page.locator("#key-table")).to_contain_text(f"{SCRIPT}st")
     twice(page, "#key-table tbody tr:last-child [data-action=rotate]")  # the message names the station
     expect(page.locator("#secret-text")).to_contain_text(f"{SCRIPT}st")
-    page.click("#admin-tabs [data-tab=users]")
+    show_tab(page, "users")
     expect(page.locator("#user-table")).to_contain_text(f"{IMG}ann")
-    page.click("#admin-tabs [data-tab=audit]")
+    show_tab(page, "audit")
     expect(page.locator("#audit-table")).to_contain_text(f"{IMG} bystander {SCRIPT}")
     expect(page.locator("#audit-table")).to_contain_text(f"cli {SCRIPT}")
     expect(page.locator("#audit-table")).to_contain_text(f"{SVG} target")
@@ -296,13 +303,13 @@ def test_admin_screens_fit_laptop_and_tablet_in_both_languages(
     for lang in ("zh", "en"):
         set_lang(page, lang)
         for tab, rows in (("keys", 3), ("users", 2), ("audit", 2)):
-            page.click(f"#admin-tabs [data-tab={tab}]")
+            show_tab(page, tab)
             expect(page.locator(f"#admin [data-pane={tab}] tbody tr")).to_have_count(rows)
             if tab == "users":
                 page.click("#user-table tr[data-user=rev] [data-action=password]")
                 expect(page.locator("#user-table .password-row")).to_be_visible()
             assert page.evaluate(OUTSIDE) == {"scroll": False, "out": []}, (lang, tab)
-    page.click("#admin-tabs [data-tab=keys]")
+    show_tab(page, "keys")
     twice(page, "#key-table tbody tr:last-child [data-action=rotate]")
     expect(page.locator("#admin-secret")).to_be_visible()
     assert page.evaluate(OUTSIDE) == {"scroll": False, "out": []}

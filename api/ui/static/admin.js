@@ -52,7 +52,11 @@ function showTab(tab) {
   loadTab(tab);
 }
 
+// The pane shows its last rows while fresh ones load; aria-busy says so (a click then may land on a row that is
+// about to be replaced).
 async function loadTab(tab) {
+  const pane = document.querySelector(`#admin [data-pane=${tab}]`);
+  if (pane) pane.setAttribute("aria-busy", "true");
   try {
     if (tab === "keys") adminState.keys = await apiJson("/station-keys");
     else if (tab === "users") adminState.users = await apiJson("/users");
@@ -60,6 +64,8 @@ async function loadTab(tab) {
   } catch (err) {
     adminMessage("", t("adminFailed", { error: err.message }));
     return;
+  } finally {
+    if (pane) pane.removeAttribute("aria-busy");
   }
   renderAdmin();
 }
