@@ -161,9 +161,10 @@ class MissionFlight:
         if lc.tlog_dir is not None:
             lc.tlog_dir.mkdir(parents=True, exist_ok=True)
             tlog = lc.tlog_dir / f"{self.status.label}-{time.strftime('%Y%m%d-%H%M%S')}.tlog"
-        with self.status.checks.checking("link", self.url):
+        with self.status.checks.checking("link", self.url) as found:
             self.link = self.shared_link or MavLink(self.base_url, tlog=tlog, **lc.link_options())
             vehicle = self.link.wait_vehicle(self.sysid, timeout=self.config.connect_timeout_s)
+            found(self.url)
         self.vehicle = vehicle
         self.commander = Commander(vehicle, ack_timeout_s=lc.command_timeout_s, retries=lc.command_retries)
         vehicle.subscribe(self._on_reached, {"MISSION_ITEM_REACHED"})
@@ -216,9 +217,9 @@ class MissionFlight:
                 "check the GPS antenna and wait for satellites",
             )
         assert state.lat is not None and state.lon is not None
-        with checks.checking("start"):
+        with checks.checking("start") as found:
             offset = check_start(self.checked, state.lat, state.lon, self.config.safety)
-        checks.set("start", "passed", f"{offset:.0f} m from the launch site")
+            found(f"{offset:.0f} m from the launch site")
         self._check_abort()
         self._phase("uploading fence", f"{len(self.checked.plan.fence)} items, {offset:.0f} m from launch site")
         lc = self.link_config
@@ -251,14 +252,14 @@ class MissionFlight:
         need = self.config.safety.min_takeoff_battery_pct
         battery = commander.state.battery_pct
         checks = self.status.checks
-        with checks.checking("battery"):
+        with checks.checking("battery") as found:
             if need > 0 and (battery is None or battery < need):
                 have = "unknown" if battery is None else f"{battery:.0f} %"
                 raise FlightError(
                     f"{self.status.label}: battery {have}, below the {need:g} % needed to take off (the planner "
                     "sizes each sortie for a full battery); fit a charged battery"
                 )
-        checks.set("battery", "passed", "unknown (no minimum set)" if battery is None else f"{battery:.0f} %")
+            found("unknown (no minimum set)" if battery is None else f"{battery:.0f} %")
         self._phase("arming")
         with checks.checking("arm"):
             commander.set_role("takeoff")

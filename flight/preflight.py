@@ -7,17 +7,17 @@ in the vehicle's or the station's own words (a pre-arm refusal lists the autopil
 
 Example:
     >>> checks = Checklist()
-    >>> with checks.checking("link", "tcp:127.0.0.1:5760"):
-    ...     pass
-    >>> checks.get("link").state, checks.get("gps").state
-    ('passed', 'waiting')
+    >>> with checks.checking("link", "connecting") as found:
+    ...     found("tcp:127.0.0.1:5760")
+    >>> checks.get("link"), checks.get("gps").state
+    (Check(key='link', title='The vehicle answers on its link', state='passed', detail='tcp:127.0.0.1:5760'), 'waiting')
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -64,16 +64,17 @@ class Checklist:
             check.state, check.detail = state, detail
 
     @contextlib.contextmanager
-    def checking(self, key: str, detail: str = "") -> Iterator[None]:
-        """Mark ``key`` under way for the block: passed when it ends, failed with the error's words if it raises."""
+    def checking(self, key: str, detail: str = "") -> Iterator[Callable[[str], None]]:
+        """Mark ``key`` under way for the block: failed with the error's words if it raises, else passed with what
+        the block reported through the function it is given (what was found; nothing by default)."""
+        found = [""]
         self.set(key, "checking", detail)
         try:
-            yield
+            yield lambda text: found.__setitem__(0, text)
         except BaseException as exc:
             self.set(key, "failed", str(exc) or type(exc).__name__)
             raise
-        with self._lock:
-            self._checks[key].state = "passed"
+        self.set(key, "passed", found[0])
 
     def records(self) -> list[dict[str, Any]]:
         """Every check as a plain record (key, title, state, detail), in flight order."""

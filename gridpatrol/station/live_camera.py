@@ -88,8 +88,8 @@ def _sim_camera(spec: StreamSpec, poses: Any, live: LiveCamera, out: Any) -> Non
     while not poses.stopped:
         started = time.monotonic()
         newest = poses.drain(wait_s=1.0 if pose is None else 0.0)
-        if newest is not None or image is None:
-            pose, image = newest or pose, None
+        if newest is not None:
+            pose, image = newest, None
         if pose is None or pose.alt_rel < MIN_ANALYSIS_ALT_M:
             pose = None  # on the ground: nothing to see; wait for the next pose
             continue
