@@ -6,10 +6,12 @@ Kept apart from :mod:`gridpatrol.station.runtime` so the parts that act on one d
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from flight.errors import FlightError
 from flight.fly import MissionFlight
 from flight.safety import CheckedMission
 from gridpatrol.station.config import DroneLink
@@ -24,6 +26,8 @@ from vision.camera_model import CameraPose
 # one would otherwise import vision.incidents (OpenCV, supervision) in the events thread, delaying that incident's
 # warning by about 0.9 s (measured with benchmarks/station.py).
 from vision.incidents import Sighting
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +50,25 @@ class DroneRig:
     frame_walls: deque[float] = field(default_factory=lambda: deque(maxlen=20))
     takeoff_t: float | None = None
     landing_t: float | None = None
+
+    def attach(self) -> bool:
+        """Start following the vehicle's poses and grid skips once its flight has a vehicle and a commander;
+        returns whether it is (now or already) attached.
+
+        A link that closes meanwhile (a failed pre-flight check, a dropped vehicle) raises here: the drone stays
+        unattached and is tried again on the next call, and the station's other drones go on being followed.
+        """
+        vehicle, commander = self.flight.vehicle, self.flight.commander
+        if self.attached or vehicle is None or commander is None:
+            return self.attached
+        try:
+            self.poses.attach(vehicle)
+            self.skips.attach(vehicle, commander)
+        except FlightError as exc:
+            log.debug("%s: not following its poses yet: %s", self.link.id, exc)
+            return False
+        self.attached = True
+        return True
 
     def track_flight_time(self, latest: CameraPose | None) -> None:
         """Note take-off and landing on the vehicle's clock from the newest pose."""

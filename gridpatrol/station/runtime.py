@@ -254,11 +254,7 @@ class Station:
         period = 1.0 / max(self.run.fps * 2, 1.0)
         while not self._stop.is_set():
             for rig in self.rigs.values():
-                vehicle = rig.flight.vehicle
-                if vehicle is not None and not rig.attached and rig.flight.commander is not None:
-                    rig.poses.attach(vehicle)
-                    rig.skips.attach(vehicle, rig.flight.commander)
-                    rig.attached = True
+                rig.attach()
                 latest = rig.poses.latest()
                 if latest is not None and rig.stream is not None:
                     rig.stream.feed(latest)

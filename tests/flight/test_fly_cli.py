@@ -227,7 +227,12 @@ def test_cli_ctrl_c_returns_home(plans: list[Path]) -> None:
             # end first, however slow the machine
             hold_when(sim, "the patrol under way", lambda: len(_reached(sim)) >= 2, timeout=90)
             proc.send_signal(signal.SIGINT)
-            wait_until("RTL", lambda: sim.vehicle(0).mode in ("RTL", "LAND") or not sim.vehicle(0).armed, timeout=60)
+            try:
+                wait_until("RTL", lambda: sim.vehicle(0).mode in ("RTL", "LAND") or not sim.vehicle(0).armed, 60)
+            except AssertionError as exc:  # say what the CLI printed: exited, or still waiting on something
+                sim.hold_at(None)
+                proc.kill()
+                raise AssertionError(f"{exc}; exit {proc.wait()}; the CLI printed:\n{proc.communicate()[0]}") from None
             sim.hold_at(None)
             out, _ = proc.communicate(timeout=CLI_TIMEOUT_S)
         finally:
