@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import signal
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gridpatrol.cli.core import console, fail, state
+from gridpatrol.cli.signals import caught, ctrl_c_raises
 
 if TYPE_CHECKING:
     from flight.fly import MissionFlight
@@ -215,30 +216,40 @@ def _print_event(flight: MissionFlight, event: WatchEvent) -> None:
 
 
 def _watch(flights: list[MissionFlight], threads: list[threading.Thread], yes: bool) -> bool:
-    """Show progress until every flight ends; Ctrl-C asks whether to RTL. Returns whether it was interrupted."""
+    """Show progress until every flight ends; Ctrl-C asks whether to RTL. Returns whether it was interrupted.
 
-    interrupted = False
-    with Live(progress_table(flights), console=console, refresh_per_second=REFRESH_HZ) as live:
+    Ctrl-C is read between refreshes (:mod:`gridpatrol.cli.signals`), never raised in the middle of one: an
+    interrupt inside a half-drawn refresh could leave a lock taken and the RTL unsent."""
+
+    interrupted, seen = False, 0
+    with caught(signal.SIGINT) as ctrl_c, Live(progress_table(flights), console=console,
+                                              refresh_per_second=REFRESH_HZ) as live:  # fmt: skip
         while any(t.is_alive() for t in threads):
-            try:
-                live.update(progress_table(flights))
-                time.sleep(1 / REFRESH_HZ)
-            except KeyboardInterrupt:
-                if interrupted:  # the second Ctrl-C: stop following; the vehicles' failsafes take over
-                    console.print("[yellow]leaving the drones to their failsafes (lost link: return home)[/]")
-                    break
-                interrupted = True
-                live.stop()
-                if yes or typer.confirm("Interrupted: return every drone home (RTL) now?", default=True):
-                    for f in flights:
-                        console.print(f"{f.status.label}: {f.return_home()}", markup=False)
-                    console.print("waiting for the drones to land (Ctrl-C again to leave them to their failsafes)")
-                else:
-                    console.print(
-                        "[yellow]drones keep flying their missions (Ctrl-C again to stop following them; their "
-                        "lost-link failsafe then returns them home)[/]"
-                    )
-                live.start()
+            live.update(progress_table(flights))
+            if not ctrl_c.wait(1 / REFRESH_HZ, seen):
+                continue
+            seen = ctrl_c.count
+            if interrupted:  # the second Ctrl-C: stop following; the vehicles' failsafes take over
+                console.print("[yellow]leaving the drones to their failsafes (lost link: return home)[/]")
+                break
+            interrupted = True
+            live.stop()
+            if yes or _confirm_rtl():
+                for f in flights:
+                    console.print(f"{f.status.label}: {f.return_home()}", markup=False)
+                console.print("waiting for the drones to land (Ctrl-C again to leave them to their failsafes)")
+            else:
+                console.print(
+                    "[yellow]drones keep flying their missions (Ctrl-C again to stop following them; their "
+                    "lost-link failsafe then returns them home)[/]"
+                )
+            live.start()
         live.update(progress_table(flights))
     console.print()
     return interrupted
+
+
+def _confirm_rtl() -> bool:
+    """Ask whether to bring every drone home; Ctrl-C at the question leaves the command (as anywhere else)."""
+    with ctrl_c_raises():
+        return typer.confirm("Interrupted: return every drone home (RTL) now?", default=True)

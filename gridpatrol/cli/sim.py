@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import signal
-import threading
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from gridpatrol.cli.core import console, fail, state
+from gridpatrol.cli.signals import caught
 from sim.config import SimConfig
 
 
@@ -64,13 +64,10 @@ def sim_command(
     for v in simulator.vehicles:
         table.add_row(str(v.index), str(v.sysid), v.endpoint, v.udp_endpoint or "-")
     console.print(table)
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    console.print("Ctrl-C to stop.")
     try:
-        stop.wait()
+        with caught(signal.SIGINT, signal.SIGTERM) as stop:
+            console.print("Ctrl-C to stop.")
+            stop.wait()
         console.print("stopping")
     finally:
         simulator.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -11,7 +11,6 @@ endpoint and a settings snippet (the ``sitl-quad`` planner profile and one ``[[r
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -21,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gridpatrol.cli.core import console, fail, state
+from gridpatrol.cli.signals import caught
 from mission_planner.profiles import SITL_QUAD, VehicleProfile
 
 #: Home altitude (m AMSL) of the SITL vehicles, as the demo's simulated ones.
@@ -116,7 +116,7 @@ def sitl_command(
     except ValueError as exc:
         fail(str(exc))
         return
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the vehicles as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # while starting, SIGTERM stops the vehicles as Ctrl-C does
     fleet = None
     try:
         fleet = SITLFleet.from_env(
@@ -140,8 +140,12 @@ def sitl_command(
         console.print(
             "plan for them with: gridpatrol plan DISTRICT --profile sitl-quad ...; Ctrl-C to stop", soft_wrap=True
         )
-        while not (gone := fleet.exited()):
-            time.sleep(0.5)
+        # from here Ctrl-C and SIGTERM are noted, not raised: a KeyboardInterrupt inside Popen.poll() had left its
+        # lock taken, and stopping the vehicles then hung (gridpatrol.cli.signals)
+        with caught(signal.SIGINT, signal.SIGTERM) as stop:
+            while not (gone := fleet.exited()):
+                if stop.wait(0.5):
+                    raise KeyboardInterrupt
         fail("; ".join(f"drone-{i + 1} exited by itself: {why}" for i, why in gone), code=1)
     except SITLError as exc:
         fail(str(exc))

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flightkit import REPO, write_plans
 from sitl_slots import sitl_instance
 
 from flight.link import MavLink
@@ -23,6 +27,12 @@ from sim.sitl import ArduPilotSITL
 SITL_SPEEDUP = 10.0
 #: Ground altitude of the SITL home (AMSL m); the plans' home altitude is not used by the vehicle.
 GROUND_AMSL = 20.0
+#: Bounds only a hang: a flight of the perimeter of grid 1 takes about 30 s of wall time at speed-up 10.
+CLI_TIMEOUT_S = 300
+#: The vehicles' lost-link failsafe in these tests (FS_GCS_TIMEOUT, simulated seconds): at speed-up 10 the 5 s default
+#: is half a second of wall time, which a busy 2-core machine can hold the station's heartbeat thread for; the
+#: failsafe itself is the subject of the lost-link test only, which keeps the default.
+GCS_TIMEOUT_S = 30.0
 
 
 def need_sitl() -> str:
@@ -55,3 +65,19 @@ def wait_ready(endpoint: str, timeout_s: float = 120.0) -> None:
             lambda s: s.has_position and (s.gps_fix or 0) >= 3 and bool(s.ekf_ok) and s.home is not None,
             timeout=timeout_s,
         )
+
+
+def sitl_plans(out: Path) -> list[Path]:
+    """drone-1 around grid 1 from launch site A, drone-2 around grid 4 from B (perimeters: short sorties)."""
+    need_sitl()
+    return write_plans(out, grids=("1", "4"), drones=2)
+
+
+def gridpatrol_cli(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+    """``python -m gridpatrol ARGS`` to its end, with the SITL tests' lost-link failsafe (:data:`GCS_TIMEOUT_S`)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200", YOLO_OFFLINE="1")
+    env["GRIDPATROL_FLY__SAFETY__GCS_TIMEOUT_S"] = str(GCS_TIMEOUT_S)
+    return subprocess.run(
+        [sys.executable, "-m", "gridpatrol", *args], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=CLI_TIMEOUT_S, **kw,
+    )  # fmt: skip

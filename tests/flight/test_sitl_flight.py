@@ -1,4 +1,5 @@
-"""``gridpatrol fly`` on the real autopilot: ArduCopter SITL at speed-up 10, homed at the plan's launch site.
+"""``gridpatrol fly`` on the real autopilot: ArduCopter SITL at speed-up 10, homed at the plan's launch site
+(``gridpatrol run`` on two of them: test_sitl_run.py, a module of its own so that a second test worker takes it).
 
 Skipped without ``ARDUPILOT_SITL``. What these flights found (issue 12) is what the simulator and the flight code
 now do as ArduCopter does: read-backs compared with what the vehicle keeps, MISSION_ITEM_INT always, MISSION_START
@@ -8,9 +9,7 @@ MISSION_CURRENT and the landed state.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -19,9 +18,9 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flightkit import REPO, edit_plan, wait_until, write_plans
+from flightkit import edit_plan, wait_until
 from relay import Relay
-from sitlkit import need_sitl, sitl_at
+from sitlkit import CLI_TIMEOUT_S, GCS_TIMEOUT_S, gridpatrol_cli, sitl_at, sitl_plans
 
 from flight.fly import MissionFlight
 from flight.fly_config import FlyConfig, SafetyConfig
@@ -32,34 +31,16 @@ from flight.safety import check_plan_file
 
 pytestmark = pytest.mark.sitl
 
-#: Bounds only a hang: a flight of the perimeter of grid 1 takes about 30 s of wall time at speed-up 10.
-CLI_TIMEOUT_S = 300
-#: The vehicles' lost-link failsafe in these tests (FS_GCS_TIMEOUT, simulated seconds): at speed-up 10 the 5 s default
-#: is half a second of wall time, which a busy 2-core machine can hold the station's heartbeat thread for; the
-#: failsafe itself is the subject of the lost-link test only, which keeps the default.
-GCS_TIMEOUT_S = 30.0
-
 
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """drone-1 around grid 1 from launch site A, drone-2 around grid 4 from B (perimeters: short sorties)."""
-    need_sitl()
-    return write_plans(tmp_path_factory.mktemp("sitl-patrol"), grids=("1", "4"), drones=2)
-
-
-def _cli(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200", YOLO_OFFLINE="1")
-    env["GRIDPATROL_FLY__SAFETY__GCS_TIMEOUT_S"] = str(GCS_TIMEOUT_S)
-    return subprocess.run(
-        [sys.executable, "-m", "gridpatrol", *args], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=CLI_TIMEOUT_S, **kw,
-    )  # fmt: skip
+    return sitl_plans(tmp_path_factory.mktemp("sitl-patrol"))
 
 
 def test_fly_cli_flies_a_patrol_on_arducopter_and_lands_home(plans: list[Path]) -> None:
     checked = check_plan_file(plans[0], SafetyConfig())
     with sitl_at(plans[0], instance=0) as sitl:
-        done = _cli(["fly", str(plans[0]), "--connect", sitl.endpoint, "--yes"])
+        done = gridpatrol_cli(["fly", str(plans[0]), "--connect", sitl.endpoint, "--yes"])
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert f"all {len(checked.nav_seqs)} items reached" in " ".join(out.split()), out
@@ -153,36 +134,3 @@ def _free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _station_toml(tmp_path: Path, plan_dir: Path, endpoints: list[str]) -> Path:
-    """A station.toml flying the planned drones on ``endpoints``, no cameras, the incident log unreachable."""
-    drones = "".join(
-        f'[[run.drones]]\nid = "drone-{i}"\nconnect = "{url}"\nvideo = "none"\n\n' for i, url in enumerate(endpoints, 1)
-    )
-    config = tmp_path / "station.toml"
-    config.write_text(
-        f'[station]\nstate_dir = "{tmp_path / "state"}"\n\n'
-        f'[outbox]\npath = "{tmp_path / "outbox.sqlite"}"\napi_url = "http://127.0.0.1:9"\nstation_key = "k"\n\n'
-        f'[run]\ndistrict = "{REPO / "examples" / "district.geojson"}"\nplan_dir = "{plan_dir}"\n\n{drones}'
-    )
-    return config
-
-
-@pytest.mark.parametrize("one_fails", [False, True], ids=["both-fly", "one-fails"])
-def test_run_flies_two_arducopters(plans: list[Path], tmp_path: Path, one_fails: bool) -> None:
-    """``gridpatrol run`` on two SITL vehicles, each homed at its launch site: exit 0 when both patrols end well;
-    when drone-2 cannot arm (its pack is below BATT_ARM_VOLT), exit 1 naming drone-2 and the vehicle's reason,
-    while drone-1 still flies its patrol."""
-    refuse = {"BATT_ARM_VOLT": 13.0} if one_fails else None  # SITL's 3S pack stands at 12.6 V
-    with sitl_at(plans[0], instance=0) as one, sitl_at(plans[1], instance=1, defaults=refuse) as two:
-        config = _station_toml(tmp_path, plans[0].parent, [one.endpoint, two.endpoint])
-        done = _cli(["--config", str(config), "run", "--yes", "--timeout", str(CLI_TIMEOUT_S - 60)])
-    out = " ".join((done.stdout + done.stderr).split())
-    if not one_fails:
-        assert done.returncode == 0, out
-        return
-    assert done.returncode == 1, out
-    failure = out[out.index("error:") :]
-    assert "drone-2 failed" in failure and "drone-1" not in failure, failure
-    assert "arm" in failure.lower(), failure
