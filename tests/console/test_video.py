@@ -56,8 +56,8 @@ def watching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watching]:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     out = tmp_path_factory.mktemp("console-video") / "demo"
     settings = Settings(speaker=SpeakerConfig(warning_mode="auto"))
-    # the demo camera's centre: people as many pixels tall, a quarter of the pixels to render, detect and send
-    camera = demo.DEMO_CAMERA.cropped(0.5)
+    # the demo camera's centre: people as many pixels tall, a fifth of the pixels to render, detect and send
+    camera = demo.CENTRE_CAMERA
     with demo.demo_patrol(out, settings, drones=2, speedup=4.0, lockstep=True, camera=camera) as patrol:
         station = patrol.station
         station.run = station.run.model_copy(update={"video_fps": 5.0})

@@ -23,9 +23,8 @@ from speaker.config import SpeakerConfig
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 SPEEDUP = 4.0
 
-#: The demo camera's centre (640x360): people as many pixels tall as in the demo's 720p frames, a quarter of the
-#: pixels to render and detect (6 detector tiles a frame instead of 15).
-CAMERA = demo.DEMO_CAMERA.cropped(0.5)
+#: The demo camera's centre: people as many pixels tall as in the demo's 720p frames, 2 detector tiles a frame.
+CAMERA = demo.CENTRE_CAMERA
 
 #: A crowd incident must lie this close to the centre of a real group (m): geolocation at 20 m, 45 degrees down.
 MAX_CROWD_ERROR_M = 6.0

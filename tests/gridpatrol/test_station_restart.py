@@ -45,8 +45,8 @@ GRID = "5"
 SPEEDUP = 4.0
 FPS = 2.0
 DRONE = "drone-1"
-#: The demo camera's centre: people as many pixels tall as in the demo, a quarter of the pixels to detect.
-CAMERA = demo.DEMO_CAMERA.cropped(0.5)
+#: The demo camera's centre: people as many pixels tall as in the demo, 2 detector tiles a frame.
+CAMERA = demo.CENTRE_CAMERA
 
 
 class FrameLockstep:
