@@ -60,6 +60,16 @@ class StationConfig(Section):
         title="Data directory",
         description="Models and sample data (see shared/data/PROVENANCE.md).",
     )
+    sprite_dir: Path | None = Field(
+        None,
+        title="Sprite folder",
+        description="Where the simulated camera keeps the people it cuts from the sample photos (about 30 s to "
+        "cut, once per folder); default: the state directory's sprites/.",
+    )
+
+    def sprites(self) -> Path:
+        """The folder of the simulated camera's person sprites (:attr:`sprite_dir`, else ``state_dir/sprites``)."""
+        return Path(self.sprite_dir if self.sprite_dir is not None else Path(self.state_dir) / "sprites").resolve()
 
 
 class LoggingConfig(Section):

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -83,18 +84,24 @@ class SpriteBank:
 
         Args:
             data_dir: shared models and data (default: ``vision.data_dir.default_data_dir()``).
-            cache_dir: where to keep the cut-out sprites between runs (None: memory only).
+            cache_dir: where to keep the cut-out sprites between runs (None: memory only); the folder is locked while
+                it is read or filled, so processes loading at once cut the sprites once.
             want: how many sprites with and how many without masks to cut (fewer if the photos run out).
 
         Raises:
             FileNotFoundError: the detector or the dataset is missing (names the path).
         """
-        if cache_dir is not None:
+        if cache_dir is None:
+            return cls(cut_sprites(data_dir, want=want))
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # one cut per folder: the station's analysis processes (one per drone) and parallel test workers load at
+        # once, and each used to cut the same sprites (30 s of both cores each) and could read a half-written index
+        with open(cache_dir / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
             cached = _read_cache(cache_dir, want)
             if cached:
                 return cls(cached)
-        sprites = cut_sprites(data_dir, want=want)
-        if cache_dir is not None:
+            sprites = cut_sprites(data_dir, want=want)
             _write_cache(cache_dir, want, sprites)
         return cls(sprites)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 from pathlib import Path
@@ -23,25 +22,38 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["COLUMNS"] = "200"
 
 
+def _sprite_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder kept between runs in pytest's cache (.pytest_cache, not in the repository), or without the cache
+    plugin beside the run's temporary folders; every worker of a run sees the same one."""
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir(name))
+    folder = tmp_path_factory.getbasetemp().parent / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sprite_bank(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SpriteBank:
-    """People sprites cut from the bundled photos once (about 30 s) and kept between runs in pytest's cache folder
-    (.pytest_cache, not in the repository; without the cache plugin, beside the run's temporary folders).
+    """People sprites cut from the bundled photos once per machine (about 30 s), for the tests that render.
 
-    The folder is locked while it is read or filled: with pytest-xdist two workers (or two runs) would otherwise cut
-    the same sprites at once, and one could read the other's half-written index.
+    ``SpriteBank.load`` locks the folder while it reads or fills it: two workers (or two runs) never cut at once,
+    and neither reads the other's half-written index.
     """
     from sim.sprites import SpriteBank  # here: cv2 and numpy load only for the tests that render
 
-    cache = getattr(request.config, "cache", None)
-    if cache is not None:
-        folder = Path(cache.mkdir("gridpatrol-sprites"))
-    else:
-        folder = tmp_path_factory.getbasetemp().parent / "gridpatrol-sprites"
-        folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        return SpriteBank.load(cache_dir=folder, want=6)
+    return SpriteBank.load(cache_dir=_sprite_folder(request, tmp_path_factory, "gridpatrol-sprites"), want=6)
+
+
+@pytest.fixture(scope="session")
+def station_sprites(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sprite folder for the stations the tests run (``[station] sprite_dir``): the simulated cameras of every
+    camera patrol in a run share one cut of the station's sprites instead of each cutting its own."""
+    from sim.sprites import SpriteBank
+
+    folder = _sprite_folder(request, tmp_path_factory, "gridpatrol-station-sprites")
+    SpriteBank.load(cache_dir=folder)  # the station's count (the default); cut here, under the lock, if need be
+    return folder
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

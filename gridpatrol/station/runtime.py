@@ -189,7 +189,7 @@ class Station:
             district_path=self.run.district,
             scene_path=self.run.scene,
             data_dir=s.station.data_dir,
-            cache_dir=Path(s.station.state_dir).resolve() / "sprites",
+            cache_dir=s.station.sprites(),
             fps=self.run.fps,
             video_fps=self.run.video_fps,
         )

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from console_kit import PASSWORDS, accounts_with_users
 
-from gridpatrol.config import Settings
+from gridpatrol.config import Settings, StationConfig
 from gridpatrol.console.accounts import Accounts
 from gridpatrol.console.config import ConsoleConfig
 from gridpatrol.console.server import ConsoleServer
@@ -52,10 +52,10 @@ class Watching:
 
 
 @pytest.fixture(scope="module")
-def watching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watching]:
+def watching(tmp_path_factory: pytest.TempPathFactory, station_sprites: Path) -> Iterator[Watching]:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     out = tmp_path_factory.mktemp("console-video") / "demo"
-    settings = Settings(speaker=SpeakerConfig(warning_mode="auto"))
+    settings = Settings(station=StationConfig(sprite_dir=station_sprites), speaker=SpeakerConfig(warning_mode="auto"))
     # the demo camera's centre: people as many pixels tall, a fifth of the pixels to render, detect and send
     camera = demo.CENTRE_CAMERA
     with demo.demo_patrol(out, settings, drones=2, speedup=4.0, lockstep=True, camera=camera) as patrol:

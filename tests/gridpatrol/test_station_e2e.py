@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
-from gridpatrol.config import Settings
+from gridpatrol.config import Settings, StationConfig
 from gridpatrol.station import demo
 from speaker.config import SpeakerConfig
 
@@ -31,10 +32,13 @@ MAX_CROWD_ERROR_M = 6.0
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def report(tmp_path_factory: pytest.TempPathFactory, station_sprites: Path) -> dict:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     out = tmp_path_factory.mktemp("station") / "demo"
-    settings = Settings(speaker=SpeakerConfig(warning_mode="auto"))  # warnings played, nobody confirms
+    settings = Settings(
+        station=StationConfig(sprite_dir=station_sprites),  # the run's one cut of the camera's people
+        speaker=SpeakerConfig(warning_mode="auto"),  # warnings played, nobody confirms
+    )
     with demo.demo_patrol(out, settings, drones=2, speedup=SPEEDUP, lockstep=True, camera=CAMERA) as patrol:
         station = patrol.station
         # every frame of the flight is wanted (lockstep): wait for the analyses however long a loaded machine takes

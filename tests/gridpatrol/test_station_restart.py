@@ -102,15 +102,16 @@ class FrameLockstep:
             self._stop.wait(0.05)
 
 
-def station_toml(out: Path, connect: str, api: demo.DemoApi) -> Path:
+def station_toml(out: Path, connect: str, api: demo.DemoApi, sprites: Path) -> Path:
     """The station's settings: the demo's camera, crowd rule and tiles, warnings played (``auto``), one drone,
-    the outbox in ``out``."""
+    the outbox in ``out``, the run's shared cut of the camera's people (``sprites``)."""
     cam = CAMERA
     path = out / "station.toml"
     path.write_text(
         f"""
 [station]
 state_dir = "{out / "state"}"
+sprite_dir = "{sprites}"
 
 [planner.camera]
 name = "{cam.name}"
@@ -171,7 +172,7 @@ def pending(path: Path) -> list[Item]:
         return box.items("pending")
 
 
-def test_killed_station_resends_everything_once_after_restart(tmp_path: Path) -> None:
+def test_killed_station_resends_everything_once_after_restart(tmp_path: Path, station_sprites: Path) -> None:
     out = tmp_path
     settings = demo.demo_settings(Settings())
     run = demo.demo_run_config(out, 1, [0]).model_copy(update={"grids": [GRID]})
@@ -184,11 +185,11 @@ def test_killed_station_resends_everything_once_after_restart(tmp_path: Path) ->
     lat, lon = plan.drones[0].home
     log = (out / "station.log").open("wb")
     with Simulator(vehicles=1, speedup=SPEEDUP, base_port=0, home=(lat, lon, 20.0)) as sim:
-        config = station_toml(out, sim.endpoints[0], api)
+        config = station_toml(out, sim.endpoints[0], api, station_sprites)
         station = gridpatrol(config, "run", "--yes", stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             with FrameLockstep(sim, out / "state" / "frames.jsonl") as step:
-                deadline = time.monotonic() + 1200  # model loading, sprite cutting and the flight, however slow
+                deadline = time.monotonic() + 1200  # model loading and the flight, however slow
                 while True:  # poll the outbox file until an incident with its snapshot and a broadcast are queued
                     items = pending(box_path)
                     kinds = Counter(i.kind for i in items)

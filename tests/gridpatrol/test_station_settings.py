@@ -34,7 +34,7 @@ GRID = "1"
 def patrol_settings(tmp_path: Path, connect: str = "tcp:127.0.0.1:9", **sections: object) -> Settings:
     """Settings for one camera-less drone patrolling the perimeter of grid 1, files under ``tmp_path``."""
     base: dict[str, object] = {
-        "station": StationConfig(state_dir=tmp_path / "state", data_dir=tmp_path / "data"),
+        "station": StationConfig(state_dir=tmp_path / "state", data_dir=tmp_path / "data", sprite_dir=tmp_path / "sp"),
         "outbox": OutboxConfig(
             path=tmp_path / "box.db",
             station_key="k" * 32,
@@ -80,6 +80,7 @@ def test_every_section_reaches_the_part_it_configures(tmp_path: Path) -> None:
         assert spec.vision == settings.vision and spec.fps == 3.0  # [vision], [run]
         assert spec.camera == camera and station.camera == camera  # [planner] camera
         assert spec.data_dir == tmp_path / "data" and station.out_dir == tmp_path / "state"  # [station]
+        assert spec.cache_dir == (tmp_path / "sp").resolve()  # [station] sprite_dir
         assert station.outbox.path == tmp_path / "box.db"  # [outbox]
         assert (station.deliverer.backoff_initial_s, station.deliverer.batch_max) == (0.4, 7)
         assert rig.checked.cruise_alt_m == pytest.approx(33.0)  # [planner] alt_m, as [run] leaves it out
