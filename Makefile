@@ -55,10 +55,12 @@ demo: setup
 	$(PY) -m gridpatrol demo --out out/demo
 
 # pytest-xdist: TEST_WORKERS processes, each test module whole on one of them (module-scoped fixtures such as a
-# simulated patrol run once); TEST_WORKERS=0 runs serially. See docs/development.md for the measured times.
-TEST_WORKERS ?= 2
+# simulated patrol run once), the slow modules first (tests/conftest.py; --no-loadscope-reorder keeps that order
+# instead of xdist's most-tests-first). Four workers on two cores: most tests wait on simulators, browsers and
+# sockets rather than compute. TEST_WORKERS=0 runs serially. See docs/development.md for the measured times.
+TEST_WORKERS ?= 4
 test: setup
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

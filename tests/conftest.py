@@ -59,10 +59,11 @@ def station_sprites(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With pytest-xdist, hand out the slow test modules first.
 
-    ``make test`` runs ``--dist loadfile``: each module goes whole to one worker, in collection order. A long module
-    (a simulated patrol) that a worker picks up last keeps the run going while the other worker idles, so modules
-    with a test marked ``slow`` or ``sitl`` (real autopilot flights) go first. A serial run (no xdist worker) keeps
-    the usual order.
+    ``make test`` runs ``--dist loadfile --no-loadscope-reorder``: each module goes whole to one worker, in
+    collection order (without the flag xdist hands out the modules with the most tests first, and the one-test
+    patrols came last). A long module (a simulated patrol) that a worker picks up last keeps the run going while
+    the others idle, so modules with a test marked ``slow`` or ``sitl`` (real autopilot flights) go first. A serial
+    run (no xdist worker) keeps the usual order.
     """
     if not hasattr(config, "workerinput"):  # only the workers collect for xdist's scheduler
         return
