@@ -121,3 +121,12 @@ def open_ui(
     expect(page.locator("#app")).to_be_visible()
     expect(page.locator("#incidents")).to_have_attribute("aria-busy", "false")
     return page, watch
+
+
+def set_lang(page: Page, lang: str) -> None:
+    """Switch the review UI to ``lang`` ("zh" or "en") with its button, unless it shows that language already."""
+    from playwright.sync_api import expect
+
+    if page.evaluate("LANG") != lang:
+        page.click("#lang")
+    expect(page.locator("html")).to_have_attribute("lang", lang)

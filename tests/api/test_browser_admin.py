@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from api_testkit import PASSWORDS, SECRETS, LiveServer, incident_body, stop_server
-from browser_kit import browser, open_ui, serve, ui_server  # noqa: F401  (fixtures)
+from browser_kit import browser, open_ui, serve, set_lang, ui_server  # noqa: F401  (fixtures)
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from test_browser_xss import CLEAN, IMG, INJECTED, SCRIPT, SVG
 
@@ -37,12 +37,6 @@ def post_incident(url: str, key: str) -> int:
     """Status of a station's POST /api/incidents with ``key``."""
     headers = {"Authorization": f"Bearer {key}"}
     return httpx.post(f"{url}/api/incidents", json=incident_body(), headers=headers, timeout=10).status_code
-
-
-def set_lang(page: Page, lang: str) -> None:
-    if page.evaluate("LANG") != lang:
-        page.click("#lang")
-    expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
 def show_tab(page: Page, tab: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_testkit import SECRETS, LiveServer, incident_body, jpeg
-from browser_kit import browser, open_ui, ui_server  # noqa: F401  (fixtures)
+from browser_kit import browser, open_ui, set_lang, ui_server  # noqa: F401  (fixtures)
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from api.client import ApiClient
@@ -98,12 +98,6 @@ def rows(page: Page) -> list[str]:
 def settled(page: Page) -> None:
     """Wait until the list's latest load has finished."""
     expect(page.locator("#incidents")).to_have_attribute("aria-busy", "false")
-
-
-def set_lang(page: Page, lang: str) -> None:
-    if page.evaluate("LANG") != lang:
-        page.click("#lang")
-    expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
 @pytest.fixture
