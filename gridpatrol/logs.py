@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 from gridpatrol.config import LoggingConfig
@@ -15,9 +16,14 @@ NOISY_LOGGERS = ("httpx", "httpcore")
 
 
 def setup_logging(config: LoggingConfig, *, verbose: bool = False) -> None:
-    """Route every logger to the console (and a file when configured) at the configured level."""
+    """Route every logger to the terminal's standard error (and a file when configured) at the configured level."""
     level = logging.DEBUG if verbose else getattr(logging, config.level)
-    handlers: list[logging.Handler] = [RichHandler(show_path=False, rich_tracebacks=False, markup=False)]
+    # to standard error: standard output carries what a command answers (tables, JSON, tab-separated lists), and
+    # a log line from any thread (a link reconnecting) once landed in the middle of `gridpatrol admin list-keys`
+    console = Console(stderr=True)
+    handlers: list[logging.Handler] = [
+        RichHandler(console=console, show_path=False, rich_tracebacks=False, markup=False)
+    ]
     if config.file is not None:
         Path(config.file).parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.TimedRotatingFileHandler(config.file, when="midnight", backupCount=14)

@@ -4,7 +4,9 @@ redacting incidents, token expiry, login limits, trusted proxies, and live strea
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -232,6 +234,35 @@ def test_a_revocation_from_another_process_ends_the_stream_too(config: ApiConfig
     finally:
         stop_server(live)
         live.app.state.engine.dispose()
+
+
+def test_list_keys_prints_only_its_rows_while_another_thread_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Standard output is the command's answer, standard error its log. In a loaded test run a link left from an
+    earlier test logged "nothing received for 10 s; reopening the connection" into the middle of ``list-keys``."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GRIDPATROL_API__DATA_DIR", str(tmp_path / "db"))
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["admin", "create-station-key", "s1"]).exit_code == 0
+    stop = threading.Event()
+
+    def chatter() -> None:  # as flight.link's receive thread does when its vehicle falls silent
+        while not stop.is_set():
+            logging.getLogger("flight.link").warning("tcp:127.0.0.1:9: nothing received for 10 s; reopening")
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=chatter, daemon=True)
+    thread.start()
+    try:
+        listed = runner.invoke(cli_app, ["admin", "list-keys"])
+    finally:
+        stop.set()
+        thread.join()
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert [line.split("\t")[:2] for line in lines] == [["id", "station"], ["1", "s1"]], lines
+    assert "nothing received" in listed.stderr  # the log still went somewhere: the terminal's standard error
 
 
 def test_admin_commands_for_keys_and_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
