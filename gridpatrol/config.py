@@ -203,7 +203,9 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"settings file {path} does not exist; pass --config with the path of station.toml")
     cls: Any = type("FileSettings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}})
     try:
-        return Settings.model_validate(cls().model_dump())
+        # only what the file and the environment set counts as set (a caller may fill the rest with its own
+        # defaults: the demo plays warnings unless [speaker] warning_mode is given)
+        return Settings.model_validate(cls().model_dump(exclude_unset=True))
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, path)) from None
     except Exception as exc:  # tomllib.TOMLDecodeError and friends

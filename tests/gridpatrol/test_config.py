@@ -49,3 +49,20 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
 def test_example_station_file_is_valid() -> None:
     s = load_settings(Path(__file__).parents[2] / "examples" / "station.toml")
     assert s.planner.camera.side_overlap == 0.2
+
+
+def test_the_demo_plays_warnings_unless_the_settings_ask_for_a_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`make demo` played no warning: load_settings marked every field as set, so the demo took the default
+    ``confirm`` for an operator's choice and only proposed its warnings, which nobody clicked."""
+    from gridpatrol.station.demo import demo_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRIDPATROL_CONFIG", raising=False)
+    assert demo_settings(load_settings(None)).speaker.warning_mode == "auto"
+    chosen = tmp_path / "station.toml"
+    chosen.write_text('[speaker]\nwarning_mode = "confirm"\n')
+    settings = load_settings(chosen)
+    assert settings.speaker.model_fields_set == {"warning_mode"}
+    assert demo_settings(settings).speaker.warning_mode == "confirm"
