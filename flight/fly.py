@@ -98,7 +98,7 @@ class FlightStatus:
 
 
 class FlightAborted(FlightError):
-    """The operator stopped the flight before take-off."""
+    """The operator stopped the flight before take-off, or the station stopped following it (:meth:`release`)."""
 
 
 class MissionFlight:
@@ -136,6 +136,7 @@ class MissionFlight:
         self.watchdog: Watchdog | None = None
         self.abort = threading.Event()
         self.returning = threading.Event()
+        self.released = threading.Event()
         self._airborne = False
         self._current_seq: int | None = None
 
@@ -285,6 +286,8 @@ class MissionFlight:
         mission_mode = role_mode(commander.autopilot, "mission")
         forecast = BatteryForecast(self.checked.track, self.checked.track_seqs, self.config.safety.reserve_pct)
         while True:
+            if self.released.is_set():
+                raise FlightAborted("the station stopped following it; the vehicle's own failsafes look after it")
             s = vehicle.state
             self.status.state, self.status.link_ok = s, vehicle.link_ok
             if not s.armed and s.alt_rel_m is not None and s.alt_rel_m < 1.0:
@@ -399,6 +402,12 @@ class MissionFlight:
         self.status.events.append(event)
         if self.on_event is not None:
             self.on_event(self, event)
+
+    def release(self) -> None:
+        """Stop following the vehicle (the station is stopping and leaves a held drone to its failsafes): the
+        flight ends ``cancelled`` and closes its link, instead of following, and reconnecting, for as long as the
+        process lives."""
+        self.released.set()
 
     def return_home(self) -> str:
         """The operator's "bring it back": RTL if airborne, else stop before take-off; returns what was done."""

@@ -220,6 +220,7 @@ class Station:
                     rig.flight.return_home()
                 else:
                     self._hold(rig)
+                    rig.flight.release()  # held: its failsafes look after it; stop following (and its link)
         for rig in self.rigs.values():
             if rig.stream is not None:
                 rig.stream.stop()

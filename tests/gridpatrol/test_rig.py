@@ -64,3 +64,23 @@ def test_an_attached_rig_follows_the_vehicle_once(plan_file: Path, tmp_path: Pat
             rig.skips.close()
             assert flight.link is not None
             flight.link.close()
+
+
+def test_a_released_flight_stops_following_and_closes_its_link(plan_file: Path) -> None:
+    """What the station does to a held drone when it stops: the flight ends (cancelled) and its link closes, instead
+    of following, and reconnecting to a vehicle that is gone, for as long as the process lives (a link left so once
+    logged into the middle of another test's command output)."""
+    import threading
+
+    checked = check_plan_file(plan_file, fly_config().safety)
+    with sim_at(plan_file) as sim:
+        flight = MissionFlight(checked, sim.endpoints[0], fly_config())
+        runner = threading.Thread(target=flight.run, daemon=True)
+        runner.start()
+        wait_until("the patrol under way", lambda: len(flight.status.reached) >= 1 or flight.status.done, timeout=120)
+        assert not flight.status.done, flight.status
+        flight.release()
+        runner.join(timeout=60)
+        assert not runner.is_alive(), "the released flight kept following"
+    assert flight.status.phase == "cancelled" and "stopped following" in flight.status.detail, flight.status
+    assert flight.link is not None and flight.link.closed
