@@ -23,7 +23,7 @@ from typing import Annotated
 import typer
 
 from gridpatrol.cli.api_accounts import register_accounts
-from gridpatrol.cli.api_common import actor, api_config, logs_to_stderr, sessions
+from gridpatrol.cli.api_common import actor, api_config, sessions
 from gridpatrol.cli.api_grids import grids_app
 from gridpatrol.cli.core import console, fail
 
@@ -102,7 +102,7 @@ def create_station_key(
         StationKeyCreate(station=station)
     except Exception:
         fail("station name must be 1-64 letters, digits, '_', '.', ':' or '-'")
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         key = add_station_key(session, station, actor=actor())
     typer.echo(key)
 

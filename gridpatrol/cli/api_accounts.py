@@ -12,13 +12,13 @@ from typing import Annotated
 import typer
 
 from api import accounts
-from gridpatrol.cli.api_common import actor, api_config, logs_to_stderr, sessions
+from gridpatrol.cli.api_common import actor, api_config, sessions
 from gridpatrol.cli.core import fail
 
 
 def list_keys() -> None:
     """List station keys: id, station, when issued, and whether revoked (never the keys themselves)."""
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         rows = accounts.list_station_keys(session)
     typer.echo("id\tstation\tcreated\trevoked")
     for k in rows:
@@ -28,7 +28,7 @@ def list_keys() -> None:
 
 def revoke_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys.")]) -> None:
     """Revoke a station key: the station's next request with it fails."""
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         try:
             key = accounts.revoke_station_key(session, key_id, actor())
         except LookupError as exc:
@@ -39,7 +39,7 @@ def revoke_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys
 
 def rotate_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys.")]) -> None:
     """Revoke a station key and issue its station a new one; prints only the new key on standard output."""
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         try:
             old, new, secret = accounts.rotate_station_key(session, key_id, actor())
         except (LookupError, ValueError) as exc:
@@ -51,7 +51,7 @@ def rotate_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys
 
 def list_users() -> None:
     """List users: name, role, and whether disabled."""
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         rows = accounts.list_users(session)
     typer.echo("username\trole\tdisabled")
     for u in rows:
@@ -63,7 +63,7 @@ def disable_user(
     enable: Annotated[bool, typer.Option("--enable", help="Enable a disabled user again instead.")] = False,
 ) -> None:
     """Disable a user (their logins end and they cannot log in), or enable them again with --enable."""
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         try:
             accounts.set_disabled(session, username, not enable, actor())
         except LookupError as exc:
@@ -80,7 +80,7 @@ def reset_password(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
-    with logs_to_stderr(), sessions(api_config())() as session:
+    with sessions(api_config())() as session:
         try:
             accounts.reset_password(session, username, password, actor())
         except (LookupError, ValueError) as exc:

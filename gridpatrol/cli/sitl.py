@@ -140,8 +140,8 @@ def sitl_command(
         console.print(
             "plan for them with: gridpatrol plan DISTRICT --profile sitl-quad ...; Ctrl-C to stop", soft_wrap=True
         )
-        # from here Ctrl-C and SIGTERM are noted, not raised: a KeyboardInterrupt inside Popen.poll() had left its
-        # lock taken, and stopping the vehicles then hung (gridpatrol.cli.signals)
+        # from here Ctrl-C and SIGTERM are noted, not raised: a KeyboardInterrupt inside Popen.poll() can leave its
+        # lock taken, and stopping the vehicles would then hang (gridpatrol.cli.signals)
         with caught(signal.SIGINT, signal.SIGTERM) as stop:
             while not (gone := fleet.exited()):
                 if stop.wait(0.5):

@@ -1,9 +1,10 @@
-"""One drone's rig in the station: following its vehicle survives a link that closes under it (a real simulator
-over a real MAVLink socket)."""
+"""One drone's rig in the station: following its vehicle survives a link that closes under it, and a released flight
+stops following (a real simulator over a real MAVLink socket)."""
 
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,13 @@ from speaker.sinks import FileSink
 from speaker.speaker import Speaker
 
 
+def rig_for(flight: MissionFlight, tmp_path: Path) -> DroneRig:
+    """The station's rig around ``flight`` (drone-1), its speech rendered under ``tmp_path``."""
+    speaker = Speaker(SpeakerConfig(), FileSink(tmp_path / "out"), tmp_path / "cache")
+    link = DroneLink(id="drone-1", connect=flight.url)
+    return DroneRig(link, flight.checked, flight, PoseTracker(), speaker, GridSkips(flight.checked, link.id, print))
+
+
 @pytest.fixture(scope="module")
 def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_plans(tmp_path_factory.mktemp("plans"), ("1",))[0]
@@ -37,10 +45,7 @@ def test_a_link_closed_before_attaching_leaves_the_drone_unattached_and_raises_n
     checked = check_plan_file(plan_file, fly_config().safety)
     with sim_at(plan_file) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], fly_config())
-        notes: list[str] = []
-        speaker = Speaker(SpeakerConfig(), FileSink(tmp_path / "out"), tmp_path / "cache")
-        link = DroneLink(id="drone-1", connect=sim.endpoints[0])
-        rig = DroneRig(link, checked, flight, PoseTracker(), speaker, GridSkips(checked, link.id, notes.append))
+        rig = rig_for(flight, tmp_path)
         assert not rig.attach()  # nothing to follow before the flight has connected
         flight.connect()
         assert flight.link is not None
@@ -52,9 +57,7 @@ def test_an_attached_rig_follows_the_vehicle_once(plan_file: Path, tmp_path: Pat
     checked = check_plan_file(plan_file, fly_config().safety)
     with sim_at(plan_file) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], fly_config())
-        speaker = Speaker(SpeakerConfig(), FileSink(tmp_path / "out"), tmp_path / "cache")
-        link = DroneLink(id="drone-1", connect=sim.endpoints[0])
-        rig = DroneRig(link, checked, flight, PoseTracker(), speaker, GridSkips(checked, link.id, lambda _: None))
+        rig = rig_for(flight, tmp_path)
         flight.connect()
         try:
             assert rig.attach() and rig.attached
@@ -70,8 +73,6 @@ def test_a_released_flight_stops_following_and_closes_its_link(plan_file: Path) 
     """What the station does to a held drone when it stops: the flight ends (cancelled) and its link closes, instead
     of following, and reconnecting to a vehicle that is gone, for as long as the process lives (a link left so once
     logged into the middle of another test's command output)."""
-    import threading
-
     checked = check_plan_file(plan_file, fly_config().safety)
     with sim_at(plan_file) as sim:
         flight = MissionFlight(checked, sim.endpoints[0], fly_config())
