@@ -69,6 +69,11 @@ def hold_until(page: Page, seconds: float) -> None:
         time.sleep(0.05)
 
 
+def operator_voices(served: Served) -> list[Any]:
+    """The operator's push-to-talk clips the station has logged, oldest first."""
+    return [b for b in served.station.broadcasts if b.kind == "operator" and b.text.startswith("(operator's voice")]
+
+
 def test_holding_talk_plays_the_operators_voice_at_the_drone(browser: Browser, served: Served) -> None:
     errors: list[str] = []
     page = logged_in(browser, served.url, "op", errors)
@@ -92,8 +97,11 @@ def test_holding_talk_plays_the_operators_voice_at_the_drone(browser: Browser, s
         samples = np.frombuffer(w.readframes(frames), dtype="<i2")
     assert rate == 16000 and frames / rate >= SPOKEN_S - 0.1, (rate, frames)
     assert np.abs(samples).max() > 1000, "the fake microphone's beep is not in the clip"
-    voices = [b for b in served.station.broadcasts if b.kind == "operator" and b.text.startswith("(operator's voice")]
-    assert voices and voices[-1].drone_id == "drone-1" and voices[-1].outcome == "played"
+    # The sink writes the clip before the speaker logs the broadcast (on another thread): wait for the record too.
+    while not (voices := operator_voices(served)):
+        assert time.monotonic() < deadline, "the clip played but no operator broadcast was logged"
+        time.sleep(0.05)
+    assert voices[-1].drone_id == "drone-1" and voices[-1].outcome == "played"
     assert any(
         e.actor == "op" and e.action == "talk" and e.outcome.startswith("ok") for e in served.accounts.audit_log()
     )
