@@ -118,7 +118,12 @@ def test_flight_section_reaches_a_flying_station(tmp_path: Path) -> None:
         assert rig.flight.status.reached, rig.flight.status  # it flew: the link the settings opened works
         link = rig.flight.link
         assert link is not None and link.heartbeat_timeout_s == 7.0
-        station.stop(return_home=True, flush_timeout_s=0.5)
+        # Held and let go, not sent home: a flight still following its RTL when the simulator closes would go on
+        # reopening its link for the rest of the run (and log so into other tests' output).
+        station.stop(return_home=False, flush_timeout_s=0.5)
+        while not rig.flight.status.done:
+            assert time.monotonic() < deadline, "the released flight did not end"
+            time.sleep(0.1)
     tlogs = list((tmp_path / "tlogs").glob("drone-1-*.tlog"))
     assert len(tlogs) == 1, tlogs
     asked = set_message_intervals(tlogs[0])
