@@ -225,6 +225,18 @@ class SimVehicle(MissionHooks):
             self.gps_lost_until = self.sim_time + seconds
             self.text(mavlink.MAV_SEVERITY_WARNING, "GPS 1: lost fix")
 
+    def swap_battery(self) -> None:
+        """The ground crew fits a charged battery between sorties (the vehicle must be disarmed).
+
+        Raises:
+            RuntimeError: The vehicle is armed.
+        """
+        with self.lock:
+            if self.armed:
+                raise RuntimeError("disarm before swapping the battery")
+            self.battery.consumed_mah = 0.0
+            self.battery.current_a = 0.0
+
     def sag_battery(self, pct_drop: float) -> None:
         """Lose ``pct_drop`` percentage points of battery charge at once."""
         with self.lock:

@@ -1,9 +1,12 @@
 """Plan and launch a patrol from the console: pick grids, drones, pattern and height, see the routes, launch.
 
 A station started with ``gridpatrol run --launch-from-console`` serves the console and waits: nothing flies
-until an operator launches. :class:`Launcher` plans with the same planner and checks as ``gridpatrol run``
-(:mod:`gridpatrol.station.missions`: the planner, the `.plan` files, :func:`flight.safety.check_plan_file`), so a
-route the console shows is the route that flies. The planner's refusals (a grid that cannot be reached, a height
+until an operator (or a schedule, :mod:`gridpatrol.console.schedules`) launches. Later launches fly drones whose
+last flight has ended again (another sortie, another patrol); a drone still flying is refused by name.
+
+:class:`Launcher` plans with the same planner and checks as ``gridpatrol run`` (:mod:`gridpatrol.station.missions`:
+the planner, the `.plan` files, :func:`flight.safety.check_plan_file`), so a route the console shows is the route
+that flies. The planner's refusals (a grid that cannot be reached, a height
 above the fence) come back in its words; unknown grids or drones are named with the ones there are.
 
 No ``from __future__ import annotations``: FastAPI must see the routes' dependency types as objects.
@@ -20,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from flight.errors import FlightError
+from flight.fly import MissionFlight
 from gridpatrol.console.accounts import Accounts, Session
 from gridpatrol.console.actions import ActionError
 from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
@@ -39,7 +43,16 @@ class LaunchBody(BaseModel):
     drones: list[str] = Field(min_length=1, max_length=50, title="Drones", description="Drone ids that fly.")
     pattern: str | None = Field(None, max_length=32, title="Pattern", description="Empty: each grid's own.")
     alt_m: PatrolAltitude | None = Field(None, title="Height (m)", description="Empty: the station's.")
+    sortie: int = Field(1, ge=1, le=99, title="Sortie", description="Which sortie of each drone flies (1: first).")
     confirm: bool = Field(False, title="Confirmed", description="Launch only: the operator confirmed it.")
+
+
+@dataclass
+class Launched:
+    """What a launch set going: the words for the operator and each drone's new flight."""
+
+    text: str
+    flights: dict[str, MissionFlight]
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Launcher:
         self._lock = threading.Lock()
         self._links = {link.id: link for link in self.station.run.drones}
         self._launched = False
+        self._launches = 0
 
     @property
     def launched(self) -> bool:
@@ -73,6 +87,7 @@ class Launcher:
             "drones": list(self._links),
             "patterns": list(PATTERNS),
             "selected": {"grids": list(run.grids or []), "drones": list(self.station.rigs)},
+            "flying": self.flying(),
             "alt_m": run.alt_m if run.alt_m is not None else self.station.settings.planner.alt_m,
         }
 
@@ -85,28 +100,49 @@ class Launcher:
         run, plan = self._plan(body)
         return self._view(plan, [link.id for link in run.drones])
 
-    def launch(self, body: LaunchBody) -> str:
-        """Plan ``body``, write and check its missions, give them to the station and start it (take-off follows
-        once the video analyses are ready).
+    def flying(self) -> list[str]:
+        """The drones launched whose flight has not ended (they cannot be launched again yet)."""
+        if not self.launched:
+            return []
+        return [d for d, rig in self.station.rigs.items() if not rig.flight.status.done]
+
+    def launch(self, body: LaunchBody) -> Launched:
+        """Plan ``body``, write and check its missions, and fly them: the first launch starts the station (take-off
+        follows once the video analyses are ready); a later one flies the chosen drones again.
 
         Raises:
-            ActionError: 428 not confirmed; 409 already launched; as :meth:`preview`; 422 a mission failed its checks.
+            ActionError: 428 not confirmed; 409 a chosen drone is still flying; as :meth:`preview`; 422 a mission
+                failed its checks.
         """
         if not body.confirm:
             raise ActionError(428, "launching needs confirmation")
         with self._lock:
-            if self.launched:
-                raise ActionError(409, "the patrol has been launched already; steer the drones from their cards")
             run, plan = self._plan(body)
+            busy = [d for d in dict.fromkeys(body.drones) if d in self.flying()]
+            if busy:
+                phases = ", ".join(f"{d} ({self.station.rigs[d].flight.status.phase})" for d in busy)
+                raise ActionError(409, f"still flying: {phases}; launch it again once it has landed")
+            folder = Path(self.station.out_dir) / "plans"
+            if self.launched:  # keep the plans that flew before
+                folder = folder / f"launch-{self._launches + 1}"
             try:
-                paths = write_missions(plan, run, Path(self.station.out_dir) / "plans")
+                paths = write_missions(plan, run, folder)
                 missions = checked_missions(run, paths, self.station.settings.fly)
             except (FlightError, ValueError, OSError) as exc:
                 raise ActionError(422, str(exc)) from None
-            self.station.replan(missions, run)
-            self._launched = True
-            threading.Thread(target=self._start, args=(run.grids,), name="console-launch", daemon=True).start()
-        return f"launched {', '.join(body.drones)} over grid(s) {', '.join(body.grids)}"
+            if self.launched:
+                try:
+                    self.station.fly_again(missions, run.grids)
+                except RuntimeError as exc:
+                    raise ActionError(409, str(exc)) from None
+            else:
+                self.station.replan(missions, run)
+                self._launched = True
+                threading.Thread(target=self._start, args=(run.grids,), name="console-launch", daemon=True).start()
+            self._launches += 1
+            flights = {link.id: self.station.rigs[link.id].flight for link, _ in missions}
+        sortie = f" (sortie {body.sortie})" if body.sortie > 1 else ""
+        return Launched(f"launched {', '.join(flights)} over grid(s) {', '.join(body.grids)}{sortie}", flights)
 
     def _start(self, grids: list[str]) -> None:
         """Start the station (in a thread of its own: it waits for the video analyses); a failure is said."""
@@ -135,13 +171,17 @@ class Launcher:
                 "patterns": [body.pattern] if body.pattern else None,
                 "alt_m": body.alt_m if body.alt_m is not None else self.station.run.alt_m,
                 "plan_dir": None,
-                "sortie": 1,
+                "sortie": body.sortie,
             }
         )
         try:
             _, plan = plan_for_run(run, self.station.settings, self.station.settings.planner.camera)
         except ValueError as exc:  # the planner's errors (PlanningError) say what to change
             raise ActionError(422, f"the planner refused: {exc}") from None
+        short = [f"{link.id} has {len(d.sorties)}" for link, d in zip(run.drones, plan.drones, strict=False)
+                 if len(d.sorties) < body.sortie]  # fmt: skip
+        if short:
+            raise ActionError(422, f"no sortie {body.sortie}: {', '.join(short)}; choose a sortie they all have")
         return run, plan
 
     def _view(self, plan: Plan, drone_ids: list[str]) -> dict[str, Any]:
@@ -210,10 +250,14 @@ def launch_router(
     def launch(body: LaunchBody, who: Changing) -> dict[str, str]:
         """Plan as previewed and fly it (asks for ``confirm``)."""
         operator(who, "launch")
-        detail = f"grids={','.join(body.grids)} pattern={body.pattern or 'own'} alt_m={body.alt_m}"[:500]
+        detail = (
+            f"grids={','.join(body.grids)} pattern={body.pattern or 'own'} alt_m={body.alt_m} sortie={body.sortie}"[
+                :500
+            ]
+        )
         target = ",".join(body.drones)[:200]
         try:
-            done = launcher.launch(body)
+            done = launcher.launch(body).text
         except ActionError as exc:
             accounts.audit(who.username, "launch", target, detail, f"refused: {exc.message}")
             raise HTTPException(exc.status, exc.message) from None

@@ -48,7 +48,13 @@ ZH: list[tuple[str, str]] = [
     ),
     (r"grid (?P<g>\S+) will be skipped when (?P<d>\S+) gets there (?P<x>.*)", "{d} 到达时将跳过网格 {g} {x}"),
     (r"grid (?P<g>\S+) is already skipped on (?P<d>\S+)", "{d} 已跳过网格 {g}"),
+    (r"launched (?P<d>.*) over grid\(s\) (?P<g>.*) \(sortie (?P<n>\d+)\)", "已起飞：{d}，巡逻网格 {g}（第 {n} 架次）"),
     (r"launched (?P<d>.*) over grid\(s\) (?P<g>.*)", "已起飞：{d}，巡逻网格 {g}"),
+    (r"still flying: (?P<d>.*); launch it again once it has landed", "仍在飞行：{d}；降落后才能再次起飞"),
+    (
+        r"no sortie (?P<n>\d+): (?P<x>.*); choose a sortie they all have",
+        "没有第 {n} 架次：{x}；请选择所有无人机都有的架次",
+    ),
     (r"observers watch only; an operator login is needed to .*", "观察员只能查看；需要操作员账号才能操作"),
     (r"no drone (?P<d>'[^']*'); the drones are (?P<k>.*)", "没有无人机 {d}；现有无人机：{k}"),
     (r"(?P<a>\S+) on (?P<d>\S+) needs confirmation", "{d} 的 {a} 操作需要确认"),
@@ -78,7 +84,6 @@ ZH: list[tuple[str, str]] = [
     (r"no grid (?P<g>.*); the grids are (?P<k>.*)", "没有网格 {g}；现有网格：{k}"),
     (r"no pattern (?P<p>'[^']*'); use one of (?P<k>.*)", "没有航线样式 {p}；可用：{k}"),
     (r"the planner refused: (?P<x>.*)", "规划被拒绝：{x}"),
-    (r"the patrol has been launched already; steer the drones from their cards", "巡逻已经起飞；请在无人机卡片上操作"),
     (
         r"the recording is silent; check that the browser may use the microphone",
         "录音没有声音；请检查浏览器是否允许使用麦克风",

@@ -54,6 +54,8 @@ def fly_patrol(
     listens for.
 
     ``wait_for_launch``: start nothing; an operator plans and launches in the console (Ctrl-C ends the wait).
+    The station then stays up after its drones land, for their next sorties and the console's schedules, until the
+    operator ends it (``q``, Ctrl-C or ``timeout_s``).
     """
     from gridpatrol.cli import console
     from gridpatrol.console.server import serve_console
@@ -70,7 +72,7 @@ def fly_patrol(
         console.print(
             f"patrol started with {', '.join(station.rigs)}; type `help` for commands", highlight=False, markup=False
         )
-        return _fly_and_watch(station, timeout_s=timeout_s, yes=yes, live=live)
+        return _fly_and_watch(station, timeout_s=timeout_s, yes=yes, live=live, stay=wait_for_launch)
 
 
 def _launched_in_console(station: Station) -> bool:
@@ -87,9 +89,12 @@ def _launched_in_console(station: Station) -> bool:
 
 
 def _fly_and_watch(
-    station: Station, *, timeout_s: float | None, yes: bool, live: bool = True
+    station: Station, *, timeout_s: float | None, yes: bool, live: bool = True, stay: bool = False
 ) -> tuple[dict[str, Any], bool]:
     """Show the live view and take operator commands until every flight ends, a timeout, or Ctrl-C.
+
+    ``stay``: the console launches more (later sorties, schedules): landing does not end the watch; ``q``, Ctrl-C
+    or the timeout does.
 
     Returns:
         The summary and whether every flight ended by itself (no timeout, no Ctrl-C).
@@ -100,14 +105,17 @@ def _fly_and_watch(
 
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     interactive = live and sys.stdin.isatty()
-    finished = False
+    finished = landed_said = False
     try:
         screen = Live(view(station), console=console, refresh_per_second=4) if live else contextlib.nullcontext()
         with screen:
             while True:
-                if station.flights_done():
-                    finished = True
+                finished = station.flights_done()
+                if finished and not stay:
                     break
+                if finished and not landed_said:
+                    station.note("every flight has ended; the console can launch again; q or Ctrl-C ends")
+                landed_said = finished
                 if deadline is not None and time.monotonic() > deadline:
                     station.note(f"the patrol ran past {timeout_s:.0f} s: calling the drones back")
                     break

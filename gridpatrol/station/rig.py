@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flight.errors import FlightError
-from flight.fly import MissionFlight
+from flight.fly import FlightStatus, MissionFlight
 from flight.safety import CheckedMission
 from gridpatrol.station.config import DroneLink
 from gridpatrol.station.poses import PoseTracker
@@ -50,6 +51,9 @@ class DroneRig:
     frame_walls: deque[float] = field(default_factory=lambda: deque(maxlen=20))
     takeoff_t: float | None = None
     landing_t: float | None = None
+    #: The statuses of the flights before this one (earlier sorties), oldest first.
+    earlier: list[FlightStatus] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def attach(self) -> bool:
         """Start following the vehicle's poses and grid skips once its flight has a vehicle and a commander;
@@ -58,17 +62,53 @@ class DroneRig:
         A link that closes meanwhile (a failed pre-flight check, a dropped vehicle) raises here: the drone stays
         unattached and is tried again on the next call, and the station's other drones go on being followed.
         """
-        vehicle, commander = self.flight.vehicle, self.flight.commander
-        if self.attached or vehicle is None or commander is None:
-            return self.attached
+        with self._lock:
+            vehicle, commander = self.flight.vehicle, self.flight.commander
+            if self.attached or vehicle is None or commander is None:
+                return self.attached
+            try:
+                self.poses.attach(vehicle)
+                self.skips.attach(vehicle, commander)
+            except FlightError as exc:
+                log.debug("%s: not following its poses yet: %s", self.link.id, exc)
+                return False
+            self.attached = True
+            return True
+
+    def next_sortie(self, checked: CheckedMission, flight: MissionFlight, skips: GridSkips) -> None:
+        """Take a new mission once the last flight has ended (a later sortie, a scheduled patrol): its flight
+        and grid skips replace the old ones, which are kept in :attr:`earlier`; the loudspeaker, the video
+        analysis and the poses go on as they were. Start it with :meth:`fly`.
+
+        Raises:
+            RuntimeError: The drone's flight has not ended.
+        """
+        with self._lock:
+            if not self.flight.status.done:
+                raise RuntimeError(f"{self.link.id} is still flying ({self.flight.status.phase})")
+            self.skips.close()
+            self.earlier.append(self.flight.status)
+            self.checked, self.flight, self.skips = checked, flight, skips
+            self.attached, self.thread = False, None
+            self.takeoff_t = self.landing_t = None
+
+    def hold(self, note: Callable[[str], None]) -> None:
+        """Hold the drone where it is (the station stops without calling it home), or stop it before take-off;
+        ``note`` tells the operator which."""
+        commander = self.flight.commander
+        if commander is None:
+            self.flight.abort.set()
+            return
         try:
-            self.poses.attach(vehicle)
-            self.skips.attach(vehicle, commander)
+            commander.pause()
+            note(f"{self.link.id}: holding position (LOITER/BRAKE); the vehicle's failsafes stay armed")
         except FlightError as exc:
-            log.debug("%s: not following its poses yet: %s", self.link.id, exc)
-            return False
-        self.attached = True
-        return True
+            note(f"{self.link.id}: could not hold: {exc}")
+
+    def fly(self) -> None:
+        """Start the flight's thread (connect, upload, check, take off, follow)."""
+        self.thread = threading.Thread(target=self.flight.run, name=f"flight-{self.link.id}", daemon=True)
+        self.thread.start()
 
     def track_flight_time(self, latest: CameraPose | None) -> None:
         """Note take-off and landing on the vehicle's clock from the newest pose."""

@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing as mp
 import queue
@@ -36,6 +35,7 @@ from gridpatrol.config import Settings
 from gridpatrol.deliverer import Deliverer
 from gridpatrol.outbox import Outbox
 from gridpatrol.station.config import NO_VIDEO, DroneLink, RunConfig
+from gridpatrol.station.frame_log import FrameLog
 from gridpatrol.station.investigate import Investigation
 from gridpatrol.station.lockstep import Lockstep
 from gridpatrol.station.poses import PoseTracker
@@ -109,7 +109,7 @@ class Station:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.started_wall = 0.0
-        self._frames_log: Any = None
+        self.frames_log = FrameLog(self.out_dir / "frames.jsonl")
         self._sinks = sinks or {}
         self.rigs: dict[str, DroneRig] = {}
         self.replan(missions)
@@ -137,11 +137,17 @@ class Station:
             drone_id=link.id,
             on_broadcast=self._on_broadcast,
         )
-        flight = MissionFlight(checked, link.connect, s.fly, s.flight, on_event=self._on_watch_event)
-        flight.status.label = link.id
+        flight = self._flight(link, checked)
         poses = PoseTracker(default_gimbal_pitch=self.camera.gimbal_pitch_deg)
-        skips = GridSkips(checked, link.id, self.note, flight.status)
-        return DroneRig(link, checked, flight, poses, speaker, skips)
+        return DroneRig(link, checked, flight, poses, speaker, GridSkips(checked, link.id, self.note, flight.status))
+
+    def _flight(self, link: DroneLink, checked: CheckedMission) -> MissionFlight:
+        """One flight of ``checked`` (``[fly]`` and ``[flight]``), labelled with the drone's id."""
+        flight = MissionFlight(
+            checked, link.connect, self.settings.fly, self.settings.flight, on_event=self._on_watch_event
+        )
+        flight.status.label = link.id
+        return flight
 
     # --- start and stop ---------------------------------------------------------------------------------------
 
@@ -152,31 +158,71 @@ class Station:
         part of the route goes unwatched while a model loads; after ``ready_timeout_s`` (``[run]
         ready_timeout_s`` when not given) they fly anyway.
         """
-        if ready_timeout_s is None:
-            ready_timeout_s = self.run.ready_timeout_s
         self.started_wall = time.time()
         self.deliverer.start()
-        for rig in self.rigs.values():
+        self._start_drones(list(self.rigs.values()), grids, ready_timeout_s)
+
+    def _start_drones(self, rigs: list[DroneRig], grids: list[str] | None, ready_timeout_s: float | None) -> None:
+        """Start these drones' analyses and loudspeakers, the station's threads (once), then, with the analyses
+        ready or after ``ready_timeout_s``, their flights."""
+        if ready_timeout_s is None:
+            ready_timeout_s = self.run.ready_timeout_s
+        for rig in rigs:
             if rig.link.video == NO_VIDEO:
                 rig.stream_state = "no video"  # flies and speaks; nothing to analyse
                 continue
             rig.stream = StreamProcess(self._spec(rig), self.events)
             rig.stream.start()
         places = load_district(self.run.district).place_names()
-        for rig in self.rigs.values():
+        for rig in rigs:
             rig.speaker.start(grids=grids or [], places=places)
-        for target, name in ((self._feed_poses, "poses"), (self._handle_events, "events")):
-            t = threading.Thread(target=target, name=name, daemon=True)
-            t.start()
-            self._threads.append(t)
+        if not self._threads:
+            for target, name in ((self._feed_poses, "poses"), (self._handle_events, "events")):
+                t = threading.Thread(target=target, name=name, daemon=True)
+                t.start()
+                self._threads.append(t)
         deadline = time.monotonic() + ready_timeout_s
-        while time.monotonic() < deadline and any(r.stream_state == "starting" for r in self.rigs.values()):
+        while time.monotonic() < deadline and any(r.stream_state == "starting" for r in rigs):
             time.sleep(0.2)
-        for rig in self.rigs.values():
+        for rig in rigs:
             if rig.stream_state == "starting":
                 self.note(f"{rig.link.id}: video analysis not ready after {ready_timeout_s:.0f} s; flying anyway")
-            rig.thread = threading.Thread(target=rig.flight.run, name=f"flight-{rig.link.id}", daemon=True)
-            rig.thread.start()
+            rig.fly()
+
+    def fly_again(self, missions: list[tuple[DroneLink, CheckedMission]], grids: list[str] | None = None) -> None:
+        """After :meth:`start`, fly these missions (a later sortie, a scheduled patrol) on drones whose last flight
+        has ended. A drone that has not flown yet first gets its loudspeaker and video analysis, as in
+        :meth:`start` (in a thread: this call does not wait); the others fly at once, their analyses go on.
+
+        Raises:
+            RuntimeError: The patrol has not started (use :meth:`replan` then :meth:`start`), or a drone is still
+                flying (named, with its phase); then nothing changes.
+        """
+        if not self.started_wall:
+            raise RuntimeError("the patrol has not started; plan it and start it first")
+        with self._lock:
+            busy = [
+                f"{r.link.id} ({r.flight.status.phase})"
+                for link, _ in missions
+                if (r := self.rigs.get(link.id)) is not None and not r.flight.status.done
+            ]
+            if busy:
+                raise RuntimeError(f"still flying: {', '.join(busy)}; launch it again once it has landed")
+            rigs, fresh, again = dict(self.rigs), [], []
+            for link, checked in missions:
+                rig = rigs.get(link.id)
+                if rig is None:
+                    rigs[link.id] = rig = self._rig(link, checked, self._sinks.get(link.id))
+                    fresh.append(rig)
+                else:
+                    flight = self._flight(link, checked)
+                    rig.next_sortie(checked, flight, GridSkips(checked, link.id, self.note, flight.status))
+                    again.append(rig)
+            self.rigs = rigs  # a new dict: the threads that walk the old one finish that round undisturbed
+        for rig in again:
+            rig.fly()
+        if fresh:  # their analyses take a while to start: not in the caller's thread
+            threading.Thread(target=self._start_drones, args=(fresh, grids, None), daemon=True).start()
 
     def _spec(self, rig: DroneRig) -> StreamSpec:
         s = self.settings
@@ -219,7 +265,7 @@ class Station:
                 if return_home:
                     rig.flight.return_home()
                 else:
-                    self._hold(rig)
+                    rig.hold(self.note)
                     rig.flight.release()  # held: its failsafes look after it; stop following (and its link)
         for rig in self.rigs.values():
             if rig.stream is not None:
@@ -232,22 +278,12 @@ class Station:
         for t in self._threads:
             t.join(5.0)
         self._drain_events()
+        self.frames_log.close()
         flushed = self.deliverer.stop(flush_timeout=flush_timeout_s)
         summary = self.summary()
         summary["outbox_flushed"] = flushed
         self.outbox.close()
         return summary
-
-    def _hold(self, rig: DroneRig) -> None:
-        commander = rig.flight.commander
-        if commander is None:
-            rig.flight.abort.set()
-            return
-        try:
-            commander.pause()
-            self.note(f"{rig.link.id}: holding position (LOITER/BRAKE); the vehicle's failsafes stay armed")
-        except FlightError as exc:
-            self.note(f"{rig.link.id}: could not hold: {exc}")
 
     # --- the threads ------------------------------------------------------------------------------------------
 
@@ -295,7 +331,7 @@ class Station:
             return
         self.lockstep.on_event(ev)
         if ev.kind == "frame":
-            self._log_frame(ev)
+            self.frames_log.write(ev)
             rig.frames += 1
             rig.people = ev.people
             rig.frame_walls.append(ev.wall)
@@ -309,22 +345,6 @@ class Station:
             rig.stream_state = "stopped" if rig.stream_state != "error" else "error"
         elif ev.kind == "incident":
             self._on_incident(rig, ev)
-
-    def _log_frame(self, ev: StreamEvent) -> None:
-        """One line per analysed frame in ``frames.jsonl``: the flight record of what the cameras saw."""
-        p = ev.pose
-        row = {
-            "drone": ev.drone_id,
-            "t": round(ev.t, 2),
-            "people": ev.people,
-            "crowds": ev.crowds,
-            "ms": round(ev.timings_ms.get("total", 0.0), 1),
-            "pose": None if p is None else [round(p.lat, 7), round(p.lon, 7), round(p.alt_rel, 1), round(p.yaw)],
-        }
-        if self._frames_log is None:
-            self._frames_log = (self.out_dir / "frames.jsonl").open("a", encoding="utf-8")
-        self._frames_log.write(json.dumps(row) + "\n")
-        self._frames_log.flush()
 
     def _on_incident(self, rig: DroneRig, ev: StreamEvent) -> None:
         inc = ev.incident

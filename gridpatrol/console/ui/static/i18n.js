@@ -40,7 +40,8 @@ GP.ZH = {
   '{0} km in all, {1} min of flight, {2} sortie(s)': '共 {0} 公里，飞行 {1} 分钟，{2} 架次',
   '{0} sortie {1} from {2}: grids {3}, {4} km, {5} min, {6} % battery':
     '{0} 第 {1} 架次，自 {2} 起飞：网格 {3}，{4} 公里，{5} 分钟，耗电 {6}%',
-  'Only the first sortie of each drone flies now.': '现在每架无人机只飞第一个架次。',
+  'Each launch flies the sortie chosen above; launch the next one once the drones have landed.':
+    '每次起飞只飞上面选定的架次；无人机降落后再起飞下一个架次。', 'Sortie': '架次',
   'Planned; check the routes, then launch.': '已规划；请检查航线后起飞。',
   'Launch {0} over grid(s) {1}?': '让 {0} 起飞巡逻网格 {1}？',
 };

@@ -1,5 +1,7 @@
-/* Plan and launch (operators, before the patrol flies): pick grids, drones, pattern and height, preview the routes
- * on the map with their length, time and sorties, then launch. The planner's refusals are shown in its words. */
+/* Plan and launch (operators): pick grids, drones, pattern, height and sortie, preview the routes on the map with
+ * their length, time and sorties, then launch. The panel stays after a launch: drones that have landed can fly
+ * their next sortie or another patrol (a drone still flying is refused by name). The planner's refusals are shown
+ * in its words. */
 'use strict';
 GP.plan = {
   layer: null,
@@ -8,7 +10,7 @@ GP.plan = {
     const panel = GP.$('#plan-panel');
     if (!panel) return;
     const r = await GP.call('GET', '/api/launch');
-    if (!r.ok || r.data.launched || !GP.me.can_command) { panel.remove(); return; }
+    if (!r.ok || !GP.me.can_command) { panel.remove(); return; }
     const c = r.data;
     panel.hidden = false;
     const grids = GP.$('#plan-grids');
@@ -40,6 +42,7 @@ GP.plan = {
     const body = {grids: picked('grid'), drones: picked('drone')};
     if (f.pattern.value) body.pattern = f.pattern.value;
     if (f.alt_m.value !== '') body.alt_m = Number(f.alt_m.value);
+    if (f.sortie.value !== '' && f.sortie.value !== '1') body.sortie = Number(f.sortie.value);
     return body;
   },
 
@@ -60,7 +63,7 @@ GP.plan = {
       out.appendChild(GP.el('li', null, GP.t('{0} sortie {1} from {2}: grids {3}, {4} km, {5} min, {6} % battery',
         d.drone, s.sortie, d.launch, s.grids.join(', '), (s.length_m / 1000).toFixed(2), s.duration_min, s.energy_pct)));
     }));
-    if (p.flies_first_sortie_only) out.appendChild(GP.el('li', 'error', GP.t('Only the first sortie of each drone flies now.')));
+    if (p.flies_first_sortie_only) out.appendChild(GP.el('li', 'hint', GP.t('Each launch flies the sortie chosen above; launch the next one once the drones have landed.')));
     GP.$('#plan-launch').disabled = false;
     GP.say(true, GP.t('Planned; check the routes, then launch.'));
   },
@@ -74,7 +77,7 @@ GP.plan = {
     const r = await GP.call('POST', '/api/launch', Object.assign({confirm: true}, body));
     GP.say(r.ok, r.ok ? r.data.result : GP.detail(r.data));
     if (r.ok) {
-      GP.$('#plan-panel').remove();
+      GP.$('#plan-launch').disabled = true;  // preview again before another launch
       if (this.layer) this.layer.setStyle({dashArray: '4 6', weight: 2});
     }
   },
