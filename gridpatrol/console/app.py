@@ -41,6 +41,8 @@ from gridpatrol.console.config import ConsoleConfig
 from gridpatrol.console.launch import Launcher, launch_router
 from gridpatrol.console.proposals import proposals_router
 from gridpatrol.console.replies import Replies
+from gridpatrol.console.schedule_routes import schedules_router
+from gridpatrol.console.schedules import Scheduler, ScheduleStore
 from gridpatrol.console.video import VideoHub
 from gridpatrol.console.video_routes import add_video_routes
 from gridpatrol.console.view import Watch, district_geojson, incident_view
@@ -88,7 +90,11 @@ def _event(name: str, data: Any) -> bytes:
 def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) -> FastAPI:
     """The console for ``station``, with accounts and audit log in ``accounts``.
 
-    The caller starts and stops ``app.state.watch`` (the drone sampler); :class:`~.server.ConsoleServer` does.
+    The caller starts and stops ``app.state.watch`` (the drone sampler) and ``app.state.scheduler`` (recurring
+    patrols); :class:`~.server.ConsoleServer` does.
+
+    Raises:
+        ScheduleFileError: The station's ``schedules.json`` does not read (the message names the field).
     """
     district_path = Path(station.run.district)
     district = load_district(district_path)
@@ -263,7 +269,11 @@ def create_console_app(station: Any, config: ConsoleConfig, accounts: Accounts) 
     app.state.video = VideoHub(station, config.stall_s)
     add_video_routes(app, app.state.video, Who, accounts, COOKIE)
     app.include_router(proposals_router(station, accounts, session, changing))
-    app.include_router(launch_router(Launcher(station, district), accounts, session, changing))
+    launcher = Launcher(station, district)
+    app.include_router(launch_router(launcher, accounts, session, changing))
+    store = ScheduleStore(Path(station.out_dir) / "schedules.json")
+    app.state.scheduler = Scheduler(store, launcher, accounts.audit, station.note, config.zone())
+    app.include_router(schedules_router(app.state.scheduler, accounts, session, changing))
     _mount_page(app)
     app.add_exception_handler(RequestValidationError, validation_error)  # a NaN in a body is answered, not a 500
     app.add_middleware(

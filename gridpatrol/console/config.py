@@ -13,9 +13,11 @@ Example:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ConsoleConfig(BaseModel):
@@ -66,6 +68,30 @@ class ConsoleConfig(BaseModel):
         title="Map tiles",
         description="An XYZ tile URL ({z}/{x}/{y}); none: a plain background with the district drawn on it.",
     )
+
+    timezone: str | None = Field(
+        None,
+        max_length=64,
+        title="Time zone",
+        description="The time zone schedules are in (an IANA name such as Asia/Shanghai); none: this machine's.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from None
+        return name
+
+    def zone(self) -> tzinfo:
+        """The schedules' time zone: ``timezone``, or this machine's."""
+        if self.timezone is not None:
+            return ZoneInfo(self.timezone)
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
 
     @property
     def url(self) -> str:

@@ -65,11 +65,13 @@ class ConsoleServer:
             RuntimeError: it did not start (the port is taken, for example).
         """
         self.app.state.watch.start()
+        self.app.state.scheduler.start()
         self.thread.start()
         deadline = time.monotonic() + timeout_s
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 self.app.state.watch.stop()
+                self.app.state.scheduler.stop()
                 raise RuntimeError(
                     f"the console could not listen on {self.config.host}:{self.config.port}; "
                     "is the port taken? set [console] port"
@@ -86,6 +88,7 @@ class ConsoleServer:
         self.server.should_exit = True
         self.thread.join(5.0)
         self.app.state.watch.stop()
+        self.app.state.scheduler.stop()
         self.app.state.video.stop()
 
 

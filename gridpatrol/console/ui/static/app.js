@@ -4,6 +4,7 @@ GP.showLogin = function (message) {
   if (GP.stream) { GP.stream.close(); GP.stream = null; }
   if (GP.video) GP.video.stop();
   if (GP.proposals) GP.proposals.stop();
+  if (GP.schedules) GP.schedules.stop();
   GP.me = null;
   GP.$('#app').hidden = true;
   GP.$('#logout').hidden = true;
@@ -75,11 +76,12 @@ GP.start = async function () {
   GP.map.district(district.data);
   GP.controls.init(phrases.data);
   if (GP.me.can_command) GP.talk.init();
-  GP.plan.init();
+  await GP.plan.init();
   incidents.data.incidents.forEach((inc) => GP.incident(inc, false));
   GP.listen();
   if (GP.video) GP.video.start();
   if (GP.proposals) GP.proposals.start();
+  if (GP.schedules) GP.schedules.start();
 };
 
 document.addEventListener('DOMContentLoaded', async () => {
