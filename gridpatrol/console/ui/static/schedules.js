@@ -24,11 +24,19 @@ GP.schedules.start = function () {
     if (!form.dataset.ready) {
       form.dataset.ready = '1';
       const days = GP.$('#schedule-days');
-      ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].forEach((d) => days.appendChild(GP.plan.box('day', d, GP.t(d), true)));
+      ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].forEach((d) => {
+        const box = GP.plan.box('day', d, GP.t(d), true);
+        box.querySelector('span').dataset.i18n = d;  // follows language switches
+        days.appendChild(box);
+      });
       form.addEventListener('submit', (ev) => { ev.preventDefault(); GP.schedules.save(); });
     }
   } else {
     form.remove();
+  }
+  if (!panel.dataset.ready) {
+    panel.dataset.ready = '1';
+    GP.$('#lang').addEventListener('click', () => { if (GP.schedules.timer) GP.schedules.poll(); });  // redraw in it
   }
   GP.schedules.poll();
   GP.schedules.timer = setInterval(GP.schedules.poll, 2000);
