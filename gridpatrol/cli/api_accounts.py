@@ -11,13 +11,14 @@ from typing import Annotated
 
 import typer
 
-from api import accounts
 from gridpatrol.cli.api_common import actor, api_config, sessions
 from gridpatrol.cli.core import fail
 
 
 def list_keys() -> None:
     """List station keys: id, station, when issued, and whether revoked (never the keys themselves)."""
+    from api import accounts  # here: SQLAlchemy loads for the commands that use it
+
     with sessions(api_config())() as session:
         rows = accounts.list_station_keys(session)
     typer.echo("id\tstation\tcreated\trevoked")
@@ -28,6 +29,8 @@ def list_keys() -> None:
 
 def revoke_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys.")]) -> None:
     """Revoke a station key: the station's next request with it fails."""
+    from api import accounts  # here: SQLAlchemy loads for the commands that use it
+
     with sessions(api_config())() as session:
         try:
             key = accounts.revoke_station_key(session, key_id, actor())
@@ -39,6 +42,8 @@ def revoke_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys
 
 def rotate_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys.")]) -> None:
     """Revoke a station key and issue its station a new one; prints only the new key on standard output."""
+    from api import accounts  # here: SQLAlchemy loads for the commands that use it
+
     with sessions(api_config())() as session:
         try:
             old, new, secret = accounts.rotate_station_key(session, key_id, actor())
@@ -51,6 +56,8 @@ def rotate_key(key_id: Annotated[int, typer.Argument(help="Key id from list-keys
 
 def list_users() -> None:
     """List users: name, role, and whether disabled."""
+    from api import accounts  # here: SQLAlchemy loads for the commands that use it
+
     with sessions(api_config())() as session:
         rows = accounts.list_users(session)
     typer.echo("username\trole\tdisabled")
@@ -63,6 +70,8 @@ def disable_user(
     enable: Annotated[bool, typer.Option("--enable", help="Enable a disabled user again instead.")] = False,
 ) -> None:
     """Disable a user (their logins end and they cannot log in), or enable them again with --enable."""
+    from api import accounts  # here: SQLAlchemy loads for the commands that use it
+
     with sessions(api_config())() as session:
         try:
             accounts.set_disabled(session, username, not enable, actor())
@@ -80,6 +89,8 @@ def reset_password(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    from api import accounts  # here: SQLAlchemy loads for the commands that use it
+
     with sessions(api_config())() as session:
         try:
             accounts.reset_password(session, username, password, actor())

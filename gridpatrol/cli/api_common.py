@@ -6,11 +6,13 @@ a list is printed: :func:`gridpatrol.logs.setup_logging` writes every command's 
 from __future__ import annotations
 
 import getpass
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from api.config import ApiConfig
 from gridpatrol.cli.core import state
+
+if TYPE_CHECKING:  # SQLAlchemy loads when a command opens the database, not for every command
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def api_config() -> ApiConfig:

@@ -8,14 +8,15 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from gridpatrol.station.runtime import Station
+if TYPE_CHECKING:  # the station pulls in the vision stack: imported when a patrol runs, not for every command
+    from gridpatrol.station.runtime import Station
 
 
 def register(app: typer.Typer) -> None:
@@ -188,6 +189,7 @@ def run_command(
     from flight.errors import FlightError
     from gridpatrol.cli import fail, state
     from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
+    from gridpatrol.station.runtime import Station
 
     settings = state.settings
     run = settings.run
