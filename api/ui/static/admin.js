@@ -103,6 +103,13 @@ async function adminCall(path, json, done) {
   return body;
 }
 
+// After a change: reload the tab's table, then say what was done, so the message never comes before the table
+// that shows it (a click on the old table, redrawn a moment later, would be lost). A failed reload's error stays.
+async function reloaded(tab, text) {
+  await loadTab(tab);
+  $("#admin-status").textContent = text;
+}
+
 function adminMessage(ok, error) {
   $("#admin-status").textContent = ok;
   $("#admin-error").textContent = error;
@@ -180,7 +187,7 @@ function keyRow(k) {
   if (!k.revoked) {
     actions.append(
       confirmButton("revoke", "revoke", "reallyRevoke", () => adminCall(`/station-keys/${k.id}/revoke`, undefined,
-        (key) => { adminMessage(t("keyRevoked", { id: key.id, station: key.station }), ""); loadTab("keys"); })),
+        (key) => reloaded("keys", t("keyRevoked", { id: key.id, station: key.station })))),
       confirmButton("rotate", "rotate", "reallyRotate", () => adminCall(`/station-keys/${k.id}/rotate`, undefined,
         (issued) => { loadTab("keys"); showSecret(issued); })),
     );
@@ -209,10 +216,10 @@ function userRow(u) {
   const actions = el("td", { className: "actions" });
   if (u.disabled) {
     actions.append(actionButton("enable", "enable", () => adminCall(`/users/${name}/enable`, undefined,
-      () => { adminMessage(t("userEnabled", { user: u.username }), ""); loadTab("users"); })));
+      () => reloaded("users", t("userEnabled", { user: u.username })))));
   } else if (!self) {  // the API refuses to let admins disable themselves
     actions.append(confirmButton("disable", "disable", "reallyDisable", () => adminCall(`/users/${name}/disable`,
-      undefined, () => { adminMessage(t("userDisabled", { user: u.username }), ""); loadTab("users"); })));
+      undefined, () => reloaded("users", t("userDisabled", { user: u.username })))));
   }
   actions.append(actionButton("password", "newPassword", () => togglePasswordForm(tr, u.username)));
   const who = self ? `${u.username} ${t("you")}` : u.username;
@@ -234,10 +241,8 @@ function togglePasswordForm(tr, username) {
   const row = el("tr", { className: "password-row" }, el("td", { colSpan: 5 }, form));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    await adminCall(`/users/${encodeURIComponent(username)}/password`, { password: input.value }, () => {
-      adminMessage(t("passwordSet", { user: username }), "");
-      loadTab("users");
-    });
+    await adminCall(`/users/${encodeURIComponent(username)}/password`, { password: input.value },
+      () => reloaded("users", t("passwordSet", { user: username })));
   });
   tr.after(row);
   input.focus();
@@ -250,8 +255,7 @@ async function createUser(event) {
   const body = { username: data.get("username"), role: data.get("role"), password: data.get("password") };
   await adminCall("/users", body, (user) => {
     form.reset();
-    adminMessage(t("userCreated", { user: user.username }), "");
-    loadTab("users");
+    reloaded("users", t("userCreated", { user: user.username }));
   });
 }
 
