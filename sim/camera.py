@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 NEAR_M = 0.5
 MIN_BLOB = 0.8
+#: Most ground rays a frame casts (2 x 2 blocks up to about 720 x 720 pixels; a bigger image, bigger blocks):
+#: the ground is most of a frame's render time (a 1280 x 720 frame: 206 of 285 ms in 2 x 2 blocks).
+BACKGROUND_RAYS = 130_000
 
 
 def look_at(
@@ -178,9 +181,10 @@ class CameraRenderer:
     # --- pieces
 
     def _background(self, pose: CameraPose, cam_en: tuple[float, float]) -> np.ndarray:
-        """The ground ray-cast at half resolution (2x2 pixel blocks), scaled up to the image size."""
+        """The ground ray-cast in blocks of step x step pixels (2 x 2, or larger for a big image: at most about
+        :data:`BACKGROUND_RAYS` rays), scaled up to the image size; the texture's fine lines fade with the block."""
         m = self.model
-        step = 2
+        step = background_step(m.width, m.height)
         rays = self.model.grid_rays(pose, step).reshape(-1, 3).astype(np.float32)
         dz = rays[:, 2]
         hits = dz < -1e-6
@@ -268,7 +272,16 @@ class CameraRenderer:
         seed = zlib.crc32(f"{self.scene.seed}:{pose.lat:.7f}:{pose.lon:.7f}:{pose.alt_rel:.2f}:{pose.time}".encode())
         rng = np.random.default_rng(seed)
         grain = rng.normal(0.0, self.noise, image.shape[:2]).astype(np.float32)[..., None]
-        return np.clip(blurred.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+        out = blurred.astype(np.float32)
+        out += grain  # in place: a third of the time of a new array per step, the same pixels
+        np.clip(out, 0, 255, out=out)
+        return out.astype(np.uint8)
+
+
+def background_step(width: int, height: int) -> int:
+    """The side of the pixel blocks the ground is ray-cast in: 2, or more for an image of over
+    :data:`BACKGROUND_RAYS` blocks (a 1280 x 720 frame: 3, 1920 x 1080: 4)."""
+    return max(2, math.ceil(math.sqrt(width * height / BACKGROUND_RAYS)))
 
 
 def _shadow(roi: np.ndarray, foot: np.ndarray, width: float, up: np.ndarray) -> None:
