@@ -62,25 +62,41 @@ class GroundTexture:
         dn = np.abs((gn + self.spacing / 2) % self.spacing - self.spacing / 2)
         half = self.width / 2
         on_street = (de < half) | (dn < half)
-        # blocks: one paving tone and joint size each
+        out = np.empty((len(e), 3), np.float32)
+        # each point is street or paving: each part's noise and lines only where it shows (same colours, less work)
+        pave = ~on_street
+        if pave.any():
+            out[pave] = self._paving(e[pave], n[pave], ge[pave], gn[pave], fp[pave])
+        if on_street.any():
+            out[on_street] = self._street(e[on_street], n[on_street], ge[on_street], gn[on_street],
+                                          de[on_street], dn[on_street], fp[on_street])  # fmt: skip
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    def _paving(self, e: np.ndarray, n: np.ndarray, ge: np.ndarray, gn: np.ndarray, fp: np.ndarray) -> np.ndarray:
+        """Blocks between the streets: one paving tone and joint size each, with stains."""
         bi = np.floor(ge / self.spacing).astype(np.int64) & 63
         bj = np.floor(gn / self.spacing).astype(np.int64) & 63
         base = self._blocks[bj, bi]
         tile = self._tile[bj, bi]
         stains = 0.75 + 0.35 * self._value_noise(e / 3.0, n / 3.0) + 0.15 * self._value_noise(e * 1.7, n * 1.7)
         joint = _line_cover(e, tile, 0.02, fp) + _line_cover(n, tile, 0.02, fp)
-        paving = base * (stains * (1.0 - 0.35 * np.minimum(joint, 1.0)))[:, None]
-        # streets: asphalt with dashed white centre lines and a kerb line
+        return base * (stains * (1.0 - 0.35 * np.minimum(joint, 1.0)))[:, None]
+
+    def _street(
+        self, e: np.ndarray, n: np.ndarray, ge: np.ndarray, gn: np.ndarray, de: np.ndarray, dn: np.ndarray,
+        fp: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """Asphalt with dashed white centre lines and a kerb line."""
+        half = self.width / 2
         asphalt = 62.0 + 28.0 * self._value_noise(e * 0.9, n * 0.9) + 10.0 * self._value_noise(e * 6, n * 6)
         road = np.repeat(asphalt[:, None], 3, axis=1)
         dash_e = (de < 0.08 + fp / 2) & ((gn % 6.0) < 3.0) & (dn >= half)
         dash_n = (dn < 0.08 + fp / 2) & ((ge % 6.0) < 3.0) & (de >= half)
         paint = np.clip(0.16 / np.maximum(fp, 0.16), 0, 1) * (dash_e | dash_n)
         road = road * (1 - paint[:, None]) + 215.0 * paint[:, None]
-        kerb = on_street & ((np.abs(de - half) < 0.15 + fp / 2) | (np.abs(dn - half) < 0.15 + fp / 2))
+        kerb = (np.abs(de - half) < 0.15 + fp / 2) | (np.abs(dn - half) < 0.15 + fp / 2)
         road[kerb] = 150.0
-        out = np.where(on_street[:, None], road, paving)
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return road
 
 
 def _line_cover(x: np.ndarray, spacing: np.ndarray, width: float, fp: np.ndarray) -> np.ndarray:
