@@ -109,6 +109,7 @@ class Station:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.started_wall = 0.0
+        self._stopped: dict[str, Any] | None = None
         self.frames_log = FrameLog(self.out_dir / "frames.jsonl")
         self._sinks = sinks or {}
         self.rigs: dict[str, DroneRig] = {}
@@ -257,8 +258,10 @@ class Station:
         """A clean stop: drones return (or hold), streams close, speech ends, the outbox is flushed.
 
         Returns:
-            The patrol summary (see :meth:`summary`).
+            The patrol summary (see :meth:`summary`); a second call returns the first one's.
         """
+        if self._stopped is not None:
+            return self._stopped
         self.lockstep.release_all()
         for rig in self.rigs.values():
             if not rig.flight.status.done:
@@ -283,6 +286,7 @@ class Station:
         summary = self.summary()
         summary["outbox_flushed"] = flushed
         self.outbox.close()
+        self._stopped = summary
         return summary
 
     # --- the threads ------------------------------------------------------------------------------------------
