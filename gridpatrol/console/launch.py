@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flight.errors import FlightError
 from flight.fly import MissionFlight
+from gridpatrol.console.access import require_operator
 from gridpatrol.console.accounts import Accounts, Session
 from gridpatrol.console.actions import ActionError
 from gridpatrol.station.missions import checked_missions, plan_for_run, write_missions
@@ -227,11 +228,6 @@ def launch_router(
     Who = Annotated[Session, Depends(session)]
     Changing = Annotated[Session, Depends(changing)]
 
-    def operator(who: Session, verb: str) -> None:
-        if not who.can_command:
-            accounts.audit(who.username, verb, "patrol", "", "refused: observer")
-            raise HTTPException(403, "observers watch only; an operator login is needed to plan and launch")
-
     @router.get("/api/launch")
     def choices(who: Who) -> dict[str, Any]:
         """Grids, drones and patterns to choose from, the defaults, and whether the patrol was launched."""
@@ -240,7 +236,7 @@ def launch_router(
     @router.post("/api/plan")
     def preview(body: LaunchBody, who: Changing) -> dict[str, Any]:
         """The routes and sorties for the chosen grids, drones, pattern and height; nothing flies."""
-        operator(who, "plan")
+        require_operator(accounts, who, "plan", "patrol", "to plan and launch")
         try:
             return launcher.preview(body)
         except ActionError as exc:
@@ -249,7 +245,7 @@ def launch_router(
     @router.post("/api/launch")
     def launch(body: LaunchBody, who: Changing) -> dict[str, str]:
         """Plan as previewed and fly it (asks for ``confirm``)."""
-        operator(who, "launch")
+        require_operator(accounts, who, "launch", "patrol", "to plan and launch")
         detail = (
             f"grids={','.join(body.grids)} pattern={body.pattern or 'own'} alt_m={body.alt_m} sortie={body.sortie}"[
                 :500

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from gridpatrol.console.access import require_operator
 from gridpatrol.console.accounts import Accounts, Session
 from gridpatrol.console.actions import ActionError
 from gridpatrol.console.schedules import Schedule, ScheduleCreate, Scheduler, ScheduleUpdate, next_time
@@ -36,11 +37,6 @@ def schedules_router(
     Changing = Annotated[Session, Depends(changing)]
     store = scheduler.store
 
-    def operator(who: Session, verb: str, target: str) -> None:
-        if not who.can_command:
-            accounts.audit(who.username, verb, target, "", "refused: observer")
-            raise HTTPException(403, "observers watch only; an operator login is needed to change the schedules")
-
     @router.get("/api/schedules")
     def schedules(who: Who) -> dict[str, Any]:
         """The schedules, the station's time zone and time, and the tasks (newest first) with their states."""
@@ -54,7 +50,7 @@ def schedules_router(
     @router.post("/api/schedules")
     def create(body: ScheduleCreate, who: Changing) -> dict[str, Any]:
         """Save a schedule once its launch plans (nothing flies now)."""
-        operator(who, "schedule", body.name)
+        require_operator(accounts, who, "schedule", body.name, "to change the schedules")
         detail = f"{','.join(body.times)} {','.join(body.days)} grids={','.join(body.grids)}"[:500]
         try:
             scheduler.launcher.preview(body.launch_body())
@@ -69,7 +65,7 @@ def schedules_router(
     @router.patch("/api/schedules/{schedule_id}")
     def update(schedule_id: str, body: ScheduleUpdate, who: Changing) -> dict[str, Any]:
         """Turn a schedule on or off."""
-        operator(who, "schedule-switch", schedule_id)
+        require_operator(accounts, who, "schedule-switch", schedule_id, "to change the schedules")
         try:
             changed = store.update(schedule_id, body)
         except ActionError as exc:
@@ -80,7 +76,7 @@ def schedules_router(
     @router.delete("/api/schedules/{schedule_id}")
     def delete(schedule_id: str, who: Changing) -> dict[str, str]:
         """Delete a schedule; its tasks so far stay listed."""
-        operator(who, "schedule-delete", schedule_id)
+        require_operator(accounts, who, "schedule-delete", schedule_id, "to change the schedules")
         try:
             gone = store.remove(schedule_id)
         except ActionError as exc:
