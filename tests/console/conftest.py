@@ -25,3 +25,12 @@ def patient_expectations() -> Iterator[None]:
     expect.set_options(timeout=EXPECT_HANG_MS)
     yield
     expect.set_options(timeout=5_000)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium for a module's tests (a module that needs other flags defines its own)."""
+    from console_browser import chromium
+
+    with chromium() as b:
+        yield b

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
-from console_browser import HANG_MS, chromium, console_page, station_on_the_ground
+from console_browser import HANG_MS, console_page, station_on_the_ground
 from playwright.sync_api import Browser, Page, expect
 
 from gridpatrol.station.vision_proc import StreamEvent
@@ -41,12 +41,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     out = tmp_path_factory.mktemp("console-proposals-browser")
     with station_on_the_ground(out) as (station, _, server):
         yield Served(station, server.url, out / "audio" / "drone-1")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def logged_in(browser: Browser, url: str, user: str, errors: list[str]) -> Page:

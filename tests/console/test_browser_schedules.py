@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pytest
-from console_browser import chromium, console_page
+from console_browser import console_page
 from console_kit import accounts_with_users, patrol
 from playwright.sync_api import Browser, Page, expect
 
@@ -54,12 +54,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         finally:
             server.stop()
             accounts.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def logged_in(browser: Browser, url: str, user: str, errors: list[str]) -> Page:
