@@ -37,7 +37,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flight.fly import MissionFlight
 from gridpatrol.console.actions import ActionError
@@ -110,7 +110,7 @@ class Schedule(ScheduleCreate):
 
     id: str = Field(min_length=1, max_length=64, title="Id")
     created_by: str = Field(max_length=64, title="Saved by")
-    created_at: datetime = Field(title="Saved at")
+    created_at: AwareDatetime = Field(title="Saved at", description="With its UTC offset; its times start after it.")
 
 
 def times_between(schedule: ScheduleCreate, after: datetime, until: datetime) -> Iterator[datetime]:
@@ -300,6 +300,7 @@ class Scheduler:
         self._last = self.clock()
         self._tasks: list[PatrolTask] = []
         self._lock = threading.Lock()
+        self._following = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -316,7 +317,8 @@ class Scheduler:
         for schedule in self.store.all():
             if not schedule.enabled:
                 continue
-            due = list(times_between(schedule, after.astimezone(self.tz), now))
+            start = max(after, schedule.created_at).astimezone(self.tz)  # not a time from before it was saved
+            due = list(times_between(schedule, start, now))
             for missed in due[:-1]:
                 made.append(self._add(self._missed(schedule, missed, due[-1])))
             if due:
@@ -354,11 +356,14 @@ class Scheduler:
         return task
 
     def follow(self) -> None:
-        """Bring every task's state up to date; one that has just ended is said and audited."""
+        """Bring every task's state up to date; one that has just ended is said and audited (once: the page's
+        requests and the scheduler's thread both call this)."""
         with self._lock:
             tasks = list(self._tasks)
         for task in tasks:
-            if task.refresh():
+            with self._following:
+                ended = task.refresh()
+            if ended:
                 target = ",".join(task.flights)
                 self.audit(
                     f"schedule {task.name}", "patrol", target, task.due.isoformat(), f"{task.state}: {task.detail}"

@@ -20,7 +20,14 @@ from pydantic import ValidationError
 from gridpatrol.console.accounts import Accounts
 from gridpatrol.console.app import create_console_app
 from gridpatrol.console.config import ConsoleConfig
-from gridpatrol.console.schedules import ScheduleCreate, ScheduleFileError, ScheduleStore, next_time, times_between
+from gridpatrol.console.schedules import (
+    ScheduleCreate,
+    ScheduleFileError,
+    Scheduler,
+    ScheduleStore,
+    next_time,
+    times_between,
+)
 
 BASE = "http://testserver"
 MORNING = {"name": "morning", "grids": ["1"], "drones": ["drone-1"], "pattern": "perimeter", "times": ["09:00"]}
@@ -56,6 +63,13 @@ def test_a_bad_schedule_is_refused_with_its_field(field: str, value: Any, words:
     with pytest.raises(ValidationError) as err:
         ScheduleCreate(**MORNING | {field: value})
     assert field in str(err.value) and words in str(err.value)
+
+
+def test_a_time_from_before_the_schedule_was_saved_does_not_fly(tmp_path: Path) -> None:
+    store = ScheduleStore(tmp_path / "schedules.json")
+    scheduler = Scheduler(store, None, lambda *a: None, lambda t: None, UTC, clock=lambda: at(8, 8))  # type: ignore[arg-type]
+    store.add(ScheduleCreate(**MORNING | {"times": ["09:00"]}), "op", at(8, 9, 30))
+    assert scheduler.tick(at(8, 9, 45)) == []  # saved at 09:30: today's 09:00 had passed
 
 
 def test_the_schedules_file_keeps_them_and_a_bad_one_is_named_and_left_as_it_is(tmp_path: Path) -> None:
