@@ -196,11 +196,13 @@ class Station:
         :meth:`start` (in a thread: this call does not wait); the others fly at once, their analyses go on.
 
         Raises:
-            RuntimeError: The patrol has not started (use :meth:`replan` then :meth:`start`), or a drone is still
-                flying (named, with its phase); then nothing changes.
+            RuntimeError: The patrol has not started (use :meth:`replan` then :meth:`start`), the station has
+                stopped, or a drone is still flying (named, with its phase); then nothing changes.
         """
         if not self.started_wall:
             raise RuntimeError("the patrol has not started; plan it and start it first")
+        if self._stopped is not None:
+            raise RuntimeError("the station has stopped; start it again to launch")
         with self._lock:
             busy = [
                 f"{r.link.id} ({r.flight.status.phase})"

@@ -19,7 +19,8 @@ import pytest
 from console_kit import accounts_with_users, patrol
 from flightkit import DISTRICT
 
-from gridpatrol.console.launch import Launcher
+from gridpatrol.console.actions import ActionError
+from gridpatrol.console.launch import LaunchBody, Launcher
 from gridpatrol.console.schedules import PatrolTask, ScheduleCreate, Scheduler, ScheduleStore, ScheduleUpdate
 from gridpatrol.station.cli import _fly_and_watch
 from mission_planner.district_io import load_district
@@ -100,4 +101,6 @@ def test_schedules_launch_at_their_times_and_their_tasks_follow_the_flights(tmp_
         summary, finished = _fly_and_watch(station, timeout_s=1.0, yes=True, live=False, stay=True)
         assert finished and "every flight has ended; the console can launch again" in " ".join(station.messages)
         assert set(summary["drones"]) == {"drone-1", "drone-2"}
+        with pytest.raises(ActionError, match="the station has stopped"):  # a schedule firing as the run ends
+            launcher.launch(LaunchBody(grids=["1"], drones=["drone-1"], pattern="perimeter", confirm=True))
         accounts.close()
