@@ -59,7 +59,7 @@ def _wait(predicate: Any, what: str, limit_s: float = HANG_MS / 1000) -> None:
 def flying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flying]:
     out = tmp_path_factory.mktemp("console-fly")
     district = xss_district(out)
-    with patrol(out, fly=True, speedup=3.0, district=district) as (station, sims):
+    with patrol(out, fly=True, speedup=2.0, district=district) as (station, sims):
         accounts = accounts_with_users(out / "console.db")
         station.start(grids=list(GRIDS))
         server = ConsoleServer(station, ConsoleConfig(port=free_port()), accounts).start()
